@@ -1,0 +1,285 @@
+"""The configuration: loaded once from YAML into frozen dataclasses and passed down.
+
+Unknown keys and wrong types are errors that name the key's path, for example
+``config.yaml: thumbnail.boilerplate_threshold: expected an integer, got 'three'``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, get_args, get_origin
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+from feeds.errors import ConfigError
+
+Format = Literal["rss", "atom", "json"]
+FORMATS: tuple[Format, ...] = ("rss", "atom", "json")
+
+
+@dataclass(frozen=True, slots=True)
+class SiteConfig:
+    title: str = "feeds"
+    url: str = "http://localhost:8000/"  # where the output folder is served; feed URLs start here
+    link: str = ""  # the site's home page; defaults to url
+    description: str = ""
+    language: str = "zh-CN"
+    timezone: str = "Asia/Shanghai"  # naive dates in front matter are read in this zone
+    author: str = ""
+    image: str | None = None  # channel image / Atom logo / JSON icon for every feed
+
+
+@dataclass(frozen=True, slots=True)
+class FeedConfig:
+    """Overrides for one category's feed."""
+
+    slug: str | None = None
+    title: str | None = None
+    description: str | None = None
+    image: str | None = None  # channel image for this feed
+    default_thumbnail: str | None = None  # used when no candidate survives
+
+
+@dataclass(frozen=True, slots=True)
+class AllFeedConfig:
+    enabled: bool = True
+    slug: str = "all"
+    title: str = "All articles"
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CategoriesConfig:
+    aliases: dict[str, str] = field(default_factory=dict)  # old name -> feed name (rename/merge)
+    default: str = "未分类"  # for articles that list no category
+    feeds: dict[str, FeedConfig] = field(default_factory=dict)
+    all: AllFeedConfig = field(default_factory=AllFeedConfig)
+
+
+@dataclass(frozen=True, slots=True)
+class ReadConfig:
+    patterns: list[str] = field(
+        default_factory=lambda: ["*.md", "*.markdown", "*.html", "*.htm", "*.txt"]
+    )
+    max_bytes: int = 8 * 1024 * 1024  # larger files are skipped before being read
+    missing_date: Literal["mtime", "skip"] = "mtime"
+    future_days: int = 2  # dates further ahead than this are reported
+    link_fields: list[str] = field(
+        default_factory=lambda: ["link", "url", "source", "permalink", "original"]
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CleanRule:
+    """Extra junk rules for the articles of some categories (a source is a category too)."""
+
+    categories: list[str] = field(default_factory=list)
+    remove: list[str] = field(default_factory=list)  # CSS selectors
+    remove_text: list[str] = field(default_factory=list)  # regexes on a block's text
+
+
+@dataclass(frozen=True, slots=True)
+class CleanConfig:
+    defaults: bool = True  # apply the built-in junk rules (clean.DEFAULT_*) as well
+    remove: list[str] = field(default_factory=list)  # CSS selectors removed everywhere
+    remove_text: list[str] = field(default_factory=list)  # blocks whose text matches are removed
+    rules: list[CleanRule] = field(default_factory=list)
+    image_proxy: dict[str, str] = field(default_factory=dict)  # host -> URL template
+    summary_length: int = 200
+
+
+@dataclass(frozen=True, slots=True)
+class ThumbnailConfig:
+    fields: list[str] = field(default_factory=lambda: ["thumbnail", "headimg", "cover", "image"])
+    placeholders: list[str] = field(default_factory=list)  # host or host/path prefixes
+    unwrap: list[str] = field(default_factory=list)  # proxy prefixes wrapped around real URLs
+    boilerplate_threshold: int = 3  # a URL used by this many articles of one source is junk
+    default: str | None = None
+    inline: bool = True  # put the thumbnail atop the content when the body does not show it
+
+
+@dataclass(frozen=True, slots=True)
+class CacheConfig:
+    enabled: bool = True
+    path: Path = Path(".feeds-cache/cache.sqlite")
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    path: Path = Path("config.yaml")  # the file this was read from, for messages
+    site: SiteConfig = field(default_factory=SiteConfig)
+    sources: list[Path] = field(default_factory=lambda: [Path("articles")])
+    output: Path = Path("output")
+    formats: list[Format] = field(default_factory=lambda: list(FORMATS))
+    limit: int = 50
+    jobs: int = 0  # 0 = every core
+    categories: CategoriesConfig = field(default_factory=CategoriesConfig)
+    read: ReadConfig = field(default_factory=ReadConfig)
+    clean: CleanConfig = field(default_factory=CleanConfig)
+    thumbnail: ThumbnailConfig = field(default_factory=ThumbnailConfig)
+    cache: CacheConfig = field(default_factory=CacheConfig)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.site.timezone)
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate ``path``. Relative paths inside it are relative to its folder."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: cannot read: {e}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{path}: not valid YAML: {_one_line(e)}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: must contain a mapping of settings")
+    return config_from_dict(data, path)
+
+
+def config_from_dict(data: dict[str, Any], path: Path) -> Config:
+    """Build a Config from already-parsed data; ``path`` locates the file for messages."""
+    if "path" in data:  # set by the loader, never by the file
+        raise ConfigError(f"{path}: path: unknown key")
+    try:
+        config = _convert({**data, "path": str(path)}, Config, "")
+    except _Invalid as e:
+        raise ConfigError(f"{path}: {e.key}: {e.reason}") from None
+    _check_values(config)
+    return _resolve_paths(config, path.parent)
+
+
+class _Invalid(Exception):
+    def __init__(self, key: str, reason: str) -> None:
+        self.key = key or "(top level)"
+        self.reason = reason
+
+
+def _convert(value: Any, hint: Any, key: str) -> Any:  # noqa: C901 - one branch per type kind
+    origin = get_origin(hint)
+    if dataclasses.is_dataclass(hint) and isinstance(hint, type):
+        return _convert_dataclass(value, hint, key)
+    if origin is Literal:
+        if value not in get_args(hint):
+            allowed = ", ".join(str(a) for a in get_args(hint))
+            raise _Invalid(key, f"must be one of {allowed}, got {value!r}")
+        return value
+    if origin in (types.UnionType, typing.Union):
+        args = [a for a in get_args(hint) if a is not type(None)]
+        return None if value is None else _convert(value, args[0], key)
+    if origin is list:
+        if isinstance(value, str):
+            value = [value]  # a single value where a list is expected is a list of one
+        if not isinstance(value, list):
+            raise _Invalid(key, f"expected a list, got {_kind(value)}")
+        (item,) = get_args(hint)
+        return [_convert(v, item, f"{key}[{i}]") for i, v in enumerate(value)]
+    if origin is dict:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise _Invalid(key, f"expected a mapping, got {_kind(value)}")
+        _, item = get_args(hint)
+        return {str(k): _convert(v, item, f"{key}.{k}") for k, v in value.items()}
+    return _convert_scalar(value, hint, key)
+
+
+def _convert_scalar(value: Any, hint: Any, key: str) -> Any:
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise _Invalid(key, f"expected true or false, got {value!r}")
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _Invalid(key, f"expected an integer, got {value!r}")
+        return value
+    if hint is str:
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise _Invalid(key, f"expected a string, got {_kind(value)}")
+        return str(value)
+    if hint is Path:
+        if not isinstance(value, str) or not value.strip():
+            raise _Invalid(key, f"expected a path, got {value!r}")
+        return Path(value)
+    raise TypeError(f"unsupported config type {hint!r}")  # a bug in this module, not in the file
+
+
+def _convert_dataclass(value: Any, cls: type[Any], key: str) -> Any:
+    if value is None:
+        value = {}
+    if not isinstance(value, dict):
+        raise _Invalid(key, f"expected a mapping, got {_kind(value)}")
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    prefix = f"{key}." if key else ""
+    for k in value:
+        if k not in names:
+            raise _Invalid(f"{prefix}{k}", f"unknown key (expected one of: {', '.join(names)})")
+    kwargs = {k: _convert(v, hints[k], f"{prefix}{k}") for k, v in value.items()}
+    return cls(**kwargs)
+
+
+def _check_values(config: Config) -> None:
+    checks: list[tuple[bool, str, str]] = [
+        (config.limit >= 1, "limit", f"must be a positive integer, got {config.limit}"),
+        (config.jobs >= 0, "jobs", f"must be 0 (every core) or more, got {config.jobs}"),
+        (bool(config.formats), "formats", "must name at least one format"),
+        (bool(config.sources), "sources", "must name at least one folder"),
+        (config.read.max_bytes > 0, "read.max_bytes", "must be positive"),
+        (config.read.future_days >= 0, "read.future_days", "must be 0 or more"),
+        (config.clean.summary_length > 0, "clean.summary_length", "must be positive"),
+        (
+            config.thumbnail.boilerplate_threshold >= 2,
+            "thumbnail.boilerplate_threshold",
+            "must be 2 or more",
+        ),
+        (
+            config.site.url.startswith(("http://", "https://")),
+            "site.url",
+            f"must be an absolute http(s) URL, got {config.site.url!r}",
+        ),
+    ]
+    for ok, key, reason in checks:
+        if not ok:
+            raise ConfigError(f"{config.path}: {key}: {reason}")
+    if len(set(config.formats)) != len(config.formats):
+        raise ConfigError(f"{config.path}: formats: lists a format twice")
+    try:
+        ZoneInfo(config.site.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"{config.path}: site.timezone: unknown time zone {config.site.timezone!r}"
+        ) from None
+
+
+def _resolve_paths(config: Config, base: Path) -> Config:
+    def resolve(p: Path) -> Path:
+        return p if p.is_absolute() else base / p
+
+    return dataclasses.replace(
+        config,
+        sources=[resolve(p) for p in config.sources],
+        output=resolve(config.output),
+        cache=dataclasses.replace(config.cache, path=resolve(config.cache.path)),
+    )
+
+
+def _kind(value: Any) -> str:
+    return {dict: "a mapping", list: "a list", str: "a string"}.get(type(value), repr(value))
+
+
+def _one_line(error: yaml.YAMLError) -> str:
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+    return f"{problem} (line {mark.line + 1})" if mark else str(problem)

@@ -1,0 +1,72 @@
+"""The typed values that flow through the pipeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """One article file found by discovery."""
+
+    path: Path  # absolute path on disk
+    rel: str  # posix path relative to its source folder, for messages and stable ordering
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something wrong with one article: it was skipped (``skipped``) or repaired and kept."""
+
+    path: str
+    stage: str
+    reason: str
+    skipped: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class FrontMatter:
+    """The fields read from a file's front matter, as text, before any interpretation."""
+
+    title: str | None = None
+    categories: tuple[str, ...] = ()
+    author: str | None = None
+    date: str | None = None
+    images: tuple[str, ...] = ()  # thumbnail candidates, in the configured field order
+    link: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One clean article, ready to be grouped and rendered."""
+
+    path: str  # SourceFile.rel
+    guid: str  # stable id: survives re-scrapes, moves and re-dating
+    title: str  # plain text
+    categories: tuple[str, ...]  # after aliases, in front matter order, no duplicates
+    author: str  # plain text, may be empty
+    date: datetime  # always time-zone aware
+    link: str | None  # the original article, when the front matter names it
+    content_html: str  # cleaned and sanitized HTML
+    summary: str  # plain text
+    image_candidates: tuple[str, ...] = ()  # front matter images, then body images, in order
+    junk_images: tuple[str, ...] = ()  # images that appeared only inside removed junk
+    thumbnail: str | None = None  # chosen by the thumbnail stage
+    dedupe_key: str = ""  # same key in one feed = same story
+    notes: tuple[Problem, ...] = field(default=(), compare=False)  # repairs made while reading
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """One feed to render: a category (or every article), its items newest first, limited."""
+
+    name: str  # the category name; "" for the feed of all articles
+    slug: str  # ASCII file-name stem, unique among feeds
+    title: str
+    description: str
+    image: str | None  # channel image / Atom logo / JSON icon
+    default_thumbnail: str | None  # for items whose own thumbnail was rejected
+    articles: tuple[Article, ...]
