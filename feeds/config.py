@@ -253,6 +253,7 @@ def _check_values(config: Config) -> None:
     for ok, key, reason in checks:
         if not ok:
             raise ConfigError(f"{config.path}: {key}: {reason}")
+    _check_slugs(config)
     if len(set(config.formats)) != len(config.formats):
         raise ConfigError(f"{config.path}: formats: lists a format twice")
     try:
@@ -261,6 +262,24 @@ def _check_values(config: Config) -> None:
         raise ConfigError(
             f"{config.path}: site.timezone: unknown time zone {config.site.timezone!r}"
         ) from None
+
+
+def _check_slugs(config: Config) -> None:
+    from feeds.slug import check_slug
+
+    slugs = {"categories.all.slug": config.categories.all.slug}
+    for name, feed in config.categories.feeds.items():
+        if feed.slug is not None:
+            slugs[f"categories.feeds.{name}.slug"] = feed.slug
+    seen: dict[str, str] = {}
+    for key, slug in slugs.items():
+        if not check_slug(slug):
+            raise ConfigError(
+                f"{config.path}: {key}: {slug!r} is not a plain file name (letters, digits, . _ -)"
+            )
+        if slug in seen:
+            raise ConfigError(f"{config.path}: {key}: {slug!r} is already used by {seen[slug]}")
+        seen[slug] = key
 
 
 def _resolve_paths(config: Config, base: Path) -> Config:

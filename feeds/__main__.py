@@ -1,0 +1,3 @@
+from feeds.cli import app
+
+app(prog_name="feeds")

@@ -1,0 +1,180 @@
+"""The command line. The only module that prints or exits.
+
+Library code raises ``FeedsError``; this module turns it into ``Error: ...`` on stderr and
+exit code 1. Chatter (progress, problems) goes to stderr, results to stdout.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from feeds import __version__
+from feeds.config import Config, load_config
+from feeds.errors import FeedsError
+from feeds.pipeline import BuildOptions, BuildReport, Progress, build
+
+app = typer.Typer(
+    help="Turn folders of scraped article files into clean per-category RSS, Atom and JSON feeds.",
+    context_settings={"help_option_names": ["-h", "--help"]},
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+ConfigOpt = Annotated[
+    Path, typer.Option("--config", "-c", help="The config file.", dir_okay=False)
+]
+SourceOpt = Annotated[
+    list[Path] | None,
+    typer.Option("--source", "-s", help="Article folder (repeatable); replaces config sources."),
+]
+LimitOpt = Annotated[
+    int | None, typer.Option("--limit", "-n", min=1, help="Items per feed; overrides config.")
+]
+JobsOpt = Annotated[
+    int | None, typer.Option("--jobs", "-j", min=0, help="Parallel readers; 0 = every core.")
+]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
+StrictOpt = Annotated[bool, typer.Option("--strict", help="Exit 1 if any article is skipped.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON report on stdout.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"feeds {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Turn folders of scraped article files into clean per-category feeds."""
+
+
+@app.command("build")
+def build_command(
+    config: ConfigOpt = Path("config.yaml"),
+    source: SourceOpt = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Output folder; overrides config.")
+    ] = None,
+    limit: LimitOpt = None,
+    jobs: JobsOpt = None,
+    quiet: QuietOpt = False,
+    strict: StrictOpt = False,
+    json_report: JsonOpt = False,
+    prune: Annotated[
+        bool, typer.Option("--prune", help="Delete feeds this tool wrote that have no articles.")
+    ] = False,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="Wait for a running build instead of failing.")
+    ] = False,
+) -> None:
+    """Build every feed into the output folder. Unchanged files are not rewritten."""
+    cfg = _load(config, source=source, output=output, limit=limit, jobs=jobs)
+    options = BuildOptions(write=True, prune=prune, wait=wait)
+    _run(cfg, options, quiet=quiet, strict=strict, json_report=json_report)
+
+
+@app.command("check")
+def check_command(
+    config: ConfigOpt = Path("config.yaml"),
+    source: SourceOpt = None,
+    quiet: QuietOpt = False,
+    json_report: JsonOpt = False,
+) -> None:
+    """Read and validate the config and every article; write nothing. Exit 1 if any is skipped."""
+    cfg = _load(config, source=source)
+    _run(cfg, BuildOptions(write=False), quiet=quiet, strict=True, json_report=json_report)
+
+
+def _load(path: Path, **overrides: Any) -> Config:
+    try:
+        cfg = load_config(path)
+    except FeedsError as e:
+        _fail(str(e))
+    changes: dict[str, Any] = {k: v for k, v in overrides.items() if v}
+    if overrides.get("jobs") == 0:
+        changes["jobs"] = 0
+    if "source" in changes:
+        changes["sources"] = changes.pop("source")
+    return dataclasses.replace(cfg, **changes)
+
+
+def _run(cfg: Config, options: BuildOptions, *, quiet: bool, strict: bool, json_report: bool) -> None:
+    try:
+        report = _build_with_progress(cfg, options, show=not quiet)
+    except FeedsError as e:
+        _fail(str(e))
+    except Exception as e:  # a bug: one line, no traceback, exit 1
+        _fail(f"internal error: {type(e).__name__}: {e}")
+    if not quiet:
+        for problem in report.problems:
+            verb = "skipped" if problem.skipped else "note"
+            typer.echo(f"{verb}: {problem.path}: {problem.stage}: {problem.reason}", err=True)
+    if json_report:
+        typer.echo(json.dumps(report_to_json(report, options), ensure_ascii=False, indent=2))
+    elif not quiet:
+        typer.echo(summary_line(report, options))
+    for problem in report.internal_errors:
+        _fail(f"internal error while processing {problem.path}: {problem.reason}")
+    if strict and report.skipped:
+        raise typer.Exit(code=1)
+
+
+def _build_with_progress(cfg: Config, options: BuildOptions, *, show: bool) -> BuildReport:
+    if not (show and sys.stderr.isatty()):
+        return build(cfg, options)
+    from rich.progress import Progress as Bar
+
+    with Bar(transient=True) as bar:
+        task = bar.add_task("Reading articles", total=None)
+
+        def advance(done: int, total: int) -> None:
+            if done % 200 == 0 or done == total:
+                bar.update(task, completed=done, total=total)
+
+        progress: Progress = advance
+        return build(cfg, options, progress)
+
+
+def summary_line(report: BuildReport, options: BuildOptions) -> str:
+    skipped = len(report.skipped)
+    notes = len(report.problems) - skipped
+    files = sum(len(f.files) for f in report.feeds)
+    read = f"Read {report.articles + skipped} articles ({skipped} skipped, {notes} notes)"
+    if not options.write:
+        return f"{read}; would write {len(report.feeds)} feeds ({files} files)"
+    removed = f", {len(report.removed)} removed" if report.removed else ""
+    return (
+        f"{read}; wrote {len(report.feeds)} feeds ({files} files, "
+        f"{len(report.changed)} changed{removed}) in {report.seconds:.2f}s"
+    )
+
+
+def report_to_json(report: BuildReport, options: BuildOptions) -> dict[str, Any]:
+    return {
+        "articles": report.articles,
+        "skipped": len(report.skipped),
+        "feeds": [dataclasses.asdict(f) for f in report.feeds],
+        "problems": [dataclasses.asdict(p) for p in report.problems],
+        "changed": report.changed,
+        "removed": report.removed,
+        "written": options.write,
+        "seconds": round(report.seconds, 3),
+    }
+
+
+def _fail(message: str) -> NoReturn:
+    typer.echo(f"Error: {message}", err=True)
+    raise typer.Exit(code=1)

@@ -1,0 +1,91 @@
+"""Readable ASCII file-name slugs for feed names, whatever the name holds.
+
+Chinese is segmented into words (rjieba, the Rust port of jieba) and written in pinyin, so
+新浪财经 becomes ``xinlang-caijing`` as users expect; everything else is transliterated with
+anyascii. Both libraries load slowly, so they are imported only when a new name needs a slug.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Mapping
+
+MAX_SLUG = 60
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+_MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")  # "Webtoons - [Naver](https://...)" -> Naver
+
+
+def slugify(name: str) -> str:
+    """Return ``[a-z0-9-]`` text for ``name``; empty when nothing readable is left."""
+    name = _MARKDOWN_LINK.sub(r"\1", name)
+    words = _to_words(name)
+    slug = _NOT_SLUG.sub("-", " ".join(words).lower()).strip("-")
+    if len(slug) > MAX_SLUG:
+        slug = slug[:MAX_SLUG].rsplit("-", 1)[0] or slug[:MAX_SLUG]
+    return slug.strip("-")
+
+
+def _to_words(name: str) -> list[str]:
+    from anyascii import anyascii
+
+    if not _HAN.search(name):
+        return [anyascii(name)]
+    import rjieba
+    from pypinyin import lazy_pinyin
+
+    words: list[str] = []
+    other = ""  # runs of non-Han text are transliterated whole: ボタン -> botan, not bo-ta-n
+    for word in rjieba.cut(name):
+        if _HAN.search(word):
+            words += [anyascii(other), "".join(lazy_pinyin(word))]
+            other = ""
+        else:
+            other += word
+    return [*words, anyascii(other)]
+
+
+def short_hash(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:6]
+
+
+def assign_slugs(
+    names: Iterable[str],
+    overrides: Mapping[str, str],
+    known: Mapping[str, str],
+    reserved: Iterable[str] = (),
+) -> dict[str, str]:
+    """Give every name a unique slug.
+
+    Priority: a slug from config (``overrides``), then the slug this name had in earlier
+    builds (``known``, so a feed's URL never moves under its subscribers), then a new one.
+    A new slug that is empty or taken gets a short hash of the name appended.
+    """
+    taken: set[str] = set(reserved)
+    result: dict[str, str] = {}
+    ordered = sorted(set(names))
+    for name in ordered:
+        fixed = overrides.get(name)
+        if fixed is not None:
+            result[name] = fixed
+            taken.add(fixed)
+    for name in ordered:
+        old = known.get(name)
+        if name not in result and old and old not in taken:
+            result[name] = old
+            taken.add(old)
+    for name in ordered:
+        if name in result:
+            continue
+        slug = slugify(name) or "feed"
+        if slug in taken:
+            slug = f"{slug}-{short_hash(name)}"
+        result[name] = slug
+        taken.add(slug)
+    return result
+
+
+def check_slug(slug: str) -> bool:
+    """A slug from config must be a plain file-name stem: no path, nothing hidden."""
+    return bool(re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", slug)) and ".." not in slug

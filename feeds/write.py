@@ -1,0 +1,147 @@
+"""Writing the output folder: atomically, only what changed, under a lock, with a manifest.
+
+A reader (nginx serving ``output/``) must never see a half-written file, so every file is
+written to a temporary file in the same folder, synced, and renamed over the old one. A file
+whose bytes did not change is not touched, so its mtime, ETag and Last-Modified stay put.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from feeds.config import Config
+from feeds.errors import BuildError, ConfigError
+
+MANIFEST = ".feeds-manifest.json"
+LOCK = ".feeds.lock"
+TMP_PREFIX = ".feeds-tmp-"
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """What earlier builds wrote: the only files ``--prune`` may delete, and sticky slugs."""
+
+    files: tuple[str, ...] = ()
+    slugs: dict[str, str] = field(default_factory=dict)
+
+
+def prepare_output(config: Config) -> Path:
+    """Create the output folder and prove it is writable, or raise a ConfigError naming it."""
+    out = config.output
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.NamedTemporaryFile(dir=out, prefix=TMP_PREFIX, delete=True)
+        probe.close()
+    except OSError as e:
+        reason = e.strerror or str(e)
+        raise ConfigError(f"{config.path}: output: cannot write to {out}: {reason}") from None
+    remove_stale_temporaries(out)
+    return out
+
+
+def remove_stale_temporaries(out: Path) -> None:
+    """Temporary files left by a killed build are garbage: the real files were never touched."""
+    for path in out.glob(TMP_PREFIX + "*"):
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+
+@contextlib.contextmanager
+def output_lock(out: Path, *, wait: bool) -> Iterator[None]:
+    """Hold the output folder's lock; a second build fails at once unless ``wait``."""
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(out / LOCK)
+    try:
+        lock.acquire(timeout=-1 if wait else 0)
+    except Timeout:
+        raise BuildError(
+            f"another feeds build is running on {out} (lock {out / LOCK}); "
+            "use --wait to wait for it"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def read_manifest(out: Path) -> Manifest:
+    try:
+        data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+        files = tuple(str(f) for f in data["files"])
+        slugs = {str(k): str(v) for k, v in data["slugs"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return Manifest()  # missing or damaged: start afresh, never trust half of it
+    return Manifest(files=files, slugs=slugs)
+
+
+def write_outputs(out: Path, outputs: Mapping[str, bytes]) -> list[str]:
+    """Write each ``name -> bytes`` into ``out`` atomically; return the names that changed."""
+    changed = []
+    for name in sorted(outputs):
+        if write_if_changed(out / name, outputs[name]):
+            changed.append(name)
+    return changed
+
+
+def write_manifest(out: Path, manifest: Manifest) -> bool:
+    data = {"version": 1, "files": sorted(manifest.files), "slugs": dict(sorted(manifest.slugs.items()))}
+    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    return write_if_changed(out / MANIFEST, text.encode("utf-8"))
+
+
+def prune_outputs(out: Path, old: Manifest, keep: Mapping[str, bytes]) -> list[str]:
+    """Delete files an earlier build wrote that this build no longer produces."""
+    removed = []
+    for name in sorted(set(old.files) - set(keep)):
+        path = out / name
+        if _inside(out, path) and path.is_file():
+            path.unlink()
+            removed.append(name)
+    return removed
+
+
+def write_if_changed(path: Path, data: bytes) -> bool:
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return False
+    except OSError:
+        pass  # missing or unreadable: write it
+    write_atomic(path, data)
+    return True
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TMP_PREFIX)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; the web server must read it
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _sync_dir(path.parent)
+
+
+def _sync_dir(folder: Path) -> None:
+    # The rename is durable only once the folder entry is on disk.
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _inside(root: Path, path: Path) -> bool:
+    return os.path.realpath(path).startswith(os.path.realpath(root) + os.sep)

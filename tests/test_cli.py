@@ -1,0 +1,214 @@
+"""The command line, driven through CliRunner on real files in temporary folders."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import feedparser
+import pytest
+from typer.testing import CliRunner
+
+from feeds import __version__
+from feeds.cli import app
+from tests.conftest import EXAMPLES, write_article
+
+Site = Callable[..., Path]
+
+
+def test_version(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.stdout == f"feeds {__version__}\n"
+
+
+@pytest.mark.parametrize("command", [[], ["build"], ["check"]])
+@pytest.mark.parametrize("flag", ["-h", "--help"])
+def test_every_command_has_help(runner: CliRunner, command: list[str], flag: str) -> None:
+    result = runner.invoke(app, [*command, flag])
+    assert result.exit_code == 0
+    assert "Usage:" in result.stdout
+    assert "Show this message and exit." in result.stdout
+
+
+def test_python_dash_m_runs_the_cli() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "feeds", "--version"], capture_output=True, text=True, check=True
+    )
+    assert done.stdout == f"feeds {__version__}\n"
+
+
+def test_build_examples_writes_every_format(runner: CliRunner, site: Site) -> None:
+    config = site(EXAMPLES)
+    result = runner.invoke(app, ["build", "--config", str(config)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    out = config.parent / "output"
+    for stem in ["all", "finance", "xinlang-caijing", "xinlang-caijing-guonei"]:
+        for ext in [".rss.xml", ".atom.xml", ".json"]:
+            assert (out / f"{stem}{ext}").is_file(), f"{stem}{ext} missing"
+    parsed = feedparser.parse((out / "xinlang-caijing-guonei.rss.xml").read_bytes())
+    assert not parsed.bozo
+    titles = [e.title for e in parsed.entries]
+    assert "工信部将研制中小企业数字化转型指导文件" in titles
+    assert result.stdout.startswith("Read ")
+    assert "feeds (" in result.stdout
+
+
+def test_second_run_changes_no_byte_and_no_mtime(runner: CliRunner, site: Site) -> None:
+    config = site(EXAMPLES)
+    first = runner.invoke(app, ["build", "-c", str(config), "--json"])
+    assert first.exit_code == 0, first.output
+    out = config.parent / "output"
+    before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in out.iterdir()}
+    second = runner.invoke(app, ["build", "-c", str(config), "--json"])
+    assert second.exit_code == 0, second.output
+    after = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in out.iterdir()}
+    assert json.loads(first.stdout)["changed"], "the first build wrote nothing"
+    assert json.loads(second.stdout)["changed"] == []
+    assert after == before
+
+
+def test_json_report_shape(runner: CliRunner, site: Site, tmp_path: Path) -> None:
+    config = site()
+    articles = config.parent / "articles"
+    write_article(articles, "a.md", title="第一篇", categories=("金融", "新浪财经"))
+    write_article(articles, "b.md", title="Second", categories=("Technology",))
+    (articles / "broken.md").write_text("no front matter here", encoding="utf-8")
+    result = runner.invoke(app, ["build", "-c", str(config), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    feeds = {f["name"]: f for f in report["feeds"]}
+    assert set(feeds) == {"", "金融", "新浪财经", "Technology"}
+    assert feeds["新浪财经"] == {
+        "name": "新浪财经",
+        "slug": "xinlang-caijing",
+        "items": 1,
+        "files": {
+            "rss": "xinlang-caijing.rss.xml",
+            "atom": "xinlang-caijing.atom.xml",
+            "json": "xinlang-caijing.json",
+        },
+    }
+    assert feeds[""]["items"] == 2
+    assert report["articles"] == 2
+    assert report["skipped"] == 1
+    assert report["problems"] == [
+        {
+            "path": "broken.md",
+            "stage": "frontmatter",
+            "reason": "no front matter block",
+            "skipped": True,
+        }
+    ]
+    assert "all.rss.xml" in report["changed"]
+    assert "skipped: broken.md: frontmatter: no front matter block\n" in result.stderr
+
+
+def test_strict_turns_a_skip_into_exit_1(runner: CliRunner, site: Site) -> None:
+    config = site()
+    articles = config.parent / "articles"
+    write_article(articles, "good.md")
+    (articles / "bad.md").write_text("", encoding="utf-8")
+    assert runner.invoke(app, ["build", "-c", str(config)]).exit_code == 0
+    strict = runner.invoke(app, ["build", "-c", str(config), "--strict"])
+    assert strict.exit_code == 1
+    assert (config.parent / "output" / "all.rss.xml").is_file()
+
+
+def test_limit_option_overrides_config(runner: CliRunner, site: Site) -> None:
+    config = site(limit=10)
+    articles = config.parent / "articles"
+    for day in range(1, 6):
+        write_article(
+            articles, f"{day}.md", title=f"第{day}天", date=f"2022-05-0{day} 10:00:00"
+        )
+    result = runner.invoke(app, ["build", "-c", str(config), "--limit", "2"])
+    assert result.exit_code == 0, result.output
+    parsed = feedparser.parse((config.parent / "output" / "all.atom.xml").read_bytes())
+    assert [e.title for e in parsed.entries] == ["第5天", "第4天"]
+
+
+def test_source_and_output_options(runner: CliRunner, site: Site, tmp_path: Path) -> None:
+    config = site()
+    other = tmp_path / "elsewhere"
+    write_article(other, "x.md", title="来自别处", categories=("Elsewhere",))
+    out = tmp_path / "public"
+    result = runner.invoke(
+        app, ["build", "-c", str(config), "--source", str(other), "--output", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert (out / "elsewhere.json").is_file()
+    assert not (config.parent / "output").exists()
+
+
+def test_quiet_prints_nothing(runner: CliRunner, site: Site) -> None:
+    config = site()
+    write_article(config.parent / "articles", "a.md")
+    (config.parent / "articles" / "bad.md").write_text("x", encoding="utf-8")
+    result = runner.invoke(app, ["build", "-c", str(config), "--quiet"])
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert result.stderr == ""
+
+
+def test_check_writes_nothing_and_fails_on_skips(runner: CliRunner, site: Site) -> None:
+    config = site()
+    write_article(config.parent / "articles", "a.md")
+    ok = runner.invoke(app, ["check", "-c", str(config)])
+    assert ok.exit_code == 0, ok.output
+    assert "would write" in ok.stdout
+    (config.parent / "articles" / "bad.md").write_text("\x00\x01binary", encoding="utf-8")
+    bad = runner.invoke(app, ["check", "-c", str(config)])
+    assert bad.exit_code == 1
+    assert "skipped: bad.md: read:" in bad.stderr
+    assert not (config.parent / "output").exists()
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "message"),
+    [
+        ("limit: -1\n", "limit: must be a positive integer, got -1"),
+        ("formats: [rss, xml]\n", "formats[1]: must be one of rss, atom, json, got 'xml'"),
+        ("colour: blue\n", "colour: unknown key (expected one of: site, sources, output, "),
+        ("site: {tz: UTC}\n", "site.tz: unknown key"),
+        ("limit: ten\n", "limit: expected an integer, got 'ten'"),
+        ("sources: [nowhere]\n", "sources[0]: no such folder: "),
+        ("- a\n- b\n", "must contain a mapping of settings"),
+        ("limit: [\n", "not valid YAML"),
+        ("categories: {feeds: {金融: {slug: ../x}}}\n", "categories.feeds.金融.slug: '../x' is"),
+    ],
+)
+def test_bad_config_is_one_error_line(
+    runner: CliRunner, tmp_path: Path, yaml_text: str, message: str
+) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml_text, encoding="utf-8")
+    result = runner.invoke(app, ["build", "-c", str(config)])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith(f"Error: {config}: {message}")
+    assert result.stderr.count("\n") == 1
+    assert not (tmp_path / "output").exists()
+
+
+def test_missing_config_file(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["build", "-c", str(tmp_path / "nope.yaml")])
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {tmp_path / 'nope.yaml'}: file not found\n"
+
+
+def test_unwritable_output_is_a_config_error(runner: CliRunner, site: Site) -> None:
+    config = site(output="output/feeds")
+    write_article(config.parent / "articles", "a.md")
+    (config.parent / "output").write_text("a file where a folder should be", encoding="utf-8")
+    result = runner.invoke(app, ["build", "-c", str(config)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {config}: output: cannot write to ")
+
+
+def test_usage_error_exits_2(runner: CliRunner) -> None:
+    assert runner.invoke(app, ["build", "--limit", "0"]).exit_code == 2
+    assert runner.invoke(app, ["build", "--no-such-flag"]).exit_code == 2

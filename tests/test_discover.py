@@ -1,0 +1,65 @@
+"""Discovery: every article file, recursively, in a stable order, whatever the names."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from feeds.config import Config, config_from_dict
+from feeds.discover import discover_files
+from feeds.errors import ConfigError
+
+
+def _config(tmp_path: Path, **settings: object) -> Config:
+    return config_from_dict({"sources": ["src"], **settings}, tmp_path / "config.yaml")
+
+
+def test_real_tree_names(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    names = [
+        "金融/新浪财经/新浪财经－国內/000_80468b9762698496.txt",
+        "post/二次元/AGE 动漫 - 番剧详情/\"\"\"\"'第2集'\"\"\"\".md",
+        "学习/Mind42/分类/ .md",
+        "x/.md",
+        "长/" + "长" * 70 + ".md",  # 214 bytes of name
+        "UPPER.MD",
+    ]
+    for name in names:
+        (src / name).parent.mkdir(parents=True, exist_ok=True)
+        (src / name).write_text("x", encoding="utf-8")
+    (src / "notes.json").write_text("{}", encoding="utf-8")
+    (src / ".git").mkdir()
+    (src / ".git" / "HEAD.md").write_text("x", encoding="utf-8")
+    files, problems = discover_files(_config(tmp_path))
+    assert problems == []
+    assert [f.rel for f in files] == sorted(names)
+    assert all(f.path.is_file() and f.size == 1 for f in files)
+
+
+def test_symlinks_loops_and_output_folder(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    (src / "a").mkdir(parents=True)
+    (src / "a" / "one.md").write_text("x", encoding="utf-8")
+    os.symlink(src, src / "a" / "loop")  # a folder that contains itself
+    os.symlink(src / "missing.md", src / "broken.md")
+    (src / "out").mkdir()
+    (src / "out" / "feed.md").write_text("x", encoding="utf-8")
+    files, problems = discover_files(_config(tmp_path, output="src/out"))
+    assert [f.rel for f in files] == ["a/one.md"]
+    assert [(p.path, p.stage) for p in problems] == [("broken.md", "discover")]
+
+
+def test_missing_source_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"config.yaml: sources\[0\]: no such folder: "):
+        discover_files(_config(tmp_path))
+
+
+def test_several_sources_are_prefixed(tmp_path: Path) -> None:
+    for name in ["one", "two"]:
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "a.md").write_text("x", encoding="utf-8")
+    config = config_from_dict({"sources": ["one", "two"]}, tmp_path / "config.yaml")
+    files, _ = discover_files(config)
+    assert [f.rel for f in files] == ["one/a.md", "two/a.md"]

@@ -1,0 +1,63 @@
+"""Feed slugs: readable, ASCII, unique, sticky, and never a path."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from feeds.slug import assign_slugs, check_slug, short_hash, slugify
+
+
+def test_chinese_names_become_pinyin_words() -> None:
+    assert slugify("新浪财经") == "xinlang-caijing"
+    assert slugify("新浪财经－国內") == "xinlang-caijing-guonei"
+    assert slugify("金融") == "jinrong"
+    assert slugify("掘金 - 热门") == "juejin-remen"
+
+
+def test_other_scripts_and_markdown_links() -> None:
+    assert slugify("Technology") == "technology"
+    assert slugify("Webtoons - [Naver](https://comic.naver.com)") == "webtoons-naver"
+    assert slugify("5億年ボタン") == "5-yinian-botan"
+    assert slugify("Café Crème") == "cafe-creme"
+
+
+def test_hostile_names_never_escape() -> None:
+    for name in ["../..", "/", "", "🎉🎉", "x" * 300, "..\\..\\etc", "\x00"]:
+        slug = slugify(name)
+        assert re.fullmatch(r"[a-z0-9-]*", slug)
+        assert len(slug) <= 60
+
+
+def test_assign_slugs_collisions_overrides_and_memory() -> None:
+    slugs = assign_slugs(["a b", "A-B", "", "金融"], {"金融": "finance"}, {})
+    assert slugs["金融"] == "finance"
+    assert slugs["A-B"] == "a-b"  # the first name in sorted order wins the plain slug
+    assert slugs["a b"] == "a-b-" + short_hash("a b")
+    assert slugs[""] == "feed"
+    assert len(set(slugs.values())) == 4
+    # a name keeps the slug it had before, even if a new name would now claim it
+    again = assign_slugs(["A-B", "a b"], {}, {"a b": "a-b"})
+    assert again["a b"] == "a-b"
+    assert again["A-B"] == "a-b-" + short_hash("A-B")
+
+
+def test_reserved_slug_is_not_given_away() -> None:
+    assert assign_slugs(["All"], {}, {}, reserved=["all"])["All"] != "all"
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.text(max_size=80), max_size=12))
+def test_assigned_slugs_are_unique_and_safe(names: list[str]) -> None:
+    slugs = assign_slugs(names, {}, {}, reserved=["all"])
+    assert len(set(slugs.values())) == len(slugs)
+    assert "all" not in slugs.values()
+    assert all(check_slug(s) for s in slugs.values())
+
+
+def test_check_slug_refuses_paths() -> None:
+    assert check_slug("finance")
+    for bad in ["../x", "a/b", ".hidden", "", "a" * 101, "a..b"]:
+        assert not check_slug(bad)
