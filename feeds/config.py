@@ -166,7 +166,7 @@ class _Invalid(Exception):
         self.reason = reason
 
 
-def _convert(value: Any, hint: Any, key: str) -> Any:  # noqa: C901 - one branch per type kind
+def _convert(value: Any, hint: Any, key: str) -> Any:
     origin = get_origin(hint)
     if dataclasses.is_dataclass(hint) and isinstance(hint, type):
         return _convert_dataclass(value, hint, key)
@@ -295,7 +295,8 @@ def _resolve_paths(config: Config, base: Path) -> Config:
 
 
 def _kind(value: Any) -> str:
-    return {dict: "a mapping", list: "a list", str: "a string"}.get(type(value), repr(value))
+    names: dict[type, str] = {dict: "a mapping", list: "a list", str: "a string"}
+    return names.get(type(value), repr(value))
 
 
 def _one_line(error: yaml.YAMLError) -> str:

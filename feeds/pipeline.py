@@ -130,7 +130,7 @@ def render_all(feeds: Sequence[Feed], config: Config) -> dict[str, bytes]:
 
 
 def _feed_report(feed: Feed, config: Config) -> FeedReport:
-    files = {fmt: output_name(feed.slug, fmt) for fmt in config.formats}
+    files = {str(fmt): output_name(feed.slug, fmt) for fmt in config.formats}
     return FeedReport(name=feed.name, slug=feed.slug, items=len(feed.articles), files=files)
 
 

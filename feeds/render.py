@@ -1,0 +1,261 @@
+"""Rendering one Feed as RSS 2.0, Atom 1.0 or JSON Feed 1.1 bytes.
+
+Output depends only on the Feed and the SiteConfig, never on the clock or the feedgen version,
+so an unchanged category gives byte-identical files and the writer can leave them alone. The
+feedgen traps this module works around are listed in research/anchors.md section 4.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
+from feedgen.feed import FeedGenerator
+from feedgen.util import xml_elem
+
+from feeds.config import Format, SiteConfig
+from feeds.errors import BuildError
+from feeds.models import Article, Feed
+from feeds.thumbnail import image_mime_type
+
+Renderer = Callable[[Feed, SiteConfig], bytes]
+
+EXTENSIONS: dict[Format, str] = {"rss": ".rss.xml", "atom": ".atom.xml", "json": ".json"}
+MEDIA_TYPES: dict[Format, str] = {
+    "rss": "application/rss+xml",
+    "atom": "application/atom+xml",
+    "json": "application/feed+json",
+}
+GENERATOR = "feeds"
+GENERATOR_URI = "https://pypi.org/project/feeds/"  # no version: upgrades must not change output
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # "updated" of a feed without items, instead of now()
+RSS_DOCS = "https://www.rssboard.org/rss-specification"
+JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+
+# What XML 1.0 cannot carry (lxml refuses the whole document) plus lone surrogates (which
+# cannot be encoded as UTF-8, so they would break the JSON feed too).
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def output_name(slug: str, fmt: Format) -> str:
+    """The file name of a feed inside the output folder, e.g. ``xinlang-caijing.rss.xml``."""
+    return slug + EXTENSIONS[fmt]
+
+
+def feed_url(site: SiteConfig, slug: str, fmt: Format) -> str:
+    """Where the feed file is served: ``site.url`` (with or without a final /) + its name."""
+    return site.url.rstrip("/") + "/" + quote(output_name(slug, fmt))
+
+
+def render_feed(feed: Feed, fmt: Format, site: SiteConfig) -> bytes:
+    try:
+        return RENDERERS[fmt](feed, site)
+    except (ValueError, TypeError) as e:  # feedgen/lxml refusing a value: name the feed
+        raise BuildError(f"cannot render {output_name(feed.slug, fmt)}: {e}") from e
+
+
+# --- values shared by the three formats -------------------------------------------------------
+
+
+def xml_safe(text: str) -> str:
+    """``text`` without the characters that XML 1.0 (or UTF-8) cannot carry."""
+    return _ILLEGAL.sub("", text) if _ILLEGAL.search(text) else text
+
+
+def _utc(date: datetime) -> datetime:
+    if date.tzinfo is None:  # astimezone() would silently read it in the machine's zone
+        raise ValueError(f"date without a time zone: {date.isoformat()}")
+    # RSS dates have no sub-seconds: drop them everywhere so the formats agree.
+    return date.astimezone(UTC).replace(microsecond=0)
+
+
+def feed_updated(feed: Feed) -> datetime:
+    """The newest article's date, so a rebuild without new articles changes nothing."""
+    return max((_utc(a.date) for a in feed.articles), default=EPOCH)
+
+
+def _feed_title(feed: Feed, site: SiteConfig) -> str:
+    return xml_safe(feed.title).strip() or xml_safe(feed.name).strip() or site.title
+
+
+def _site_link(site: SiteConfig) -> str:
+    return site.link or site.url
+
+
+def _feed_image(feed: Feed, site: SiteConfig) -> str | None:
+    return feed.image or site.image
+
+
+def _title(article: Article) -> str:
+    # An empty title makes feedgen refuse the whole Atom feed; fall back to the summary.
+    title = xml_safe(article.title)
+    return title if title.strip() else xml_safe(article.summary)[:80] or "Untitled"
+
+
+def _content(article: Article) -> str:
+    content = xml_safe(article.content_html)
+    return content if content.strip() else html.escape(xml_safe(article.summary) or _title(article))
+
+
+def _link(article: Article) -> str | None:
+    return xml_safe(article.link) if article.link else None
+
+
+def _author(article: Article) -> str:
+    return xml_safe(article.author).strip()
+
+
+def _thumbnail(article: Article, feed: Feed) -> tuple[str, str] | None:
+    """The item's image URL and MIME type; the feed's default when the article has none."""
+    url = article.thumbnail or feed.default_thumbnail
+    return (xml_safe(url), image_mime_type(url)) if url else None
+
+
+def _names(values: tuple[str, ...]) -> list[str]:
+    return [v for v in (xml_safe(v).strip() for v in values) if v]
+
+
+# --- RSS and Atom through feedgen -------------------------------------------------------------
+
+
+class _AtomLinks(BaseEntryExtension):  # type: ignore[misc]
+    """Entry links written by us: feedgen 1.0.0 drops rel/type on Atom entry links (#135)."""
+
+    def __init__(self) -> None:
+        self.links: list[dict[str, str]] = []
+
+    def extend_atom(self, entry: Any) -> Any:
+        for attrs in self.links:
+            # No namespace: feedgen builds Atom elements un-namespaced under a literal xmlns.
+            xml_elem("link", entry, **attrs)
+        return entry
+
+
+def _generator(feed: Feed, site: SiteConfig, fmt: Format) -> Any:
+    fg = FeedGenerator()
+    fg.load_extension("media")
+    fg.title(_feed_title(feed, site))
+    if site.language:
+        fg.language(site.language)
+    # feedgen's RSS <link> is the LAST link added: self first, the site's page last.
+    fg.link(href=feed_url(site, feed.slug, fmt), rel="self", type=MEDIA_TYPES[fmt])
+    fg.link(href=_site_link(site), rel="alternate", type="text/html")
+    fg.generator(GENERATOR, uri=GENERATOR_URI)
+    fg.updated(feed_updated(feed))  # also lastBuildDate; feedgen's default is now()
+    return fg
+
+
+def _add_entry(fg: Any, article: Article, thumbnail: tuple[str, str] | None) -> Any:
+    fe = fg.add_entry(order="append")  # feedgen prepends by default
+    fe.id(xml_safe(article.guid))
+    fe.title(_title(article))
+    date = _utc(article.date)
+    fe.published(date)
+    fe.updated(date)  # feedgen's default is now()
+    summary = xml_safe(article.summary)
+    if summary:
+        fe.summary(summary)  # Atom <summary>, RSS <description>
+    fe.content(_content(article), type="html")  # Atom <content>, RSS <content:encoded>
+    for term in _names(article.categories):
+        fe.category(term=term)
+    if thumbnail:
+        url, mime = thumbnail
+        # group=None: top level, where FreshRSS and Miniflux look, not inside <media:group>.
+        fe.media.thumbnail(url=url, group=None)
+        fe.media.content(url=url, medium="image", type=mime, group=None)
+    return fe
+
+
+def render_rss(feed: Feed, site: SiteConfig) -> bytes:
+    fg = _generator(feed, site, "rss")
+    fg.load_extension("dc")
+    title = _feed_title(feed, site)
+    fg.description(xml_safe(feed.description).strip() or title)  # required by RSS
+    fg.docs(RSS_DOCS)  # pinned: feedgen's default could change with an upgrade
+    if image := _feed_image(feed, site):
+        fg.image(url=image, title=title, link=_site_link(site))
+    for article in feed.articles:
+        thumbnail = _thumbnail(article, feed)
+        fe = _add_entry(fg, article, thumbnail)
+        if link := _link(article):
+            fe.link(href=link)
+        if author := _author(article):
+            fe.dc.dc_creator(author)  # RSS <author> must be an e-mail address
+        if thumbnail:
+            url, mime = thumbnail
+            fe.enclosure(url, 0, mime)  # length 0: unknown, as the RSS board advises
+    return bytes(fg.rss_str(pretty=True))
+
+
+def render_atom(feed: Feed, site: SiteConfig) -> bytes:
+    fg = _generator(feed, site, "atom")
+    fg.register_extension("links", BaseExtension, _AtomLinks, atom=True, rss=False)
+    fg.id(feed_url(site, feed.slug, "atom"))
+    # Atom needs an author on the feed unless every entry has one.
+    fg.author(name=xml_safe(site.author).strip() or site.title)
+    if description := xml_safe(feed.description).strip():
+        fg.subtitle(description)
+    if image := _feed_image(feed, site):
+        fg.icon(image)
+        fg.logo(image)
+    for article in feed.articles:
+        thumbnail = _thumbnail(article, feed)
+        fe = _add_entry(fg, article, thumbnail)
+        if author := _author(article):
+            fe.author(name=author)
+        if link := _link(article):
+            fe.links.links.append({"rel": "alternate", "type": "text/html", "href": link})
+        if thumbnail:
+            url, mime = thumbnail
+            fe.links.links.append({"rel": "enclosure", "type": mime, "href": url})
+    return bytes(fg.atom_str(pretty=True))
+
+
+# --- JSON Feed --------------------------------------------------------------------------------
+
+
+def _json_item(article: Article, feed: Feed) -> dict[str, Any]:
+    item: dict[str, Any] = {"id": xml_safe(article.guid)}
+    if link := _link(article):
+        item["url"] = link
+    item["title"] = _title(article)
+    item["content_html"] = _content(article)
+    if summary := xml_safe(article.summary):
+        item["summary"] = summary
+    if thumbnail := _thumbnail(article, feed):
+        item["image"] = thumbnail[0]  # the only item image NetNewsWire reads
+    item["date_published"] = _utc(article.date).isoformat()
+    if author := _author(article):
+        item["authors"] = [{"name": author}]
+    if tags := _names(article.categories):
+        item["tags"] = tags
+    return item
+
+
+def render_json(feed: Feed, site: SiteConfig) -> bytes:
+    data: dict[str, Any] = {
+        "version": JSON_FEED_VERSION,
+        "title": _feed_title(feed, site),
+        "home_page_url": _site_link(site),
+        "feed_url": feed_url(site, feed.slug, "json"),
+    }
+    if description := xml_safe(feed.description).strip():
+        data["description"] = description
+    if image := _feed_image(feed, site):
+        data["icon"] = image
+        data["favicon"] = image
+    if author := xml_safe(site.author).strip():
+        data["authors"] = [{"name": author}]
+    if site.language:
+        data["language"] = site.language
+    data["items"] = [_json_item(article, feed) for article in feed.articles]
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+RENDERERS: dict[Format, Renderer] = {"rss": render_rss, "atom": render_atom, "json": render_json}
