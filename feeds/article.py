@@ -25,7 +25,9 @@ from feeds.urls import normalize_url
 
 NoteFn = Callable[[str, str], None]  # (stage, reason): record a repair
 MAX_TITLE = 140
-_GUID_NAMESPACE = uuid.UUID("5f6c1c1e-8d36-4d55-9a4b-3f1b7c7f2a10")  # fixed forever: ids depend on it
+_GUID_NAMESPACE = uuid.UUID(
+    "5f6c1c1e-8d36-4d55-9a4b-3f1b7c7f2a10"
+)  # fixed forever: ids depend on it
 _WORDLESS = re.compile(r"^[\W_]*$")  # no letter or digit in any script
 _SENTENCE_END = re.compile(r"[。！？!?\n]|\.(?:\s|$)")
 _SPACES = re.compile(r"\s+")
@@ -40,7 +42,9 @@ def read_article(file: SourceFile, config: Config) -> Article:
     text, decoded = read_article_text(file.path, config.read.max_bytes)
     if decoded:
         note("read", decoded)
-    front, body, warnings = read_front_matter(text, config.thumbnail.fields, config.read.link_fields)
+    front, body, warnings = read_front_matter(
+        text, config.thumbnail.fields, config.read.link_fields
+    )
     for warning in warnings:
         note("frontmatter", warning)
     categories = resolve_categories(front.categories, config.categories)

@@ -17,7 +17,8 @@ import typer
 from feeds import __version__
 from feeds.config import Config, load_config
 from feeds.errors import FeedsError
-from feeds.pipeline import BuildOptions, BuildReport, Progress, build
+from feeds.pipeline import BuildOptions, BuildReport, build
+from feeds.reader import Progress
 
 app = typer.Typer(
     help="Turn folders of scraped article files into clean per-category RSS, Atom and JSON feeds.",
@@ -27,9 +28,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-ConfigOpt = Annotated[
-    Path, typer.Option("--config", "-c", help="The config file.", dir_okay=False)
-]
+ConfigOpt = Annotated[Path, typer.Option("--config", "-c", help="The config file.", dir_okay=False)]
 SourceOpt = Annotated[
     list[Path] | None,
     typer.Option("--source", "-s", help="Article folder (repeatable); replaces config sources."),
@@ -111,7 +110,9 @@ def _load(path: Path, **overrides: Any) -> Config:
     return dataclasses.replace(cfg, **changes)
 
 
-def _run(cfg: Config, options: BuildOptions, *, quiet: bool, strict: bool, json_report: bool) -> None:
+def _run(
+    cfg: Config, options: BuildOptions, *, quiet: bool, strict: bool, json_report: bool
+) -> None:
     try:
         report = _build_with_progress(cfg, options, show=not quiet)
     except FeedsError as e:
@@ -152,7 +153,10 @@ def summary_line(report: BuildReport, options: BuildOptions) -> str:
     skipped = len(report.skipped)
     notes = len(report.problems) - skipped
     files = sum(len(f.files) for f in report.feeds)
-    read = f"Read {report.articles + skipped} articles ({skipped} skipped, {notes} notes)"
+    read = (
+        f"Read {report.articles + skipped} articles ({report.parsed} parsed, "
+        f"{report.cached} from cache; {skipped} skipped, {notes} notes)"
+    )
     if not options.write:
         return f"{read}; would write {len(report.feeds)} feeds ({files} files)"
     removed = f", {len(report.removed)} removed" if report.removed else ""
@@ -166,6 +170,8 @@ def report_to_json(report: BuildReport, options: BuildOptions) -> dict[str, Any]
     return {
         "articles": report.articles,
         "skipped": len(report.skipped),
+        "parsed": report.parsed,
+        "cached": report.cached,
         "feeds": [dataclasses.asdict(f) for f in report.feeds],
         "problems": [dataclasses.asdict(p) for p in report.problems],
         "changed": report.changed,

@@ -1,19 +1,28 @@
-"""The build, as a list of stages: discover -> read -> thumbnails -> group -> render -> write."""
+"""The build, as a list of stages.
+
+discover -> read (cache, parse, clean, sanitize) -> thumbnails -> group -> load content
+-> render -> write. Everything is gathered before anything is written, so a failure part
+way leaves the output folder as the last good build left it.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from feeds.article import read_article
+from feeds import __version__
+from feeds.cache import ArticleCache
 from feeds.config import Config
 from feeds.discover import discover_files
-from feeds.errors import ArticleError
 from feeds.group import group_by_category
-from feeds.models import Article, Feed, Problem, SourceFile
+from feeds.models import Feed, Problem, SourceFile
+from feeds.reader import Progress, read_articles
 from feeds.render import output_name, render_feed
-from feeds.thumbnail import choose_thumbnails
+from feeds.thumbnail import choose_thumbnails, inline_thumbnail
 from feeds.write import (
     Manifest,
     output_lock,
@@ -23,8 +32,6 @@ from feeds.write import (
     write_manifest,
     write_outputs,
 )
-
-Progress = Callable[[int, int], None]  # (done, total)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +52,8 @@ class FeedReport:
 @dataclass(slots=True)
 class BuildReport:
     articles: int = 0  # files that became articles
+    parsed: int = 0  # files read and cleaned this run
+    cached: int = 0  # files taken from the cache
     feeds: list[FeedReport] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
@@ -60,79 +69,104 @@ class BuildReport:
         return [p for p in self.problems if p.stage == "internal"]
 
 
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    outputs: dict[str, bytes]  # files whose inputs changed, freshly rendered
+    fingerprints: dict[str, str]  # every output file -> hash of what it was rendered from
+
+
 def build(config: Config, options: BuildOptions, progress: Progress | None = None) -> BuildReport:
     started = time.perf_counter()
     report = BuildReport()
     files, report.problems = discover_files(config)
     if not options.write:
-        _build_in_memory(config, files, report, Manifest(), progress)
+        _run_stages(config, files, ArticleCache(None), Manifest(), report, progress)
     else:
         out = prepare_output(config)
         with output_lock(out, wait=options.wait):
-            manifest = read_manifest(out)
-            outputs = _build_in_memory(config, files, report, manifest, progress)
-            report.changed = write_outputs(out, outputs)
-            if options.prune:
-                report.removed = prune_outputs(out, manifest, outputs)
-            kept = set(outputs) | (set() if options.prune else set(manifest.files))
-            slugs = manifest.slugs | _slugs(report)  # remembered even while a category is empty
-            write_manifest(out, Manifest(files=tuple(sorted(kept)), slugs=slugs))
+            _build_into(out, config, files, options, report, progress)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _build_in_memory(
+def _build_into(
+    out: Path,
     config: Config,
     files: Sequence[SourceFile],
+    options: BuildOptions,
     report: BuildReport,
-    manifest: Manifest,
     progress: Progress | None,
-) -> dict[str, bytes]:
-    articles = read_articles(files, config, report.problems, progress)
-    articles = choose_thumbnails(articles, config.thumbnail, config.clean.image_proxy)
-    grouping = group_by_category(articles, config, manifest.slugs)
-    report.problems.extend(grouping.duplicates)
-    report.articles = len(articles)
-    outputs = render_all(grouping.feeds, config)
-    report.feeds = [_feed_report(feed, config) for feed in grouping.feeds]
-    return outputs
+) -> None:
+    manifest = read_manifest(out)
+    cache = ArticleCache(config.cache.path if config.cache.enabled else None)
+    try:
+        rendered = _run_stages(config, files, cache, manifest, report, progress)
+    finally:
+        cache.close()
+    report.changed = write_outputs(out, rendered.outputs)
+    current = set(rendered.fingerprints)
+    if options.prune:
+        report.removed = prune_outputs(out, manifest, current)
+    kept = current if options.prune else current | set(manifest.files)
+    slugs = manifest.slugs | {f.name: f.slug for f in report.feeds if f.name}
+    write_manifest(out, Manifest(tuple(sorted(kept)), slugs, rendered.fingerprints))
 
 
-def read_articles(
-    files: Sequence[SourceFile],
+def _run_stages(
     config: Config,
-    problems: list[Problem],
-    progress: Progress | None = None,
-) -> list[Article]:
-    """Read every file; a bad one costs that file alone and is reported with its stage."""
-    articles = []
-    for done, file in enumerate(files, 1):
-        try:
-            article = read_article(file, config)
-        except ArticleError as e:
-            problems.append(Problem(file.rel, e.stage, e.reason))
-        except Exception as e:  # a bug, not bad input: report the file, keep building
-            problems.append(Problem(file.rel, "internal", f"{type(e).__name__}: {e}"))
-        else:
-            problems.extend(article.notes)
-            articles.append(article)
-        if progress:
-            progress(done, len(files))
-    return articles
+    files: Sequence[SourceFile],
+    cache: ArticleCache,
+    manifest: Manifest,
+    report: BuildReport,
+    progress: Progress | None,
+) -> Rendered:
+    read = read_articles(files, config, cache, progress)
+    # The HTML is still in the cache here: the inline image is added by load_content.
+    choosing = dataclasses.replace(config.thumbnail, inline=False)
+    articles = choose_thumbnails(read.articles, choosing, config.clean.image_proxy)
+    grouping = group_by_category(articles, config, manifest.slugs)
+    feeds = load_content(grouping.feeds, cache, config)
+    rendered = render_changed(feeds, config, manifest)
+    report.problems += read.problems + grouping.duplicates
+    report.articles, report.parsed, report.cached = len(articles), read.parsed, read.cached
+    report.feeds = [_feed_report(feed, config) for feed in feeds]
+    return rendered
 
 
-def render_all(feeds: Sequence[Feed], config: Config) -> dict[str, bytes]:
-    return {
-        output_name(feed.slug, fmt): render_feed(feed, fmt, config.site)
-        for feed in feeds
-        for fmt in config.formats
-    }
+def load_content(feeds: Sequence[Feed], cache: ArticleCache, config: Config) -> list[Feed]:
+    """Fetch the HTML of the articles that made it into a feed (and only of those)."""
+    content = cache.content(a.path for feed in feeds for a in feed.articles)
+
+    def full(feed: Feed) -> Feed:
+        articles = tuple(
+            inline_thumbnail(dataclasses.replace(a, content_html=content[a.path]), config.thumbnail)
+            for a in feed.articles
+        )
+        return dataclasses.replace(feed, articles=articles)
+
+    return [full(feed) for feed in feeds]
+
+
+def render_changed(feeds: Sequence[Feed], config: Config, manifest: Manifest) -> Rendered:
+    """Render every feed whose inputs differ from the last build's; the rest stay as they are.
+
+    Rendering is the slowest stage of a no-change run, and its output is a pure function of
+    the feed, the site settings and this tool's version: the fingerprint of those decides.
+    """
+    outputs: dict[str, bytes] = {}
+    fingerprints: dict[str, str] = {}
+    # repr, not pickle: pickle's bytes depend on which equal strings share one object
+    site = repr((__version__, config.site)).encode()
+    for feed in feeds:
+        for fmt in config.formats:
+            name = output_name(feed.slug, fmt)
+            digest = hashlib.sha256(site + repr((fmt, feed)).encode()).hexdigest()[:24]
+            fingerprints[name] = digest
+            if manifest.fingerprints.get(name) != digest or not (config.output / name).is_file():
+                outputs[name] = render_feed(feed, fmt, config.site)
+    return Rendered(outputs, fingerprints)
 
 
 def _feed_report(feed: Feed, config: Config) -> FeedReport:
     files = {str(fmt): output_name(feed.slug, fmt) for fmt in config.formats}
     return FeedReport(name=feed.name, slug=feed.slug, items=len(feed.articles), files=files)
-
-
-def _slugs(report: BuildReport) -> dict[str, str]:
-    return {f.name: f.slug for f in report.feeds if f.name}

@@ -11,7 +11,7 @@ import contextlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +29,7 @@ class Manifest:
 
     files: tuple[str, ...] = ()
     slugs: dict[str, str] = field(default_factory=dict)
+    fingerprints: dict[str, str] = field(default_factory=dict)  # file -> hash of its inputs
 
 
 def prepare_output(config: Config) -> Path:
@@ -36,8 +37,8 @@ def prepare_output(config: Config) -> Path:
     out = config.output
     try:
         out.mkdir(parents=True, exist_ok=True)
-        probe = tempfile.NamedTemporaryFile(dir=out, prefix=TMP_PREFIX, delete=True)
-        probe.close()
+        with tempfile.NamedTemporaryFile(dir=out, prefix=TMP_PREFIX):
+            pass
     except OSError as e:
         reason = e.strerror or str(e)
         raise ConfigError(f"{config.path}: output: cannot write to {out}: {reason}") from None
@@ -76,9 +77,10 @@ def read_manifest(out: Path) -> Manifest:
         data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
         files = tuple(str(f) for f in data["files"])
         slugs = {str(k): str(v) for k, v in data["slugs"].items()}
+        prints = {str(k): str(v) for k, v in data.get("fingerprints", {}).items()}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return Manifest()  # missing or damaged: start afresh, never trust half of it
-    return Manifest(files=files, slugs=slugs)
+    return Manifest(files=files, slugs=slugs, fingerprints=prints)
 
 
 def write_outputs(out: Path, outputs: Mapping[str, bytes]) -> list[str]:
@@ -91,12 +93,16 @@ def write_outputs(out: Path, outputs: Mapping[str, bytes]) -> list[str]:
 
 
 def write_manifest(out: Path, manifest: Manifest) -> bool:
-    data = {"version": 1, "files": sorted(manifest.files), "slugs": dict(sorted(manifest.slugs.items()))}
+    data = {
+        "version": 1,
+        "files": sorted(manifest.files),
+        "slugs": dict(sorted(manifest.slugs.items())),
+    }
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     return write_if_changed(out / MANIFEST, text.encode("utf-8"))
 
 
-def prune_outputs(out: Path, old: Manifest, keep: Mapping[str, bytes]) -> list[str]:
+def prune_outputs(out: Path, old: Manifest, keep: Collection[str]) -> list[str]:
     """Delete files an earlier build wrote that this build no longer produces."""
     removed = []
     for name in sorted(set(old.files) - set(keep)):

@@ -1,0 +1,144 @@
+"""Benchmark: cold build, no-change rebuild and one-new-article rebuild at N articles.
+
+Not a test. Generates N articles shaped like the real archive (Chinese paragraphs, images,
+the Sina junk blocks, 1-4 categories out of ~20, a few defects), then runs the real
+``feeds build`` command in a subprocess and reports wall time and peak memory (max RSS of
+the build and its worker processes).
+
+    .venv/bin/python bench/bench.py 10000 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+WORK = HERE / "work"
+TOPICS = ["金融", "科技", "新媒体", "二次元", "编程", "设计", "游戏", "图片", "学习", "博客"]
+SOURCES = ["新浪财经", "36kr", "财联社", "掘金 - 热门", "Bangumi", "Hacker News", "少数派", "煎蛋",
+           "证券时报网", "雪球"]  # fmt: skip
+_WORDS = "市场 经济 数据 增长 企业 投资 政策 发展 技术 用户 平台 产品 行业 全球 中国 公司 研究 报告"
+WORDS = _WORDS.split()
+JUNK = """
+<!--article_adlist[<p cms-style="font-M">--><!-- news_keyword_pub,stock, -->
+<!-- 文末二维码 start -->
+<style>
+.appendQr_wrap&#123;border:1px solid #E6E6E6;padding:8px;&#125;
+.appendQr_normal img&#123;width:74px;&#125;
+</style>
+<div class="clearfix appendQr_wrap">
+    <div class="appendQr_normal"><img src="https://n.sinaimg.cn/finance/cece9e13/20200514/343233024.png"></div>
+    <div class="appendQr_normal_txt">海量资讯、精准解读，尽在新浪财经APP</div>
+</div>
+<p class="article-editor">责任编辑：李墨轩 </p>
+"""
+
+
+def paragraph(rng: random.Random) -> str:
+    words = rng.choices(WORDS, k=rng.randint(20, 60))
+    text = "，".join("".join(words[i : i + 3]) for i in range(0, len(words), 3))
+    if rng.random() < 0.2:
+        text = f'{text}<font cms-style="font-L strong-Bold">{rng.choice(WORDS)}数据</font>'
+    return f'<p cms-style="font-L">\u3000\u3000{text}。</p>'
+
+
+def article(i: int, rng: random.Random) -> str:
+    topic = rng.choice(TOPICS)
+    cats = [topic, *rng.sample(SOURCES, rng.randint(0, 3))]
+    paras = "\n".join(paragraph(rng) for _ in range(rng.randint(2, 12)))
+    if rng.random() < 0.5:
+        paras += f'\n<p><img src="https://img.example.com/{i}.jpg" onclick="x()"></p>'
+    thumb = (
+        f"https://picsum.photos/400/300?random={i}" if i % 3 else f"https://img.example.com/{i}.jpg"
+    )
+    date = f"Thu, {1 + i % 28:02d} May 2022 {i % 24:02d}:{i % 60:02d}:07 GMT"
+    if i % 97 == 0:
+        date = "Invalid Date"  # a defect the real archive has
+    title = (
+        f"@用户{i} 关注了股票"
+        if i % 53 == 0
+        else f"'第{i}号新闻：{rng.choice(WORDS)}{rng.choice(WORDS)}'"
+    )
+    cat_lines = "".join(f" - {c}\n" for c in cats)
+    return (
+        f"\n---\ntitle: {title}\ncategories: \n{cat_lines}headimg: '{thumb}'\n"
+        f"author: {cats[-1]}\ncomments: false\ndate: {date}\nthumbnail: '{thumb}'\n---\n\n"
+        f"<div>   \n{paras}\n{JUNK if topic == '金融' else ''}\n</div>            "
+    )
+
+
+def generate(n: int, folder: Path) -> None:
+    rng = random.Random(n)
+    for i in range(n):
+        path = folder / f"{i % 100:02d}" / f"{i:06d}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(article(i, rng), encoding="utf-8")
+
+
+def run_build(site: Path) -> tuple[float, float, dict[str, object]]:
+    """Wall seconds, peak MiB (largest process), and the JSON report of one build."""
+    feeds = Path(sys.executable).parent / "feeds"
+    script = (
+        "import resource, subprocess, sys, time\n"
+        "t = time.perf_counter()\n"
+        "p = subprocess.run(sys.argv[1:], capture_output=True)\n"
+        "wall = time.perf_counter() - t\n"
+        "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
+        "sys.stderr.write(p.stderr.decode())\n"
+        "print(wall, peak); print(p.stdout.decode())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(feeds), "build", "-c", str(site / "config.yaml"),
+         "--json", "--quiet"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    first, _, rest = done.stdout.partition("\n")
+    wall, peak = (float(x) for x in first.split())
+    return wall, peak, json.loads(rest)
+
+
+def bench(n: int) -> dict[str, object]:
+    site = WORK / f"n{n}"
+    shutil.rmtree(site, ignore_errors=True)
+    started = time.perf_counter()
+    generate(n, site / "articles")
+    gen = time.perf_counter() - started
+    (site / "config.yaml").write_text(
+        "sources: [articles]\noutput: output\ncache: {path: cache.sqlite}\n", encoding="utf-8"
+    )
+    results: dict[str, object] = {"n": n, "generate_s": round(gen, 1)}
+    for label in ["cold", "no_change", "one_new"]:
+        if label == "one_new":
+            (site / "articles" / "new.md").write_text(article(n + 1, random.Random(1)), "utf-8")
+        wall, peak, report = run_build(site)
+        results[label] = {
+            "wall_s": round(wall, 2),
+            "peak_mib": round(peak),
+            "parsed": report["parsed"],
+            "changed": len(report["changed"]),  # type: ignore[arg-type]
+        }
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sizes", nargs="*", type=int, default=[10_000, 100_000])
+    parser.add_argument("--keep", action="store_true", help="keep bench/work afterwards")
+    args = parser.parse_args()
+    print(f"python {sys.version.split()[0]}, {resource.getpagesize()}-byte pages", file=sys.stderr)
+    for n in args.sizes:
+        print(json.dumps(bench(n)), flush=True)
+    if not args.keep:
+        shutil.rmtree(WORK, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
