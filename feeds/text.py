@@ -1,0 +1,150 @@
+"""Plain text: titles, authors, summaries, and the text of HTML fragments (parsed here)."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+from lxml import etree
+
+from feeds.sanitize import strip_xml_illegal
+
+# A tag, comment, doctype or processing instruction as an HTML parser would start one:
+# "<" then a letter, "/", "!" or "?". "a < b" and "<<三体>>" stay text.
+_TAG = re.compile(r"<[a-zA-Z/!?][^>]*(?:>|$)")
+_SPACES = re.compile(r"\s+")
+_DOCUMENT_TAGS = re.compile(r"</?(?:html|body)\b[^>]*>", re.IGNORECASE)
+_CHARREF = re.compile(r"&#(?:[xX]0*([0-9a-fA-F]{1,8})|0*([0-9]{1,10}));?")
+_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
+ELLIPSIS = "…"
+
+# Elements after which a reader starts a new line.
+BLOCK_TAGS = frozenset(
+    {
+        *("p", "div", "section", "article", "header", "footer", "aside", "nav", "main"),
+        *("h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "hr", "br", "center"),
+        *("ul", "ol", "li", "dl", "dt", "dd", "table", "tr", "caption", "figure", "figcaption"),
+    }
+)
+# Parts of a grapheme that must stay with the character before them.
+_JOINERS = frozenset({"\u200d", "\u20e3"})
+
+
+def plain_text(value: str) -> str:
+    """Titles and authors: entities decoded, tags stripped, whitespace collapsed.
+
+    Many readers show RSS titles as HTML, so markup that only appears after decoding
+    (``&lt;script&gt;``) is stripped too: the result holds nothing a browser reads as a tag.
+    """
+    text = _strip_tags(html.unescape(_strip_tags(value)))
+    return _SPACES.sub(" ", strip_xml_illegal(text)).strip()
+
+
+def _strip_tags(text: str) -> str:
+    if "<" not in text:
+        return text
+    # Removing one tag can join two halves into a new one ("<scr<b>ipt>"): repeat.
+    while True:
+        stripped = _TAG.sub("", text)
+        if stripped == text:
+            return stripped
+        text = stripped
+
+
+def summarize(text: str, length: int) -> str:
+    """Plain-text summary of at most ``length`` characters, ending in "…" when cut.
+
+    The cut never splits a character from its combining marks, an emoji from its
+    modifiers or ZWJ sequence, or a flag's pair of regional indicators.
+    """
+    text = _SPACES.sub(" ", text).strip()
+    if len(text) <= length:
+        return text
+    cut = _grapheme_boundary(text, max(length - 1, 0))
+    return text[:cut].rstrip() + ELLIPSIS
+
+
+def _grapheme_boundary(text: str, cut: int) -> int:
+    """Move ``cut`` back until ``text[:cut]`` ends on a whole grapheme (a simple rule)."""
+    while cut > 0 and (_extends(text[cut]) or text[cut - 1] in _JOINERS):
+        cut -= 1
+    if cut > 0 and _is_regional(text[cut]):
+        run = cut
+        while run > 0 and _is_regional(text[run - 1]):
+            run -= 1
+        if (cut - run) % 2:  # an odd count before the cut: the cut splits a flag
+            cut -= 1
+    return cut
+
+
+def _extends(ch: str) -> bool:
+    code = ord(ch)
+    return (
+        unicodedata.combining(ch) != 0
+        or unicodedata.category(ch) in ("Mn", "Me", "Mc")
+        or ch in _JOINERS
+        or 0xFE00 <= code <= 0xFE0F  # variation selectors
+        or 0x1F3FB <= code <= 0x1F3FF  # skin-tone modifiers
+        or 0xE0020 <= code <= 0xE007F  # emoji tag sequences
+        or 0xE0100 <= code <= 0xE01EF
+        or 0xDC00 <= code <= 0xDFFF  # a low surrogate left by a bad decoder
+    )
+
+
+def _is_regional(ch: str) -> bool:
+    return 0x1F1E6 <= ord(ch) <= 0x1F1FF
+
+
+def html_to_text(fragment: str) -> str:
+    """The text of an HTML fragment, one line per block (paragraph, list item, row...)."""
+    if "<" not in fragment:
+        return tidy_lines(html.unescape(strip_xml_illegal(fragment)))
+    root = parse_fragment(strip_xml_illegal(fragment))
+    if root is None:
+        return ""
+    etree.strip_elements(root, "script", "style", "template", with_tail=False)
+    return element_text(root)
+
+
+def parse_fragment(fragment: str) -> etree._Element | None:
+    """Parse an HTML fragment with libxml2; return a ``body`` element holding it.
+
+    The text must already be free of XML-illegal characters. Comments and processing
+    instructions are dropped while parsing.
+    """
+    if _DOCUMENT_TAGS.search(fragment):  # a stray </body> would end the document early
+        fragment = _DOCUMENT_TAGS.sub("", fragment)
+    if "&#" in fragment:  # libxml2 would decode &#1; into a character lxml cannot hold
+        fragment = _CHARREF.sub(_legal_charref, fragment)
+    try:
+        doc = etree.fromstring(f"<html><body>{fragment}</body></html>", _PARSER)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+        return None
+    root = doc.find("body") if doc is not None else None
+    if root is not None:
+        root.attrib.clear()
+    return root
+
+
+def _legal_charref(match: re.Match[str]) -> str:
+    hex_digits, digits = match.groups()
+    code = int(hex_digits, 16) if hex_digits else int(digits)
+    if code > 0x10FFFF or strip_xml_illegal(chr(code)) == "":
+        return "\ufffd"  # what a browser shows for most of these; never joins two words
+    return match.group(0)
+
+
+def element_text(root: etree._Element) -> str:
+    """The text of a parsed tree, one line per block. Changes the tree (tails get newlines)."""
+    for el in root.iter(*BLOCK_TAGS):
+        el.tail = "\n" + el.tail if el.tail else "\n"
+        if el.tag not in ("br", "hr"):
+            el.text = "\n" + el.text if el.text else "\n"
+    return tidy_lines(str(etree.tostring(root, method="text", encoding="unicode", with_tail=False)))
+
+
+def tidy_lines(text: str) -> str:
+    """Collapse spaces inside lines and drop empty lines."""
+    lines = (" ".join(line.split()) for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
