@@ -225,7 +225,8 @@ def _convert_dataclass(value: Any, cls: type[Any], key: str) -> Any:
     prefix = f"{key}." if key else ""
     for k in value:
         if k not in names:
-            raise _Invalid(f"{prefix}{k}", f"unknown key (expected one of: {', '.join(names)})")
+            shown = ", ".join(n for n in names if not (cls is Config and n == "path"))
+            raise _Invalid(f"{prefix}{k}", f"unknown key (expected one of: {shown})")
     kwargs = {k: _convert(v, hints[k], f"{prefix}{k}") for k, v in value.items()}
     return cls(**kwargs)
 

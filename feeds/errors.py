@@ -1,4 +1,4 @@
-"""The project's exceptions. Library code raises these; only ``cli.py`` turns them into exit codes."""
+"""The project's exceptions. Library code raises them; only ``cli.py`` turns them into exits."""
 
 from __future__ import annotations
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from feeds import __version__
 from feeds.cache import ArticleCache
+from feeds.clean import check_clean_config
 from feeds.config import Config
 from feeds.discover import discover_files
 from feeds.group import group_by_category
@@ -78,6 +79,7 @@ class Rendered:
 def build(config: Config, options: BuildOptions, progress: Progress | None = None) -> BuildReport:
     started = time.perf_counter()
     report = BuildReport()
+    check_clean_config(config.clean)  # a bad selector or regex is a config error, not 10k skips
     files, report.problems = discover_files(config)
     if not options.write:
         _run_stages(config, files, ArticleCache(None), Manifest(), report, progress)

@@ -11,10 +11,14 @@ from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 # one inside RSS HTML makes the W3C validator reject the feed.
 _SAFE = "/:?#[]@!$&()*+,;=-._~%"
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_NEEDS_QUOTING = re.compile(r"[^A-Za-z0-9/:?#\[\]@!$&()*+,;=\-._~%]|%(?![0-9A-Fa-f]{2})")
 _RASTER_DATA = re.compile(r"^data:image/(png|jpe?g|gif|webp|avif|bmp);base64,[A-Za-z0-9+/=\s]+$")
 
 
-def normalize_url(url: str | None, base: str | None = None, *, allow_data: bool = False) -> str | None:
+def normalize_url(
+    url: str | None, base: str | None = None, *, allow_data: bool = False
+) -> str | None:
     """Return ``url`` as an absolute, percent-encoded http(s) URL, or None if it is unusable.
 
     ``//host/path`` takes https; relative URLs are resolved against ``base`` when given.
@@ -23,7 +27,7 @@ def normalize_url(url: str | None, base: str | None = None, *, allow_data: bool 
     """
     if not url:
         return None
-    url = "".join(ch for ch in url.strip() if ch >= " " and ch != "\x7f")
+    url = _CONTROL.sub("", url.strip())
     if not url:
         return None
     if allow_data and _RASTER_DATA.match(url):
@@ -50,6 +54,8 @@ def _encode(scheme: str, netloc: str, path: str, query: str, fragment: str) -> s
         return None
 
     def enc(s: str) -> str:
+        if not _NEEDS_QUOTING.search(s):
+            return s  # the common case: nothing to escape
         return quote(_BAD_PERCENT.sub("%25", s), safe=_SAFE)
 
     return urlunsplit((scheme, netloc.lower(), enc(path) or "/", enc(query), enc(fragment)))

@@ -46,7 +46,7 @@ def test_build_examples_writes_every_format(runner: CliRunner, site: Site) -> No
     result = runner.invoke(app, ["build", "--config", str(config)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     out = config.parent / "output"
-    for stem in ["all", "finance", "xinlang-caijing", "xinlang-caijing-guonei"]:
+    for stem in ["all", "jinrong", "xinlang-caijing", "xinlang-caijing-guonei"]:
         for ext in [".rss.xml", ".atom.xml", ".json"]:
             assert (out / f"{stem}{ext}").is_file(), f"{stem}{ext} missing"
     parsed = feedparser.parse((out / "xinlang-caijing-guonei.rss.xml").read_bytes())

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from feeds.config import Config, config_from_dict
 from feeds.group import group_by_category
 from feeds.models import Article
 
-BASE = datetime(2022, 5, 26, 12, 0, tzinfo=timezone.utc)
+BASE = datetime(2022, 5, 26, 12, 0, tzinfo=UTC)
 
 
 def article(path: str, cats: tuple[str, ...], hours: int, **kw: str) -> Article:

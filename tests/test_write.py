@@ -58,9 +58,11 @@ def test_stale_temporaries_are_removed(tmp_path: Path) -> None:
 
 
 def test_second_lock_fails_at_once(tmp_path: Path) -> None:
-    with output_lock(tmp_path, wait=False):
-        with pytest.raises(BuildError, match="another feeds build is running"):
-            with output_lock(tmp_path, wait=False):
-                pass
+    with (
+        output_lock(tmp_path, wait=False),
+        pytest.raises(BuildError, match="another feeds build is running"),
+        output_lock(tmp_path, wait=False),
+    ):
+        pass
     with output_lock(tmp_path, wait=False):
         pass  # released: a later build gets it
