@@ -1,0 +1,155 @@
+"""Whole builds over the real sample archive and the bundled examples."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import feedparser
+import pytest
+from lxml import etree
+from typer.testing import CliRunner
+
+from feeds.cli import app
+from tests.conftest import CORPUS, EXAMPLES, SEED, fix_mtimes
+
+Site = Callable[..., Path]
+NS = {"a": "http://www.w3.org/2005/Atom", "media": "http://search.yahoo.com/mrss/"}
+GOLDEN = Path(__file__).parent / "golden" / "examples"
+
+
+def listed_categories(path: Path) -> list[str]:
+    """The categories a file lists, read with a plain regex, independently of feeds' reader."""
+    text = path.read_text(encoding="utf-8")
+    block = text.split("---", 2)[1]
+    match = re.search(r"^categories:[^\n]*\n((?:[ \t]+- [^\n]*\n?)+)", block, re.M)
+    assert match, f"no categories in {path}"
+    names = [line.strip()[2:].strip() for line in match.group(1).splitlines()]
+    return list(dict.fromkeys(n.strip("'\"") for n in names if n))
+
+
+def build_json(runner: CliRunner, config: Path, *extra: str) -> dict[str, Any]:
+    result = runner.invoke(app, ["build", "-c", str(config), "--json", *extra])
+    assert result.exit_code == 0, result.output
+    report: dict[str, Any] = json.loads(result.stdout)
+    return report
+
+
+@pytest.fixture
+def corpus_site(site: Site, tmp_path: Path) -> Path:
+    articles = tmp_path / "corpus"
+    shutil.copytree(CORPUS, articles / "corpus-sample")
+    shutil.copytree(SEED, articles / "seed")
+    return site(articles, limit=1000)
+
+
+def test_every_sample_article_is_in_every_feed_it_lists(
+    runner: CliRunner, corpus_site: Path
+) -> None:
+    report = build_json(runner, corpus_site)
+    out = corpus_site.parent / "output"
+    sources = sorted((corpus_site.parent / "articles").rglob("*.*"))
+    assert report["skipped"] == 0 and report["articles"] == len(sources) == 78
+    duplicates = {p["path"] for p in report["problems"] if p["stage"] == "duplicate"}
+    expected: Counter[str] = Counter()
+    for path in sources:
+        rel = path.relative_to(corpus_site.parent / "articles").as_posix()
+        for name in listed_categories(path):
+            expected[name] += rel not in duplicates
+    feeds = {f["name"]: f for f in report["feeds"]}
+    assert set(feeds) - {""} == set(expected)
+    for name, count in expected.items():
+        parsed = feedparser.parse((out / feeds[name]["files"]["atom"]).read_bytes())
+        assert len(parsed.entries) == count == feeds[name]["items"], name
+    seed_feeds = ["金融", "新浪财经", "新浪财经－国內"]
+    for name in seed_feeds:
+        titles = [e.title for e in feedparser.parse(out / feeds[name]["files"]["rss"]).entries]
+        assert "工信部将研制中小企业数字化转型指导文件" in titles
+    assert feeds[""]["items"] == 78 - len(duplicates)
+
+
+def test_every_feed_parses_cleanly_and_is_structurally_valid(
+    runner: CliRunner, corpus_site: Path
+) -> None:
+    report = build_json(runner, corpus_site)
+    out = corpus_site.parent / "output"
+    for feed in report["feeds"]:
+        rss, atom, jsonfeed = (out / feed["files"][f] for f in ("rss", "atom", "json"))
+        for path in (rss, atom):
+            parsed = feedparser.parse(path.read_bytes())
+            assert not parsed.bozo, (path.name, parsed.get("bozo_exception"))
+            assert len(parsed.entries) == feed["items"]
+        assert_valid_rss(etree.fromstring(rss.read_bytes()))
+        assert_valid_atom(etree.fromstring(atom.read_bytes()))
+        data = json.loads(jsonfeed.read_text(encoding="utf-8"))
+        assert data["version"] == "https://jsonfeed.org/version/1.1"
+        assert all(item["id"] and item["content_html"] for item in data["items"])
+
+
+def assert_valid_rss(root: etree._Element) -> None:
+    """The RSS 2.0 rules a validator checks: required elements, unique guids, dates."""
+    assert root.tag == "rss" and root.get("version") == "2.0"
+    (channel,) = root.findall("channel")
+    for required in ("title", "link", "description"):
+        assert (channel.findtext(required) or "").strip(), required
+    guids = channel.xpath("item/guid/text()")
+    assert len(guids) == len(set(guids)) == len(channel.findall("item"))
+    for item in channel.findall("item"):
+        assert item.findtext("title") or item.findtext("description")
+        rfc822 = r"\w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d [+-]\d{4}$"
+        assert re.match(rfc822, item.findtext("pubDate") or "")
+        assert item.find("author") is None  # RSS wants an e-mail there: names go to dc:creator
+        for enclosure in item.findall("enclosure"):
+            assert enclosure.get("type", "").startswith("image/") and enclosure.get("length")
+
+
+def assert_valid_atom(root: etree._Element) -> None:
+    """RFC 4287: feed and entries carry id, title, updated; an author; one alternate link."""
+    assert root.tag == "{http://www.w3.org/2005/Atom}feed"
+    for required in ("a:id", "a:title", "a:updated", "a:author/a:name"):
+        assert root.xpath(required, namespaces=NS), required
+    ids = root.xpath("a:entry/a:id/text()", namespaces=NS)
+    assert len(ids) == len(set(ids))
+    for entry in root.xpath("a:entry", namespaces=NS):
+        for required in ("a:id", "a:title", "a:updated"):
+            assert len(entry.xpath(required, namespaces=NS)) == 1, required
+        assert len(entry.xpath("a:link[@rel='alternate']", namespaces=NS)) <= 1
+        assert not entry.xpath("a:link[not(@rel)]", namespaces=NS)
+        assert entry.xpath("a:content/@type", namespaces=NS) == ["html"]
+
+
+def test_golden_build_of_the_examples(runner: CliRunner, site: Site) -> None:
+    """The bundled examples build to exactly the committed files (UPDATE_GOLDEN=1 rewrites)."""
+    config = site(EXAMPLES)
+    build_json(runner, config)
+    out = config.parent / "output"
+    produced = {p.name: p.read_bytes() for p in out.iterdir() if not p.name.startswith(".")}
+    if os.environ.get("UPDATE_GOLDEN"):
+        shutil.rmtree(GOLDEN, ignore_errors=True)
+        GOLDEN.mkdir(parents=True)
+        for name, data in produced.items():
+            (GOLDEN / name).write_bytes(data)
+    expected = {p.name: p.read_bytes() for p in GOLDEN.iterdir()}
+    assert sorted(produced) == sorted(expected)
+    for name, data in produced.items():
+        assert data == expected[name], f"{name} differs from tests/golden/examples/{name}"
+
+
+def test_examples_default_config_builds(runner: CliRunner, tmp_path: Path) -> None:
+    """The repository's own config.yaml, as the README's first command runs it."""
+    root = Path(__file__).resolve().parents[1]
+    shutil.copytree(root / "examples", tmp_path / "examples")
+    shutil.copy(root / "config.yaml", tmp_path / "config.yaml")
+    fix_mtimes(tmp_path / "examples")
+    report = build_json(runner, tmp_path / "config.yaml")
+    slugs = {f["name"]: f["slug"] for f in report["feeds"]}
+    assert slugs["金融"] == "finance"  # the config's override
+    assert slugs["新浪财经"] == "xinlang-caijing"
+    assert report["skipped"] == 0
+    assert (tmp_path / "output" / "finance.atom.xml").is_file()
