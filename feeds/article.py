@@ -6,11 +6,10 @@ skipped) or becomes a note on the article (it was repaired and kept).
 
 from __future__ import annotations
 
-import hashlib
 import re
-import uuid
+import unicodedata
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import PurePosixPath
 
 from feeds.clean import CleanedBody, clean_body
@@ -18,19 +17,26 @@ from feeds.config import CategoriesConfig, Config
 from feeds.dates import parse_date
 from feeds.errors import ArticleError
 from feeds.frontmatter import read_front_matter
-from feeds.models import Article, FrontMatter, Problem, SourceFile
+from feeds.identity import make_dedupe_key, make_guid, story_fingerprint
+from feeds.models import Article, Problem, SourceFile
 from feeds.text import plain_text, summarize
 from feeds.textio import read_article_text
 from feeds.urls import normalize_url
 
 NoteFn = Callable[[str, str], None]  # (stage, reason): record a repair
 MAX_TITLE = 140
-_GUID_NAMESPACE = uuid.UUID(
-    "5f6c1c1e-8d36-4d55-9a4b-3f1b7c7f2a10"
-)  # fixed forever: ids depend on it
-_WORDLESS = re.compile(r"^[\W_]*$")  # no letter or digit in any script
-_SENTENCE_END = re.compile(r"[。！？!?\n]|\.(?:\s|$)")
+MAX_CATEGORY = 100  # characters in one category name
+MAX_CATEGORIES = 20  # per article: the archive lists 2 or 3; each one is a feed
+_WORD_CHAR = re.compile(r"[^\W_]")  # a letter or digit in any script
 _SPACES = re.compile(r"\s+")
+_SENTENCE_END = re.compile(r"[。！？!?\n]|\.(?:\s|$)")
+_HEADING = re.compile(r"<(h[1-6])\b[^>]*>(?P<text>.*?)</\1>", re.DOTALL)
+_H1 = re.compile(r"<h1\b[^>]*>(?P<text>.*?)</h1>", re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
+# Invisible format characters (zero-width space, soft hyphen, bidi overrides, BOM): two
+# category names that differ only by them look alike and would still be two feeds. ZWJ and
+# ZWNJ stay: emoji sequences and some scripts need them.
+_INVISIBLE = re.compile(r"[\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u206f\ufeff]")
 
 
 def read_article(file: SourceFile, config: Config) -> Article:
@@ -47,9 +53,7 @@ def read_article(file: SourceFile, config: Config) -> Article:
     )
     for warning in warnings:
         note("frontmatter", warning)
-    categories = resolve_categories(front.categories, config.categories)
-    if not front.categories:
-        note("categories", f"no categories; filed under {categories[0]}")
+    categories = resolve_categories(front.categories, config.categories, note)
     link = normalize_url(front.link)
     cleaned = clean_body(body, config.clean, categories=categories, base_url=link)
     title = pick_title(front.title, cleaned, file.rel, note)
@@ -63,80 +67,160 @@ def read_article(file: SourceFile, config: Config) -> Article:
         date=pick_date(front.date, file, config, note),
         link=link,
         content_html=cleaned.html,
-        summary=summarize(cleaned.text, config.clean.summary_length),
+        # plain_text also drops tag-like text (a literal "<script>" written as &lt;script&gt;),
+        # which a reader that wrongly shows summaries as HTML would otherwise run.
+        summary=summarize(plain_text(cleaned.text), config.clean.summary_length),
         image_candidates=tuple(dict.fromkeys((*front.images, *cleaned.images))),
         junk_images=cleaned.junk_images,
-        dedupe_key=make_dedupe_key(link, title, cleaned.text),
+        dedupe_key=make_dedupe_key(link, title, cleaned.text, cleaned.images, file.rel),
+        title_key=story_fingerprint(title),
         notes=tuple(notes),
     )
 
 
-def resolve_categories(names: Sequence[str], config: CategoriesConfig) -> tuple[str, ...]:
-    """Apply renames and merges; an article with no category gets the default one."""
-    resolved = []
-    for name in names:
-        clean = plain_text(name)
-        clean = plain_text(config.aliases.get(clean, clean))
-        if clean:
-            resolved.append(clean)
-    return tuple(dict.fromkeys(resolved)) or (plain_text(config.default) or "default",)
+def _ignore(stage: str, reason: str) -> None:
+    """A NoteFn for callers that do not collect notes."""
 
 
-def pick_title(raw: str | None, body: CleanedBody, rel: str, note: NoteFn) -> str:
+def has_words(text: str) -> bool:
+    """Whether ``text`` holds a letter or a digit (any script) or a pictograph such as 🎉.
+
+    ``' '``, ``'-'``, ``'!'`` and ``'..'`` do not: they cannot name an article or a feed.
+    """
+    return bool(_WORD_CHAR.search(text)) or any(unicodedata.category(c) == "So" for c in text)
+
+
+# Categories.
+
+
+def resolve_categories(
+    names: Sequence[str], config: CategoriesConfig, note: NoteFn = _ignore
+) -> tuple[str, ...]:
+    """Clean the names, apply renames and merges; no usable name gives the default one.
+
+    Every name becomes a feed (a file, a title in a reader), so a name that is no name is
+    dropped and a very long one shortened, with a note each time.
+    """
+    resolved: list[str] = []
+    for raw in names:
+        name = category_name(raw, note)
+        if name:
+            name = category_name(config.aliases.get(name, name), note)
+        if name:
+            resolved.append(name)
+    unique = tuple(dict.fromkeys(resolved))
+    if len(unique) > MAX_CATEGORIES:
+        note("categories", f"{len(unique)} categories; kept the first {MAX_CATEGORIES}")
+        unique = unique[:MAX_CATEGORIES]
+    if unique:
+        return unique
+    default = category_name(config.default) or "default"
+    why = "no usable category" if names else "no categories"
+    note("categories", f"{why}; filed under {default}")
+    return (default,)
+
+
+def category_name(raw: str, note: NoteFn = _ignore) -> str:
+    """The feed name for a category as written; "" (with a note) when it is not a name.
+
+    Markup and entities go, and invisible characters: ``金融`` and ``金融`` + a zero-width
+    space must be one feed, not two that look the same.
+    """
+    name = _SPACES.sub(" ", _INVISIBLE.sub("", plain_text(raw))).strip()
+    name = unicodedata.normalize("NFC", name)
+    if not has_words(name):
+        note("categories", f"category {_quote(raw)} is not a name; ignored")
+        return ""
+    if len(name) > MAX_CATEGORY:
+        note("categories", f"category of {len(name)} characters shortened to {MAX_CATEGORY}")
+        return _shorten(name, MAX_CATEGORY)
+    return name
+
+
+# Titles.
+
+
+def pick_title(raw: str | None, body: CleanedBody, rel: str, note: NoteFn = _ignore) -> str:
+    """The front matter's title; when it has no words, one taken from the body or file name.
+
+    Real titles can be ``' '``, ``'-'`` or ``'!'``; the body's opening heading or first
+    sentence says more, then the file name. With nothing better, the title as written stays.
+    """
     title = plain_text(raw or "")
-    if title and not _WORDLESS.match(title):
-        return _shorten(title)
-    derived = first_sentence(body.text) or plain_text(PurePosixPath(rel).stem) or "Untitled"
-    shown = repr(raw) if raw is not None else "no title"
-    note("title", f"{shown} is not a usable title; used {derived[:40]!r}")
-    return _shorten(derived)
+    if has_words(title):
+        if len(title) > MAX_TITLE:
+            note("title", f"title of {len(title)} characters shortened to {MAX_TITLE}")
+        return _shorten(title, MAX_TITLE)
+    found = (heading_title(body.html), first_sentence(body.text), file_title(rel))
+    derived = next((t for t in found if has_words(t)), "") or title or "Untitled"
+    shown = "no title" if raw is None else f"{_quote(raw)} is not a usable title"
+    note("title", f"{shown}; used {_quote(derived)}")
+    return _shorten(derived, MAX_TITLE)
+
+
+def heading_title(html: str) -> str:
+    """The text of the heading that opens the body, else of its first ``<h1>``.
+
+    A later ``<h2>``-``<h6>`` is a section ("相关阅读"), not the article's title.
+    """
+    opening = _HEADING.search(html)
+    if opening and _TAG.sub("", html[: opening.start()]).strip():
+        opening = None  # text comes before it: a section heading
+    for match in (opening, _H1.search(html)):
+        text = plain_text(match.group("text")) if match else ""
+        if has_words(text):
+            return text
+    return ""
 
 
 def first_sentence(text: str) -> str:
     text = text.strip()
     match = _SENTENCE_END.search(text)
-    return plain_text(text[: match.start() + 1] if match else text)[:MAX_TITLE]
+    return plain_text(text[: match.start() + 1] if match else text)[: MAX_TITLE + 1]
 
 
-def _shorten(title: str) -> str:
-    return title if len(title) <= MAX_TITLE else title[: MAX_TITLE - 1].rstrip() + "…"
+def file_title(rel: str) -> str:
+    """The file name without its extension (the archive names files after their titles)."""
+    name = PurePosixPath(rel).name
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    return plain_text(stem)
 
 
-def pick_date(raw: str | None, file: SourceFile, config: Config, note: NoteFn) -> datetime:
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _quote(text: str, limit: int = 40) -> str:
+    """``text`` for a message: quoted, and cut when long."""
+    return repr(_shorten(text, limit))
+
+
+# Dates.
+
+
+def pick_date(
+    raw: str | None, file: SourceFile, config: Config, note: NoteFn = _ignore
+) -> datetime:
+    """The front matter's date; when there is none, skip or use the file's mtime (config).
+
+    A date further ahead than ``read.future_days`` is kept, with a note: it would stay at
+    the top of every feed it is in.
+    """
     date = parse_date(raw, config.tz)
     if date is None:
-        shown = repr(raw) if raw else "no date"
+        shown = f"{_quote(raw)} is not a date" if raw else "no date"
         if config.read.missing_date == "skip":
-            raise ArticleError("date", f"{shown} is not a date")
-        date = datetime.fromtimestamp(file.mtime_ns / 1e9, config.tz).replace(microsecond=0)
-        note("date", f"{shown} is not a date; used the file's modification time")
-    if date - datetime.now(timezone.utc) > timedelta(days=config.read.future_days):
-        note("date", f"{date.isoformat()} is in the future")
+            raise ArticleError("date", shown)
+        date = _modification_time(file, config, shown)
+        note("date", f"{shown}; used the file's modification time")
+    ahead = date - datetime.now(UTC)
+    if ahead > timedelta(days=config.read.future_days):
+        note("date", f"{date.isoformat()} is {ahead.days} days in the future")
     return date
 
 
-def make_guid(front: FrontMatter, link: str | None, author: str, title: str, text: str) -> str:
-    """An id that survives re-scrapes, moves and re-dating: no path, no date, no junk.
-
-    The source link identifies a story best. Without one, the story is its source (the
-    archive's author field, else its categories), its title and the start of its text:
-    titles alone repeat (every anime has a "第1集").
-    """
-    if link:
-        key = link
-    else:
-        source = author or "/".join(front.categories)
-        key = f"{source}\n{title}\n{_fingerprint(text, 64)}"
-    return f"urn:uuid:{uuid.uuid5(_GUID_NAMESPACE, key)}"
-
-
-def make_dedupe_key(link: str | None, title: str, text: str) -> str:
-    """Same key = same story, whichever source or re-scrape it came from."""
-    if link:
-        return "link:" + link
-    digest = hashlib.sha1(f"{_fingerprint(title, 200)}\n{_fingerprint(text, 200)}".encode())
-    return "text:" + digest.hexdigest()
-
-
-def _fingerprint(text: str, length: int) -> str:
-    return _SPACES.sub("", text).casefold()[:length]
+def _modification_time(file: SourceFile, config: Config, shown: str) -> datetime:
+    try:
+        return datetime.fromtimestamp(file.mtime_ns // 1_000_000_000, config.tz)
+    except (OverflowError, ValueError, OSError):  # an mtime years past 9999 or before 1
+        raise ArticleError("date", f"{shown}, and the file's mtime is out of range") from None

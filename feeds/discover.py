@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
+import heapq
 import os
+import stat
 from collections.abc import Iterator, Sequence
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -16,7 +19,9 @@ def discover_files(config: Config) -> tuple[list[SourceFile], list[Problem]]:
     """Every file matching ``read.patterns`` under every source, sorted by relative path.
 
     Hidden folders (``.git``, the cache) and the output folder are not searched. Directory
-    symlinks are followed once each, so a symlink loop cannot make the walk endless.
+    symlinks are followed once each, so a symlink loop cannot make the walk endless. A
+    matching name that cannot be read as a file (a broken symlink, a loop, a FIFO) is
+    reported, never silently left out.
     """
     for i, source in enumerate(config.sources):
         if not source.is_dir():
@@ -25,55 +30,106 @@ def discover_files(config: Config) -> tuple[list[SourceFile], list[Problem]]:
     skip = {_real(config.output)}
     files: dict[str, SourceFile] = {}
     problems: list[Problem] = []
-    for source in config.sources:
-        prefix = f"{source.name}/" if len(config.sources) > 1 else ""
-        for path, rel, found in _walk(source, skip, patterns):
+    for source, prefix in source_prefixes(config.sources):
+        for path, rel, found in _walk(source, skip):
             if isinstance(found, str):
-                problems.append(Problem(prefix + rel, "discover", found))
-            else:
-                size, mtime_ns = found
-                files.setdefault(prefix + rel, SourceFile(Path(path), prefix + rel, size, mtime_ns))
-    return [files[k] for k in sorted(files)], problems
+                if rel.endswith("/") or _matches(rel, patterns):
+                    problems.append(Problem(prefix + rel, "discover", found))
+            elif _matches(rel, patterns):
+                files[prefix + rel] = SourceFile(
+                    path=path, rel=prefix + rel, size=found.st_size, mtime_ns=found.st_mtime_ns
+                )
+    return [files[k] for k in sorted(files)], sorted(problems, key=lambda p: p.path)
 
 
-def _walk(
-    root: Path, skip: set[str], patterns: Sequence[str]
-) -> Iterator[tuple[str, str, tuple[int, int] | str]]:
-    """Yield (path, posix path relative to root, (size, mtime_ns) or a problem) per file.
+def source_prefixes(sources: Sequence[Path]) -> list[tuple[Path, str]]:
+    """Each distinct source folder with the prefix its files' paths get.
 
-    Works on strings and DirEntry stats, not Path objects: at 100k files this walk is a
-    large part of a no-change rebuild.
+    One source needs none. Several are told apart by folder name; two folders of the same
+    name (``a/articles``, ``b/articles``) get ``articles/`` and ``articles-2/``, so no file
+    of one hides a file of the other. A folder listed twice is read once.
+    """
+    distinct: dict[str, Path] = {}
+    for source in sources:
+        distinct.setdefault(_real(source), source)
+    if len(distinct) == 1:
+        return [(sources[0], "")]
+    result: list[tuple[Path, str]] = []
+    used: set[str] = set()
+    for real, source in distinct.items():
+        name = source.name or Path(real).name or "source"
+        prefix, n = name, 1
+        while prefix in used:
+            n += 1
+            prefix = f"{name}-{n}"
+        used.add(prefix)
+        result.append((source, prefix + "/"))
+    return result
+
+
+def _walk(root: Path, skip: set[str]) -> Iterator[tuple[Path, str, os.stat_result | str]]:
+    """Yield (path, posix path relative to root, its stat or its problem) for every file.
+
+    A folder's problem comes with its relative path ending in ``/``. Real folders are all
+    walked before any symlinked one, then links in path order: a file reachable both ways
+    is always named by its real path, whatever order the file system lists entries in.
     """
     seen = {_real(root)}
-    stack = [(str(root), "")]
-    while stack:
-        folder, rel = stack.pop()
+    folders = [(root, "")]
+    links: list[tuple[str, str]] = []  # a heap of (relative path + "/", path)
+    while folders or links:
+        if not folders:
+            link_rel, link = heapq.heappop(links)
+            real = _real(Path(link))
+            if real not in seen and real not in skip:
+                seen.add(real)
+                folders.append((Path(link), link_rel))
+            continue
+        folder, rel = folders.pop()
         try:
-            entries = list(os.scandir(folder))
+            entries = sorted(os.scandir(folder), key=lambda e: e.name, reverse=True)
         except OSError as e:
-            yield folder, rel or ".", f"cannot list folder: {e.strerror}"
+            yield folder, rel or "./", f"cannot list folder: {e.strerror}"
             continue
         for entry in entries:
             child_rel = f"{rel}{entry.name}"
-            try:
-                if entry.is_dir():
-                    real = _real(Path(entry.path))
-                    if entry.name.startswith(".") or real in skip or real in seen:
-                        continue  # hidden, the output folder, or walked already (symlink loop)
+            kind = _kind(entry)
+            if kind != "dir":
+                yield Path(entry.path), child_rel, kind
+            elif entry.name.startswith("."):
+                continue  # hidden: .git, the cache
+            elif entry.is_symlink():
+                heapq.heappush(links, (child_rel + "/", entry.path))
+            else:
+                real = _real(Path(entry.path))
+                if real not in seen and real not in skip:  # skip: the output folder
                     seen.add(real)
-                    stack.append((entry.path, child_rel + "/"))
-                elif _matches(entry.name, patterns):
-                    st = entry.stat()
-                    yield entry.path, child_rel, (st.st_size, st.st_mtime_ns)
-            except FileNotFoundError:
-                if entry.is_symlink():
-                    yield entry.path, child_rel, "broken symbolic link (or a symlink loop)"
-            except OSError as e:
-                yield entry.path, child_rel, f"cannot stat: {e.strerror}"
+                    folders.append((Path(entry.path), child_rel + "/"))
 
 
-def _matches(name: str, patterns: Sequence[str]) -> bool:
-    name = name.lower()
+def _kind(entry: os.DirEntry[str]) -> os.stat_result | str:
+    """A file's stat, "dir", or why the entry is neither."""
+    try:
+        info = entry.stat()  # follows symlinks
+    except OSError as e:
+        return _stat_reason(e, entry.is_symlink())
+    if stat.S_ISDIR(info.st_mode):
+        return "dir"
+    if stat.S_ISREG(info.st_mode):
+        return info
+    return "not a regular file (a FIFO, socket or device)"
+
+
+def _stat_reason(error: OSError, is_link: bool) -> str:
+    if error.errno == errno.ELOOP:
+        return "symlink loop"
+    if error.errno == errno.ENOENT and is_link:
+        return "broken symlink (its target does not exist)"
+    return f"cannot stat: {error.strerror}"
+
+
+def _matches(rel: str, patterns: Sequence[str]) -> bool:
+    name = rel.rsplit("/", 1)[-1].lower()
     return any(fnmatchcase(name, p) for p in patterns)
 
 

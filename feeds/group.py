@@ -7,8 +7,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from feeds.config import Config
+from feeds.identity import same_story
 from feeds.models import Article, Feed, Problem
 from feeds.slug import assign_slugs
+
+# path of a dropped copy -> (path of the kept one, names of the feeds it was left out of)
+Duplicates = dict[str, tuple[str, list[str]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,14 +31,14 @@ def group_by_category(
         for name in article.categories:
             members[name].append(article)
     slugs = category_slugs(members, config, known_slugs)
-    duplicates: dict[str, Problem] = {}
+    duplicates: Duplicates = {}
     feeds = []
     if config.categories.all.enabled:
         feeds.append(_all_feed(articles, config, duplicates))
     for name in sorted(members, key=lambda n: slugs[n]):
         items = newest_unique(members[name], name, duplicates)
         feeds.append(_category_feed(name, slugs[name], items[: config.limit], config))
-    return Grouping(feeds=feeds, slugs=slugs, duplicates=list(duplicates.values()))
+    return Grouping(feeds=feeds, slugs=slugs, duplicates=_report(duplicates, config))
 
 
 def category_slugs(
@@ -46,30 +50,43 @@ def category_slugs(
 
 
 def newest_unique(
-    articles: Iterable[Article], feed_name: str, duplicates: dict[str, Problem]
+    articles: Iterable[Article], feed_name: str, duplicates: Duplicates
 ) -> list[Article]:
-    """Sort newest first (ties by guid, then path) and keep the first of each story.
+    """Sort newest first (ties by guid, then path) and keep the first copy of each story.
 
-    A story is a guid or a dedupe key; the kept copy is the newest, so the choice does not
-    depend on file order. A dropped copy is reported once, whatever number of feeds drop it.
+    A copy has the same guid, the same dedupe key, or tells the same story under another
+    source's wrapping (``same_story``). The kept copy is the newest, so the choice does not
+    depend on file order; each dropped copy is recorded with the feeds it was left out of.
     """
     ordered = sorted(articles, key=lambda a: (-a.date.timestamp(), a.guid, a.path))
     seen: dict[str, Article] = {}
+    by_title: dict[str, list[Article]] = defaultdict(list)
     kept = []
     for article in ordered:
         first = seen.get(article.guid) or seen.get(article.dedupe_key)
+        if first is None and article.title_key:
+            same = (k for k in by_title[article.title_key] if same_story(k, article))
+            first = next(same, None)
         if first is None:
             seen[article.guid] = seen[article.dedupe_key] = article
+            by_title[article.title_key].append(article)
             kept.append(article)
-        elif article.path not in duplicates:
-            where = f" in {feed_name}" if feed_name else ""
-            duplicates[article.path] = Problem(
-                article.path, "duplicate", f"same story as {first.path}{where}", skipped=False
-            )
+        else:
+            duplicates.setdefault(article.path, (first.path, []))[1].append(feed_name)
     return kept
 
 
-def _all_feed(articles: Sequence[Article], config: Config, dups: dict[str, Problem]) -> Feed:
+def _report(duplicates: Duplicates, config: Config) -> list[Problem]:
+    all_name = config.categories.all.slug
+    problems = []
+    for path, (original, feeds) in duplicates.items():
+        names = ", ".join(name or all_name for name in feeds)
+        reason = f"same story as {original}; left out of: {names}"
+        problems.append(Problem(path, "duplicate", reason, skipped=False))
+    return problems
+
+
+def _all_feed(articles: Sequence[Article], config: Config, dups: Duplicates) -> Feed:
     spec = config.categories.all
     items = newest_unique(articles, "", dups)
     return Feed(

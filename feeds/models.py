@@ -56,6 +56,7 @@ class Article:
     junk_images: tuple[str, ...] = ()  # images that appeared only inside removed junk
     thumbnail: str | None = None  # chosen by the thumbnail stage
     dedupe_key: str = ""  # same key in one feed = same story
+    title_key: str = ""  # the title as letters and digits: copies under other sources share it
     notes: tuple[Problem, ...] = field(default=(), compare=False)  # repairs made while reading
 
 

@@ -122,9 +122,7 @@ def test_limit_option_overrides_config(runner: CliRunner, site: Site) -> None:
     config = site(limit=10)
     articles = config.parent / "articles"
     for day in range(1, 6):
-        write_article(
-            articles, f"{day}.md", title=f"第{day}天", date=f"2022-05-0{day} 10:00:00"
-        )
+        write_article(articles, f"{day}.md", title=f"第{day}天", date=f"2022-05-0{day} 10:00:00")
     result = runner.invoke(app, ["build", "-c", str(config), "--limit", "2"])
     assert result.exit_code == 0, result.output
     parsed = feedparser.parse((config.parent / "output" / "all.atom.xml").read_bytes())

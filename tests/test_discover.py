@@ -20,7 +20,7 @@ def test_real_tree_names(tmp_path: Path) -> None:
     src = tmp_path / "src"
     names = [
         "金融/新浪财经/新浪财经－国內/000_80468b9762698496.txt",
-        "post/二次元/AGE 动漫 - 番剧详情/\"\"\"\"'第2集'\"\"\"\".md",
+        'post/二次元/AGE 动漫 - 番剧详情/""""\'第2集\'"""".md',
         "学习/Mind42/分类/ .md",
         "x/.md",
         "长/" + "长" * 70 + ".md",  # 214 bytes of name

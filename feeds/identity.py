@@ -1,0 +1,102 @@
+"""Identity of a story: a stable id, a key for copies, and syndication detection."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+import uuid
+from collections.abc import Sequence
+
+from feeds.models import Article, FrontMatter
+
+SAME_STORY_SHARE = 0.5  # of the shorter summary's trigrams, for a syndicated copy
+# Fixed forever: every id ever published depends on it.
+_GUID_NAMESPACE = uuid.UUID("5f6c1c1e-8d36-4d55-9a4b-3f1b7c7f2a10")
+_SPACES = re.compile(r"\s+")
+_NOT_WORD = re.compile(r"[\W_]+")
+# The same, but combining marks stay until NFKC has joined them to their letters (e + U+0301).
+_NOT_WORD_OR_MARK = re.compile(
+    r"(?:[^\w\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f\u3099\u309a]|_)+"
+)
+_MARGIN = 8  # letters read past the cut, so letters joined by NFKC are never split by it
+
+
+def make_guid(front: FrontMatter, link: str | None, author: str, title: str, text: str) -> str:
+    """An id that survives re-scrapes, moves and re-dating: no path, no date, no junk.
+
+    The source link identifies a story best. Without one, the story is its source (the
+    archive's author field, else its categories), its title and the start of its text:
+    titles alone repeat (every anime has a "第1集").
+    """
+    if link:
+        key = link
+    else:
+        source = author or "/".join(front.categories)
+        key = f"{source}\n{title}\n{_fingerprint(text, 64)}"
+    return f"urn:uuid:{uuid.uuid5(_GUID_NAMESPACE, key)}"
+
+
+def make_dedupe_key(
+    link: str | None, title: str, text: str, images: Sequence[str] = (), path: str = ""
+) -> str:
+    """Same key = same story, whichever source or re-scrape it came from.
+
+    Without a link, a story is its title and the start of its text, compared as letters and
+    digits only (spacing, punctuation, full/half width and case vary between re-scrapes),
+    less the title when the text repeats it (``【title】`` leads, a heading). A story of
+    pictures only is its pictures; with no title, text or picture, nothing is a copy of it.
+    """
+    if link:
+        return "link:" + link
+    title_print = story_fingerprint(title)
+    body_print = story_fingerprint(text, len(title_print) + 200).removeprefix(title_print)
+    body_print = body_print[:200] or "\n".join(images)
+    if not (title_print or body_print):
+        return "path:" + path
+    digest = hashlib.sha1(f"{title_print[:200]}\n{body_print}".encode())
+    return "text:" + digest.hexdigest()
+
+
+def story_fingerprint(text: str, length: int = 0) -> str:
+    """Letters and digits only, width-folded (ＡＢ１ = AB1) and case-folded.
+
+    With ``length``, only its first ``length`` characters: just enough of ``text`` is read
+    for them, since folding a long text costs more than all the rest of reading it.
+    """
+    end = 2 * length or len(text)
+    while True:
+        letters = _NOT_WORD_OR_MARK.sub("", text[:end])
+        if len(letters) >= length + _MARGIN or end >= len(text):
+            break
+        end *= 2
+    # Punctuation goes first: NFKC is slow on full-width punctuation, fast on letters; it
+    # can still make a non-letter (½ is a digit, its NFKC form has a fraction slash).
+    letters = _NOT_WORD.sub("", unicodedata.normalize("NFKC", letters)).casefold()
+    return letters[:length] if length else letters
+
+
+def _fingerprint(text: str, length: int) -> str:
+    return _SPACES.sub("", text).casefold()[:length]
+
+
+def same_story(a: Article, b: Article) -> bool:
+    """Whether two articles whose keys differ still tell one story, syndicated.
+
+    Sources that pass a story on wrap it in their own lead and credit (``【title】财联社11月
+    12日电，记者`` ... ``（财联社记者 张晓翀）``), so the texts differ at both ends. The same
+    title and most of one summary's trigrams inside the other's say it is one story; titles
+    alone repeat ("第1集"), and a text alone can be a template.
+    """
+    title = story_fingerprint(a.title)
+    if not title or title != story_fingerprint(b.title):
+        return False
+    grams_a, grams_b = _trigrams(a.summary), _trigrams(b.summary)
+    if not grams_a or not grams_b:
+        return False
+    return len(grams_a & grams_b) >= SAME_STORY_SHARE * min(len(grams_a), len(grams_b))
+
+
+def _trigrams(text: str) -> set[str]:
+    letters = story_fingerprint(text)
+    return {letters[i : i + 3] for i in range(len(letters) - 2)}
