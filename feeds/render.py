@@ -183,6 +183,9 @@ def render_rss(feed: Feed, site: SiteConfig) -> bytes:
     for article in feed.articles:
         thumbnail = _thumbnail(article, feed)
         fe = _add_entry(fg, article, thumbnail)
+        if summary := xml_safe(article.summary):
+            # RSS <description> is HTML to readers: plain text goes in escaped.
+            fe.description(html.escape(summary), isSummary=True)
         if link := _link(article):
             fe.link(href=link)
         if author := _author(article):

@@ -1,0 +1,116 @@
+"""Public XSS vectors through whole builds: nothing executable reaches any reader, any format.
+
+Each vector goes into an article's body, title, author, thumbnail and link at once; the
+feeds are then read back as a browser would read the HTML inside them (html5lib).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import feedparser
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from lxml import etree
+
+from feeds.config import config_from_dict
+from feeds.pipeline import BuildOptions, build
+from tests.test_sanitize import VECTORS, executable_findings
+
+CONTENT_NS = "{http://purl.org/rss/1.0/modules/content/}encoded"
+DC_CREATOR = "{http://purl.org/dc/elements/1.1/}creator"
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def hostile_article(vector: str, number: int) -> str:
+    # The number keeps articles apart: cleaned of their vectors, many would be one story.
+    fields = {
+        "title": f"{vector} {number}",
+        "author": vector,
+        "thumbnail": vector,
+        "link": vector,
+        "categories": ["XSS", vector],
+        "date": "Thu, 26 May 2022 12:04:07 GMT",
+    }
+    front = yaml.safe_dump(fields, allow_unicode=True)
+    body = f"<p>article {number}</p>{vector}<p>after</p>"
+    return f"\n---\n{front}---\n\n<div>   \n{body}\n</div>            "
+
+
+def build_site(tmp_path: Path, bodies: list[str]) -> Path:
+    source = tmp_path / "articles"
+    source.mkdir(parents=True, exist_ok=True)
+    for i, text in enumerate(bodies):
+        (source / f"{i:04d}.md").write_text(text, encoding="utf-8")
+    config = config_from_dict(
+        {"sources": ["articles"], "limit": 1000, "cache": {"enabled": False}},
+        tmp_path / "config.yaml",
+    )
+    build(config, BuildOptions())
+    return config.output
+
+
+def html_fields(out: Path) -> list[tuple[str, str]]:
+    """(where, text) for every piece of text a reader may render as HTML."""
+    found: list[tuple[str, str]] = []
+    for path in sorted(out.glob("*.rss.xml")):
+        for item in etree.parse(path).iter("item"):
+            for child in item:
+                found.append((f"{path.name} {child.tag}", child.text or ""))
+    for path in sorted(out.glob("*.atom.xml")):
+        for element in etree.parse(path).iter(f"{ATOM}title", f"{ATOM}summary", f"{ATOM}content"):
+            found.append((f"{path.name} {element.tag}", element.text or ""))
+    for path in sorted(out.glob("[!.]*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        found.append((path.name, data["title"]))
+        for item in data["items"]:
+            for key in ("title", "content_html", "summary"):
+                found.append((f"{path.name} {key}", item.get(key, "")))
+            for author in item.get("authors", []):
+                found.append((f"{path.name} author", author["name"]))
+            found.extend((f"{path.name} tag", tag) for tag in item.get("tags", []))
+    return found
+
+
+def url_fields(out: Path) -> list[str]:
+    urls: list[str] = []
+    for path in sorted(out.glob("*.xml")):
+        tree = etree.parse(path)
+        urls += tree.xpath("//@url | //@href")
+        urls += [link.text or "" for link in tree.iter("link")]
+    for path in sorted(out.glob("[!.]*.json")):
+        for item in json.loads(path.read_text(encoding="utf-8"))["items"]:
+            urls += [item[k] for k in ("url", "image") if k in item]
+    return urls
+
+
+def test_public_vectors_through_every_format(tmp_path: Path) -> None:
+    vectors = [v["vector"] for v in VECTORS]
+    assert len(vectors) > 400
+    out = build_site(tmp_path, [hostile_article(v, i) for i, v in enumerate(vectors)])
+    fields = html_fields(out)
+    assert len(fields) > 10 * len(vectors)  # the vectors really reached the feeds
+    findings = [(where, f) for where, text in fields for f in executable_findings(text)]
+    assert findings == []
+    for url in url_fields(out):
+        assert url.startswith(("http://", "https://")), url
+        assert not any(c in url for c in ' "<>\\`'), url
+    for path in sorted(out.glob("*.xml")):
+        assert not feedparser.parse(path.read_bytes()).bozo, path.name
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.text(max_size=400), st.text(max_size=60))
+def test_any_body_and_title_give_well_formed_feeds(tmp_path: Path, body: str, title: str) -> None:
+    front = yaml.safe_dump({"title": title, "categories": ["c"], "date": "2022-05-26 12:00:00"})
+    text = f"\n---\n{front}---\n\n<div>{body}</div>"
+    out = build_site(tmp_path / "site", [text])
+    for path in out.glob("*.xml"):
+        etree.fromstring(path.read_bytes())  # raises if not well-formed
+        assert not feedparser.parse(path.read_bytes()).bozo
+    for path in out.glob("[!.]*.json"):
+        json.loads(path.read_text(encoding="utf-8"))
