@@ -183,10 +183,27 @@ def _decode_other(data: bytes) -> tuple[str, str]:
                 ) from None
     if b"\x00" in data:
         raise ArticleError("read", "binary file (it contains NUL bytes)")
+    damaged = _decode_damaged_utf8(data)
+    if damaged is not None:
+        return damaged
     legacy = _decode_legacy_chinese(data)
     if legacy is not None:
         return legacy
     return _decode_guessed(data)
+
+
+def _decode_damaged_utf8(data: bytes) -> tuple[str, str] | None:
+    """UTF-8 with a few bad bytes (a file cut mid-character, one stray byte) is still UTF-8.
+
+    Losing the article for one byte would be worse than showing one replacement character.
+    A legacy-encoded file decoded this way is full of replacements, so it is not taken here.
+    """
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    multibyte = sum(1 for char in text if char > "\x9f") - bad  # C1 controls are no text
+    if multibyte < 10 * bad or bad > max(2, 0.001 * len(text)):
+        return None
+    return text, f"{bad} invalid UTF-8 byte sequence{'s' * (bad > 1)} replaced"
 
 
 def _decode_legacy_chinese(data: bytes) -> tuple[str, str] | None:

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import codecs
 import os
+import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -210,7 +212,38 @@ def test_any_bytes_give_text_or_article_error(data: bytes) -> None:
     assert text.strip()
     assert "\r" not in text
     assert "\x00" not in text
-    assert note is None or note.startswith("decoded as ")
+    assert note is None or note.startswith("decoded as ") or DAMAGED_NOTE.fullmatch(note)
+
+
+DAMAGED_NOTE = re.compile(r"\d+ invalid UTF-8 byte sequences? replaced")
+ONE_REPLACED = "1 invalid UTF-8 byte sequence replaced"
+
+
+@pytest.mark.parametrize(
+    ("damage", "expected_text", "note"),
+    [
+        (
+            lambda b: b[:-2],
+            "正文内容，很长的一段中文\ufffd",
+            "1 invalid UTF-8 byte sequence replaced",
+        ),
+        (
+            lambda b: b + b"\xff",
+            "正文内容，很长的一段中文。\ufffd",
+            "1 invalid UTF-8 byte sequence replaced",
+        ),
+    ],
+)
+def test_utf8_with_a_bad_byte_is_kept(
+    damage: Callable[[bytes], bytes], expected_text: str, note: str
+) -> None:
+    text, got = decode_bytes(damage("正文内容，很长的一段中文。".encode()))
+    assert (text, got) == (expected_text, note)
+
+
+def test_legacy_text_is_not_taken_for_damaged_utf8() -> None:
+    text = "中文标题：正文内容，很长的一段中文。" * 5
+    assert decode_bytes(text.encode("gb18030")) == (text, "decoded as gb18030")
 
 
 @settings(max_examples=150, deadline=None)
