@@ -26,6 +26,8 @@ def group_by_category(
     articles: Sequence[Article], config: Config, known_slugs: Mapping[str, str]
 ) -> Grouping:
     """Build the feeds: newest first, duplicates dropped, at most ``config.limit`` items each."""
+    # One sort, newest first (ties by guid, then path); every feed keeps this order.
+    articles = sorted(articles, key=lambda a: (-a.date.timestamp(), a.guid, a.path))
     members: dict[str, list[Article]] = defaultdict(list)
     for article in articles:
         for name in article.categories:
@@ -52,17 +54,16 @@ def category_slugs(
 def newest_unique(
     articles: Iterable[Article], feed_name: str, duplicates: Duplicates
 ) -> list[Article]:
-    """Sort newest first (ties by guid, then path) and keep the first copy of each story.
+    """Keep the first copy of each story of ``articles``, which come newest first.
 
     A copy has the same guid, the same dedupe key, or tells the same story under another
     source's wrapping (``same_story``). The kept copy is the newest, so the choice does not
     depend on file order; each dropped copy is recorded with the feeds it was left out of.
     """
-    ordered = sorted(articles, key=lambda a: (-a.date.timestamp(), a.guid, a.path))
     seen: dict[str, Article] = {}
     by_title: dict[str, list[Article]] = defaultdict(list)
     kept = []
-    for article in ordered:
+    for article in articles:
         first = seen.get(article.guid) or seen.get(article.dedupe_key)
         if first is None and article.title_key:
             same = (k for k in by_title[article.title_key] if same_story(k, article))
