@@ -489,10 +489,14 @@ def _unwrap_with(url: str, prefixes: tuple[str, ...]) -> str | None:
         wrapped = "http" in low[7:] or "wsrv" in low or "weserv" in low
         if not wrapped and not low.startswith(prefixes):
             return url
+    # Normalize before each look inside: "//proxy?x" and "https://proxy/?x" are one wrapper.
     for _ in range(_MAX_WRAPS):
+        normal = _normalize(url)
         inner = _inner_url(url, prefixes)
+        if inner is None and normal:
+            inner = _inner_url(normal, prefixes)
         if inner is None:
-            break
+            return normal
         url = inner
     return _normalize(url)
 
