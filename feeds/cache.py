@@ -1,14 +1,14 @@
 """The incremental cache: what reading, cleaning and sanitizing made of each file.
 
-An entry is valid while the file's size and mtime and the parse key (a hash of every
-setting that shapes an article, plus this tool's version) are unchanged, so a run over an
-unchanged archive parses nothing. The light part of an article (everything but its HTML)
-is loaded for every file; the HTML only for the few articles that reach a feed, which is
-what keeps memory flat as the archive grows.
+An entry is valid while the file's path, size and mtime and the parse key (a hash of every
+setting that shapes an article, this tool's version and the shape of the cached classes) are
+unchanged, so a run over an unchanged archive parses nothing. The light part of an article
+(everything but its HTML) is loaded for every file; the HTML only for the few articles that
+reach a feed, which is what keeps memory flat as the archive grows.
 
-SQLite makes every update atomic: a build killed at any moment leaves the old state or
-the new one. A file that is not our cache (corrupt, foreign, older version) is deleted
-and rebuilt, never trusted.
+SQLite makes every update atomic: a build killed at any moment leaves the old state or the
+new one. A file that is not our cache (damaged, truncated, foreign, older schema) is deleted
+and rebuilt, never trusted. A lock beside the file serializes builds that share one cache.
 """
 
 from __future__ import annotations
@@ -17,20 +17,23 @@ import contextlib
 import dataclasses
 import hashlib
 import json
+import os
 import pickle
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from feeds import __version__
 from feeds.config import Config
+from feeds.errors import BuildError
 from feeds.models import Article, Problem, SourceFile
+from feeds.write import hold_lock
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 _APP_ID = 0x46454544  # "FEED": marks the file as ours
 _SCHEMA = """
 CREATE TABLE files (
-    rel TEXT PRIMARY KEY,
+    path TEXT PRIMARY KEY,
     size INTEGER NOT NULL,
     mtime_ns INTEGER NOT NULL,
     parse_key TEXT NOT NULL,
@@ -38,8 +41,12 @@ CREATE TABLE files (
     content TEXT NOT NULL
 ) WITHOUT ROWID;
 """
+_BATCH = 500
+_DAMAGED = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
+_OWN_SUFFIXES = ("", "-journal", "-wal", "-shm", ".lock")
 
 Entry = Article | Problem  # a readable file gives an article, a bad one its problem
+Row = tuple[str, int, int, str, bytes, str]
 
 
 def parse_key(config: Config) -> str:
@@ -51,25 +58,23 @@ def parse_key(config: Config) -> str:
     shaping = {
         "version": __version__,
         "schema": SCHEMA_VERSION,
+        # A pickle of a class whose fields changed loads without error and breaks later.
+        "model": [(f.name, str(f.type)) for c in (Article, Problem) for f in dataclasses.fields(c)],
         "timezone": config.site.timezone,
-        "read": dataclasses.asdict(config.read),
+        "read": dataclasses.asdict(dataclasses.replace(config.read, patterns=[])),
         "clean": dataclasses.asdict(dataclasses.replace(config.clean, rules=[])),
         "image_fields": config.thumbnail.fields,
         "aliases": config.categories.aliases,
         "default": config.categories.default,
     }
-    text = json.dumps(shaping, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    return _digest(shaping, 16)
 
 
 def rules_key(config: Config, categories: Sequence[str]) -> str:
     """A hash of the per-category cleaning rules that apply to an article in ``categories``."""
     names = set(categories)
     rules = [dataclasses.asdict(r) for r in config.clean.rules if names & set(r.categories)]
-    if not rules:
-        return ""
-    text = json.dumps(rules, sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+    return _digest(rules, 12) if rules else ""
 
 
 def entry_key(config: Config, base: str, entry: Entry) -> str:
@@ -77,112 +82,162 @@ def entry_key(config: Config, base: str, entry: Entry) -> str:
     return f"{base}:{rules_key(config, categories)}"
 
 
+def light(entry: Entry) -> Entry:
+    """The entry without its HTML: what stays in memory for every file of the archive."""
+    return dataclasses.replace(entry, content_html="") if isinstance(entry, Article) else entry
+
+
 class ArticleCache:
     def __init__(self, path: Path | None) -> None:
-        """Open the cache at ``path``; ``None`` keeps it in memory for this run only."""
+        """Open the cache at ``path``; ``None`` gives a private one, deleted on close.
+
+        Waits while another build uses the same cache. Raises BuildError if the cache
+        cannot be created or written.
+        """
         self.path = path
-        self.db = _open(path)
+        self._lock = contextlib.ExitStack()
+        self._paths: dict[str, str] = {}  # rel -> absolute path (the key), last lookup's files
+        self._base = ""  # parse key of the last lookup's config
+        self._batch: list[Row] = []
+        self._own_names = {path.name + suffix for suffix in _OWN_SUFFIXES} if path else set()
+        try:
+            if path is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._lock.enter_context(hold_lock(_sibling(path, ".lock"), wait=True))
+            self.db = _open(path)
+        except (OSError, sqlite3.Error) as e:
+            self._lock.close()
+            reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+            raise BuildError(
+                f"cannot use the cache {path}: {reason} "
+                "(set cache.path to a writable place, or cache.enabled: false)"
+            ) from None
 
     def close(self) -> None:
         self.db.close()
+        self._lock.close()
+
+    def owns(self, file: SourceFile) -> bool:
+        """Whether ``file`` is one of the cache's own files (a cache inside a source folder)."""
+        if file.path.name not in self._own_names or self.path is None:
+            return False
+        return _same_file(file.path.parent, self.path.parent)
 
     def lookup(
         self, files: Sequence[SourceFile], config: Config
     ) -> tuple[dict[str, Entry], list[SourceFile]]:
-        """Split ``files`` into cached entries and the files that must be parsed again."""
+        """Split ``files`` into cached entries and the files that must be parsed again.
+
+        Entries of files under ``config.sources`` that no longer exist are deleted.
+        """
+        self._paths = {f.rel: os.path.abspath(f.path) for f in files}
+        self._base = parse_key(config)
         try:
             return self._lookup(files, config)
-        except (sqlite3.DatabaseError, pickle.UnpicklingError, EOFError, AttributeError):
-            self.db.close()  # damaged after it was opened: rebuild from scratch
-            if self.path is not None:
-                self.path.unlink(missing_ok=True)
-            self.db = _open(self.path)
-            return {}, list(files)
+        except sqlite3.Error as e:
+            if not _damaged(e):
+                raise self._error("read", e) from None
+        self.db.close()  # damaged inside, though it looked like ours: rebuild from scratch
+        self.db = _open(self.path, fresh=True)
+        return {}, list(files)
 
     def _lookup(
         self, files: Sequence[SourceFile], config: Config
     ) -> tuple[dict[str, Entry], list[SourceFile]]:
-        base = parse_key(config)
+        base = self._base
         rows = {
-            rel: (size, mtime, pkey, meta)
-            for rel, size, mtime, pkey, meta in self.db.execute(
-                "SELECT rel, size, mtime_ns, parse_key, meta FROM files"
+            path: (size, mtime, key, meta)
+            for path, size, mtime, key, meta in self.db.execute(
+                "SELECT path, size, mtime_ns, parse_key, meta FROM files"
             )
         }
         cached: dict[str, Entry] = {}
         stale: list[SourceFile] = []
         for file in files:
-            row = rows.get(file.rel)
+            row = rows.get(self._paths[file.rel])
             if row and row[:2] == (file.size, file.mtime_ns) and row[2].startswith(base + ":"):
-                entry: Entry = pickle.loads(row[3])
-                if row[2] == entry_key(config, base, entry):
+                entry = _unpickle(row[3], file.rel)
+                if entry is not None and row[2] == entry_key(config, base, entry):
                     cached[file.rel] = entry
                     continue
             stale.append(file)
-        gone = set(rows) - {f.rel for f in files}
+        roots = tuple(os.path.join(os.path.abspath(s), "") for s in config.sources)
+        gone = [(p,) for p in rows.keys() - self._paths.values() if p.startswith(roots)]
         if gone:
-            self.db.executemany("DELETE FROM files WHERE rel = ?", [(r,) for r in gone])
+            self.db.executemany("DELETE FROM files WHERE path = ?", gone)
             self.db.commit()
         return cached, stale
 
-    def store(self, items: Iterable[tuple[SourceFile, Entry]], config: Config) -> Iterator[Entry]:
-        """Save each parsed entry and yield its light form (an article without its HTML)."""
-        base = parse_key(config)
-        batch = []
-        for file, entry in items:
-            if isinstance(entry, Problem) and entry.stage == "internal":
-                yield entry  # a bug, not a property of the file: try again next run
-                continue
-            key = entry_key(config, base, entry)
-            content = entry.content_html if isinstance(entry, Article) else ""
-            light = (
-                dataclasses.replace(entry, content_html="") if isinstance(entry, Article) else entry
-            )
-            meta = pickle.dumps(light, protocol=pickle.HIGHEST_PROTOCOL)
-            batch.append((file.rel, file.size, file.mtime_ns, key, meta, content))
-            if len(batch) >= 500:
-                self._insert(batch)
-                batch = []
-            yield light
-        self._insert(batch)
+    def store(self, file: SourceFile, entry: Entry, config: Config) -> Entry:
+        """Save an entry parsed after ``lookup`` (in batches: call ``flush`` at the end).
 
-    def _insert(self, batch: list[tuple[str, int, int, str, bytes, str]]) -> None:
-        if batch:
+        Returns its light form. The size and mtime saved are discovery's, taken before the
+        file was read: a file that changed since then is parsed again next run.
+        """
+        content = entry.content_html if isinstance(entry, Article) else ""
+        entry = light(entry)
+        meta = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
+        key = entry_key(config, self._base, entry)
+        row = (self._paths[file.rel], file.size, file.mtime_ns, key, meta, content)
+        self._batch.append(row)
+        if len(self._batch) >= _BATCH:
+            self.flush()
+        return entry
+
+    def flush(self) -> None:
+        batch, self._batch = self._batch, []
+        if not batch:
+            return
+        try:
             self.db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)", batch)
             self.db.commit()
+        except sqlite3.Error as e:
+            raise self._error("write", e) from None
 
     def content(self, rels: Iterable[str]) -> dict[str, str]:
-        """The HTML of the given articles."""
-        wanted = sorted(set(rels))
+        """The HTML of the given articles (files of the last ``lookup``), by relative path."""
+        rel_of = {self._paths[rel]: rel for rel in rels}
+        wanted = sorted(rel_of)
         found: dict[str, str] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            query = f"SELECT rel, content FROM files WHERE rel IN ({marks})"
-            found.update(self.db.execute(query, chunk))
+        try:
+            for start in range(0, len(wanted), _BATCH):
+                chunk = wanted[start : start + _BATCH]
+                marks = ",".join("?" * len(chunk))
+                query = f"SELECT path, content FROM files WHERE path IN ({marks})"
+                found.update((rel_of[path], html) for path, html in self.db.execute(query, chunk))
+        except sqlite3.Error as e:
+            raise self._error("read", e) from None
         return found
 
+    def _error(self, doing: str, error: sqlite3.Error) -> BuildError:
+        if _damaged(error) and self.path is not None:
+            self.db.close()
+            _delete(self.path)  # the next run starts afresh instead of failing again
+        return BuildError(f"cannot {doing} the cache {self.path}: {error}")
 
-def _open(path: Path | None) -> sqlite3.Connection:
+
+def _open(path: Path | None, *, fresh: bool = False) -> sqlite3.Connection:
     if path is None:
-        return _create(sqlite3.connect(":memory:"))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with contextlib.suppress(sqlite3.DatabaseError):
+        return _create(sqlite3.connect(""))  # "": a temporary file, so the HTML is not in RAM
+    if not fresh:
         db = sqlite3.connect(path)
-        if _is_ours(db):
-            return db
+        try:
+            if _is_ours(db):
+                return db
+        except sqlite3.DatabaseError as e:
+            if not _damaged(e):
+                db.close()
+                raise  # busy, unreadable: not a reason to delete it
         db.close()
     # Not ours, damaged, or another version: start again rather than trust any of it.
-    for stale in (path, path.with_name(path.name + "-journal"), path.with_name(path.name + "-wal")):
-        with contextlib.suppress(FileNotFoundError):
-            stale.unlink()
+    _delete(path)
     return _create(sqlite3.connect(path))
 
 
 def _is_ours(db: sqlite3.Connection) -> bool:
-    # Damage found later, while reading rows, is handled by ArticleCache.lookup.
-    app_id = db.execute("PRAGMA application_id").fetchone()[0]
-    version = db.execute("PRAGMA user_version").fetchone()[0]
+    # Damage found later (a truncated file, say) is handled where rows are read.
+    (app_id,) = db.execute("PRAGMA application_id").fetchone()
+    (version,) = db.execute("PRAGMA user_version").fetchone()
     return bool((app_id, version) == (_APP_ID, SCHEMA_VERSION))
 
 
@@ -192,3 +247,40 @@ def _create(db: sqlite3.Connection) -> sqlite3.Connection:
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     db.commit()
     return db
+
+
+def _unpickle(meta: bytes, rel: str) -> Entry | None:
+    """The cached entry, or None if the row cannot be trusted to be this file's."""
+    try:
+        entry = pickle.loads(meta)
+    except Exception:  # a damaged pickle can raise almost anything
+        return None
+    if isinstance(entry, Article | Problem) and entry.path == rel:
+        return entry
+    return None  # another layout of the sources gave the file another relative path
+
+
+def _damaged(error: sqlite3.Error) -> bool:
+    return (getattr(error, "sqlite_errorcode", 0) & 0xFF) in _DAMAGED
+
+
+def _delete(path: Path) -> None:
+    for suffix in _OWN_SUFFIXES[:-1]:  # not the lock: it is held
+        with contextlib.suppress(FileNotFoundError):
+            _sibling(path, suffix).unlink()
+
+
+def _sibling(path: Path, suffix: str) -> Path:
+    return path.with_name(path.name + suffix)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _digest(value: object, length: int) -> str:
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]

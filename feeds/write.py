@@ -3,11 +3,15 @@
 A reader (nginx serving ``output/``) must never see a half-written file, so every file is
 written to a temporary file in the same folder, synced, and renamed over the old one. A file
 whose bytes did not change is not touched, so its mtime, ETag and Last-Modified stay put.
+
+Locks are ``flock`` locks that forked children (the parallel readers) do not keep: a killed
+build's orphaned workers must never hold the next build off.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import tempfile
@@ -21,6 +25,7 @@ from feeds.errors import BuildError, ConfigError
 MANIFEST = ".feeds-manifest.json"
 LOCK = ".feeds.lock"
 TMP_PREFIX = ".feeds-tmp-"
+_held_locks: set[int] = set()  # descriptors of the locks this process holds
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,12 +42,13 @@ def prepare_output(config: Config) -> Path:
     out = config.output
     try:
         out.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=out, prefix=TMP_PREFIX):
-            pass
+        fd, probe = tempfile.mkstemp(dir=out, prefix=TMP_PREFIX)
+        os.close(fd)
+        # A running build may delete it first, taking it for its own killed run's garbage.
+        Path(probe).unlink(missing_ok=True)
     except OSError as e:
         reason = e.strerror or str(e)
         raise ConfigError(f"{config.path}: output: cannot write to {out}: {reason}") from None
-    remove_stale_temporaries(out)
     return out
 
 
@@ -55,21 +61,48 @@ def remove_stale_temporaries(out: Path) -> None:
 
 @contextlib.contextmanager
 def output_lock(out: Path, *, wait: bool) -> Iterator[None]:
-    """Hold the output folder's lock; a second build fails at once unless ``wait``."""
-    from filelock import FileLock, Timeout
+    """Hold the output folder's lock; a second build fails at once unless ``wait``.
 
-    lock = FileLock(out / LOCK)
+    Stale temporary files are removed only under the lock: outside it they might be the
+    files a running build is about to rename into place.
+    """
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(hold_lock(out / LOCK, wait=wait))
+        except BlockingIOError:
+            raise BuildError(
+                f"another feeds build is running on {out} (lock {out / LOCK}); "
+                "use --wait to wait for it"
+            ) from None
+        remove_stale_temporaries(out)
+        yield
+
+
+@contextlib.contextmanager
+def hold_lock(path: Path, *, wait: bool) -> Iterator[None]:
+    """Hold an exclusive lock on ``path``; raise BlockingIOError if it is taken and not ``wait``.
+
+    The kernel drops the lock when the process dies, however it dies.
+    """
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        lock.acquire(timeout=-1 if wait else 0)
-    except Timeout:
-        raise BuildError(
-            f"another feeds build is running on {out} (lock {out / LOCK}); "
-            "use --wait to wait for it"
-        ) from None
-    try:
+        fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        _held_locks.add(fd)
         yield
     finally:
-        lock.release()
+        _held_locks.discard(fd)
+        os.close(fd)  # releases the lock
+
+
+def _drop_inherited_locks() -> None:
+    # A forked child shares the parent's lock; closing its copy leaves the parent's intact.
+    for fd in _held_locks:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _held_locks.clear()
+
+
+os.register_at_fork(after_in_child=_drop_inherited_locks)
 
 
 def read_manifest(out: Path) -> Manifest:
@@ -85,10 +118,11 @@ def read_manifest(out: Path) -> Manifest:
 
 def write_outputs(out: Path, outputs: Mapping[str, bytes]) -> list[str]:
     """Write each ``name -> bytes`` into ``out`` atomically; return the names that changed."""
-    changed = []
-    for name in sorted(outputs):
-        if write_if_changed(out / name, outputs[name]):
-            changed.append(name)
+    changed = [
+        name for name in sorted(outputs) if write_if_changed(out / name, outputs[name], sync=False)
+    ]
+    if changed:
+        _sync_dir(out)  # once for every rename, not once per file
     return changed
 
 
@@ -97,6 +131,7 @@ def write_manifest(out: Path, manifest: Manifest) -> bool:
         "version": 1,
         "files": sorted(manifest.files),
         "slugs": dict(sorted(manifest.slugs.items())),
+        "fingerprints": dict(sorted(manifest.fingerprints.items())),
     }
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     return write_if_changed(out / MANIFEST, text.encode("utf-8"))
@@ -113,17 +148,22 @@ def prune_outputs(out: Path, old: Manifest, keep: Collection[str]) -> list[str]:
     return removed
 
 
-def write_if_changed(path: Path, data: bytes) -> bool:
+def write_if_changed(path: Path, data: bytes, *, sync: bool = True) -> bool:
     try:
         if path.stat().st_size == len(data) and path.read_bytes() == data:
             return False
     except OSError:
         pass  # missing or unreadable: write it
-    write_atomic(path, data)
+    write_atomic(path, data, sync=sync)
     return True
 
 
-def write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes, *, sync: bool = True) -> None:
+    """Replace ``path`` with ``data`` in one rename: a reader sees the old file or the new.
+
+    Syncing the folder makes the rename survive a power cut; ``sync=False`` leaves that to
+    the caller, who syncs once after many renames.
+    """
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TMP_PREFIX)
     try:
         with os.fdopen(fd, "wb") as f:
@@ -136,7 +176,8 @@ def write_atomic(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    _sync_dir(path.parent)
+    if sync:
+        _sync_dir(path.parent)
 
 
 def _sync_dir(folder: Path) -> None:

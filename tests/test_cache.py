@@ -1,0 +1,291 @@
+"""The cache is never trusted: damaged, foreign or outdated caches are rebuilt, and the
+build still gives the right output. Plus the odd situations of a real archive."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from feeds import cache as cache_module
+from feeds.cache import ArticleCache
+from feeds.cli import app
+from feeds.config import Config, load_config
+from feeds.discover import discover_files
+from feeds.models import SourceFile
+from feeds.reader import read_articles
+from feeds.write import hold_lock
+from tests.conftest import write_article
+
+Site = Callable[..., Path]
+COUNT = 40
+
+
+def build(runner: CliRunner, config: Path, *args: str) -> dict[str, Any]:
+    result = runner.invoke(app, ["build", "-c", str(config), "--json", *args])
+    assert result.exit_code == 0, result.output
+    report: dict[str, Any] = json.loads(result.stdout)
+    return report
+
+
+def outputs(config: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in (config.parent / "output").iterdir()}
+
+
+@pytest.fixture
+def built(runner: CliRunner, site: Site) -> tuple[Path, dict[str, bytes]]:
+    """A site built once over COUNT articles: its config, and its output files."""
+    config = site()
+    for i in range(COUNT):
+        body = "".join(f"<p>第{i}篇的第{k}段，内容足够长，让缓存占好几页。</p>" for k in range(30))
+        write_article(config.parent / "articles", f"{i:03d}.md", title=f"文章{i}", body=body)
+    assert build(runner, config)["parsed"] == COUNT
+    return config, outputs(config)
+
+
+def cache_db(config: Path) -> Path:
+    return config.parent / "cache.sqlite"
+
+
+def is_ours(path: Path) -> bool:
+    db = sqlite3.connect(path)
+    try:
+        app_id = db.execute("PRAGMA application_id").fetchone()[0]
+        return bool(app_id == cache_module._APP_ID)
+    finally:
+        db.close()
+
+
+def garbage(path: Path) -> None:
+    path.write_bytes(b"\x00garbage\xff" * 1000)
+
+
+def halved(path: Path) -> None:
+    data = path.read_bytes()
+    assert len(data) > 8 * 4096, "too small a cache to truncate meaningfully"
+    path.write_bytes(data[: len(data) // 2])
+
+
+def last_page_lost(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[:-4096])
+
+
+def foreign(path: Path) -> None:
+    path.unlink()
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE files (rel TEXT, size INT, mtime_ns INT, parse_key TEXT)")
+    db.commit()
+    db.close()
+
+
+def older_schema(path: Path) -> None:
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version = {cache_module.SCHEMA_VERSION - 1}")
+    db.commit()
+    db.close()
+
+
+def empty(path: Path) -> None:
+    path.write_bytes(b"")
+
+
+@pytest.mark.parametrize("damage", [garbage, halved, last_page_lost, foreign, older_schema, empty])
+def test_a_bad_cache_is_rebuilt_and_the_output_is_right(
+    runner: CliRunner, built: tuple[Path, dict[str, bytes]], damage: Callable[[Path], None]
+) -> None:
+    config, clean = built
+    damage(cache_db(config))
+    report = build(runner, config)
+    assert (report["parsed"], report["cached"]) == (COUNT, 0)
+    assert outputs(config) == clean
+    assert is_ours(cache_db(config))
+    assert build(runner, config)["parsed"] == 0
+
+
+def test_a_hot_journal_of_a_killed_build_is_rolled_back(
+    runner: CliRunner, built: tuple[Path, dict[str, bytes]]
+) -> None:
+    config, clean = built
+    # A transaction that never commits, as if the process died in the middle of it.
+    script = (
+        "import os, sqlite3, sys\n"
+        "db = sqlite3.connect(sys.argv[1])\n"
+        "db.execute('PRAGMA cache_size = 1')\n"  # spill: the main file gets half-written
+        "db.execute('DELETE FROM files')\n"
+        "os._exit(0)\n"
+    )
+    subprocess.run([sys.executable, "-c", script, str(cache_db(config))], check=True)
+    assert (config.parent / "cache.sqlite-journal").exists()
+    report = build(runner, config)
+    assert (report["parsed"], report["cached"]) == (0, COUNT)
+    assert outputs(config) == clean
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        "UPDATE files SET meta = x'8004deadbeef' WHERE path LIKE '%/007.md'",
+        "UPDATE files SET meta = (SELECT meta FROM files WHERE path LIKE '%/001.md') "
+        "WHERE path LIKE '%/007.md'",
+        "UPDATE files SET parse_key = 'from-an-older-article-model:' WHERE path LIKE '%/007.md'",
+        "UPDATE files SET size = size + 1 WHERE path LIKE '%/007.md'",
+    ],
+    ids=["damaged-pickle", "another-files-entry", "old-parse-key", "other-size"],
+)
+def test_an_untrustworthy_row_is_parsed_again(
+    runner: CliRunner, built: tuple[Path, dict[str, bytes]], tamper: str
+) -> None:
+    config, clean = built
+    db = sqlite3.connect(cache_db(config))
+    assert db.execute(tamper).rowcount == 1
+    db.commit()
+    db.close()
+    report = build(runner, config)
+    assert (report["parsed"], report["cached"]) == (1, COUNT - 1)
+    assert outputs(config) == clean
+
+
+def test_an_unwritable_cache_folder_is_one_clear_error(runner: CliRunner, site: Site) -> None:
+    config = site(cache={"path": "blocker/cache.sqlite"})
+    write_article(config.parent / "articles", "a.md")
+    (config.parent / "blocker").write_text("a file where a folder should be", encoding="utf-8")
+    result = runner.invoke(app, ["build", "-c", str(config)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: cannot use the cache {config.parent / 'blocker'}")
+    assert "cache.enabled: false" in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_disabled_cache_parses_everything_every_run(runner: CliRunner, site: Site) -> None:
+    config = site(cache={"enabled": False})
+    write_article(config.parent / "articles", "a.md")
+    assert build(runner, config)["parsed"] == 1
+    assert build(runner, config)["parsed"] == 1
+    assert not list(config.parent.glob("*.sqlite*"))
+    assert not (config.parent / ".feeds-cache").exists()
+
+
+def test_a_cache_inside_a_source_folder_is_not_an_article(runner: CliRunner, site: Site) -> None:
+    config = site(cache={"path": "articles/cache.sqlite"}, read={"patterns": ["*"]})
+    write_article(config.parent / "articles", "a.md")
+    first = build(runner, config, "--strict")
+    assert first["articles"] == 1
+    again = build(runner, config, "--strict")
+    assert (again["parsed"], again["cached"], again["problems"]) == (0, 1, [])
+
+
+def test_two_sources_share_no_entries(runner: CliRunner, site: Site, tmp_path: Path) -> None:
+    # Same relative path, same size, same mtime, different text: only the path tells them apart.
+    config = site()
+    one, two = tmp_path / "one" / "articles", tmp_path / "two" / "articles"
+    for folder, title in [(one, "甲"), (two, "乙")]:
+        path = write_article(folder, "same.md", title=title)
+        os.utime(path, ns=(1_650_000_000_000_000_000,) * 2)
+    build(runner, config, "--source", str(one))
+    report = build(runner, config, "--source", str(two))
+    assert report["parsed"] == 1
+    feed = json.loads((config.parent / "output" / "all.json").read_text(encoding="utf-8"))
+    assert [item["title"] for item in feed["items"]] == ["乙"]
+    assert build(runner, config, "--source", str(one))["parsed"] == 0  # kept: not under two
+
+
+def discover(config: Path) -> tuple[Config, list[SourceFile]]:
+    cfg = load_config(config)
+    return cfg, discover_files(cfg)[0]
+
+
+def test_a_file_changed_after_discovery_is_parsed_again_next_run(site: Site) -> None:
+    config = site()
+    path = write_article(config.parent / "articles", "a.md", title="旧标题")
+    cfg, files = discover(config)
+    write_article(config.parent / "articles", "a.md", title="新的标题，更长")  # after the stat
+    cache = ArticleCache(cfg.cache.path)
+    try:
+        first = read_articles(files, cfg, cache)
+        assert [a.title for a in first.articles] == ["新的标题，更长"]
+        second = read_articles(discover(config)[1], cfg, cache)
+    finally:
+        cache.close()
+    assert (second.parsed, second.cached) == (1, 0)
+    assert path.stat().st_size != files[0].size
+
+
+def test_a_file_that_could_not_be_read_is_not_cached(site: Site) -> None:
+    config = site()
+    path = write_article(config.parent / "articles", "a.md")
+    cfg, files = discover(config)
+    text = path.read_bytes()
+    path.unlink()  # vanished between discovery and reading (or permission denied)
+    cache = ArticleCache(cfg.cache.path)
+    try:
+        first = read_articles(files, cfg, cache)
+        assert [p.stage for p in first.problems] == ["read"]
+        path.write_bytes(text)  # back, with the very size and mtime discovery saw
+        file = files[0]
+        os.utime(path, ns=(file.mtime_ns, file.mtime_ns))
+        second = read_articles(discover(config)[1], cfg, cache)
+    finally:
+        cache.close()
+    assert (second.parsed, len(second.articles), second.problems) == (1, 1, [])
+
+
+def test_a_bad_file_is_cached_like_a_good_one(runner: CliRunner, site: Site) -> None:
+    config = site()
+    write_article(config.parent / "articles", "good.md")
+    (config.parent / "articles" / "bad.md").write_text("no front matter", encoding="utf-8")
+    assert build(runner, config)["skipped"] == 1
+    again = build(runner, config)
+    assert (again["parsed"], again["cached"], again["skipped"]) == (0, 2, 1)
+
+
+def test_a_briefly_locked_cache_is_waited_for_not_deleted(
+    runner: CliRunner, built: tuple[Path, dict[str, bytes]]
+) -> None:
+    config, _ = built
+    other = sqlite3.connect(cache_db(config), check_same_thread=False)
+    other.execute("BEGIN EXCLUSIVE")  # another program (sqlite3 shell, backup) holds it
+    timer = threading.Timer(0.5, other.rollback)
+    timer.start()
+    try:
+        report = build(runner, config)
+    finally:
+        timer.join()
+        other.close()
+    assert (report["parsed"], report["cached"]) == (0, COUNT)
+
+
+def test_builds_sharing_a_cache_take_turns(
+    runner: CliRunner, built: tuple[Path, dict[str, bytes]], tmp_path: Path
+) -> None:
+    config, clean = built
+    command = [sys.executable, "-m", "feeds", "build", "-c", str(config), "--json", "-q"]
+    command += ["--output", str(tmp_path / "elsewhere")]
+    with hold_lock(config.parent / "cache.sqlite.lock", wait=False):
+        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(1.0)
+        assert proc.poll() is None, proc.communicate()
+        assert not (tmp_path / "elsewhere" / "all.json").exists()
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 0, stderr
+    assert json.loads(stdout)["parsed"] == 0
+    assert (tmp_path / "elsewhere" / "all.json").read_bytes() == clean["all.json"]
+
+
+def test_pickles_hold_no_html(built: tuple[Path, dict[str, bytes]]) -> None:
+    config, _ = built
+    db = sqlite3.connect(cache_db(config))
+    metas = [pickle.loads(m) for (m,) in db.execute("SELECT meta FROM files")]
+    db.close()
+    assert len(metas) == COUNT
+    assert {m.content_html for m in metas} == {""}

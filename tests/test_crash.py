@@ -1,0 +1,234 @@
+"""Crash safety and locking, with real `feeds build` processes killed with SIGKILL."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import multiprocessing
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil  # type: ignore[import-untyped]
+import pytest
+from lxml import etree
+
+from feeds.config import load_config
+from feeds.discover import discover_files
+from feeds.errors import BuildError
+from feeds.reader import parse_files
+from feeds.write import LOCK, TMP_PREFIX, hold_lock, output_lock
+from tests.conftest import write_article
+
+ARTICLES = 2000
+KILLS = 6
+TOPICS = ["金融", "科技", "游戏", "设计", "学习", "编程", "博客", "图片"]
+SOURCES = ["新浪财经", "36kr", "财联社", "掘金", "少数派", "煎蛋", "雪球"]
+
+
+def generate(folder: Path, numbers: range) -> None:
+    for i in numbers:
+        paragraphs = "".join(
+            f"<p>第{i}篇第{k}段：市场{i % 13}数据增长，企业投资{k}。</p>" for k in range(2 + i % 9)
+        )
+        write_article(
+            folder,
+            f"{i % 50:02d}/{i:05d}.md",
+            title=f"第{i}号新闻",
+            categories=(TOPICS[i % len(TOPICS)], SOURCES[i % len(SOURCES)]),
+            date=f"2022-{1 + i % 12:02d}-{1 + i % 28:02d} {i % 24:02d}:{i % 60:02d}:00",
+            body=paragraphs + f"<p><img src='https://img.example.com/{i}.jpg'></p>",
+        )
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("corpus") / "articles"
+    generate(folder, range(ARTICLES))
+    return folder
+
+
+def make_site(root: Path, corpus: Path, count: int = ARTICLES) -> Path:
+    """A site over the first ``count`` articles of the corpus; returns its config."""
+    for path in sorted(corpus.rglob("*.md"))[:count]:
+        target = root / "articles" / path.relative_to(corpus)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target)
+    config = root / "config.yaml"
+    config.write_text(
+        "sources: [articles]\noutput: output\ncache: {path: cache.sqlite}\n", encoding="utf-8"
+    )
+    return config
+
+
+def command(config: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "feeds", "build", "-c", str(config), "--quiet", *args]
+
+
+def run(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command(config, *args), capture_output=True, text=True, timeout=120)
+
+
+def files_of(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def assert_whole(out: Path, old: dict[str, bytes], new: dict[str, bytes], note: str) -> None:
+    """Every output file parses and is exactly the old or the new version, never torn."""
+    for name, data in files_of(out).items():
+        if name.startswith(TMP_PREFIX) or name == LOCK:
+            continue
+        if name.endswith(".xml"):
+            etree.fromstring(data)
+        else:
+            json.loads(data)
+        assert data in (old.get(name), new.get(name)), f"{name} is neither old nor new; {note}"
+
+
+def test_sigkill_at_any_moment_leaves_old_or_new_files(corpus: Path, tmp_path: Path) -> None:
+    reference = make_site(tmp_path / "clean", corpus)
+    started = time.perf_counter()
+    assert run(reference).returncode == 0
+    normal = time.perf_counter() - started
+    new = files_of(reference.parent / "output")
+
+    config = make_site(tmp_path / "killed", corpus, count=ARTICLES * 3 // 4)
+    assert run(config).returncode == 0
+    out = config.parent / "output"
+    old = files_of(out)
+    assert old != new
+    make_site(config.parent, corpus)  # the rest of the archive arrives
+
+    # Writing takes a few per cent of a build, so random kills rarely land in it: aim two.
+    for k in range(2):
+        assert kill_while_writing(config, out), "the build wrote nothing to interrupt"
+        assert_whole(out, old, new, f"kill {k} while writing")
+    seed = random.randrange(1 << 30)
+    delays = [random.Random(seed + k).uniform(0, normal) for k in range(KILLS)]
+    for k, delay in enumerate(delays):
+        proc = subprocess.Popen(command(config), stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        note = f"kill {k} after {delay:.2f}s of {normal:.2f}s (seed {seed})"
+        assert_whole(out, old, new, note)
+
+    final = run(config, "--json")
+    assert final.returncode == 0, final.stderr
+    assert not list(out.glob(TMP_PREFIX + "*"))
+    assert files_of(out) == new
+    again = json.loads(run(config, "--json").stdout)
+    assert (again["parsed"], again["changed"]) == (0, [])
+
+
+def kill_while_writing(config: Path, out: Path) -> bool:
+    """Start a build and kill it once it has replaced a first file; False if it never did."""
+    before = mtimes(out)
+    proc = subprocess.Popen(command(config), stderr=subprocess.DEVNULL)
+    while proc.poll() is None:
+        if mtimes(out) != before:
+            proc.send_signal(signal.SIGKILL)
+            return proc.wait() == -signal.SIGKILL
+    return False
+
+
+def mtimes(out: Path) -> dict[str, int]:
+    """The output files and their mtimes (not temporary files: they come and go)."""
+    found = {}
+    for entry in os.scandir(out):
+        if not entry.name.startswith(TMP_PREFIX) and entry.name != LOCK:
+            found[entry.name] = entry.stat().st_mtime_ns
+    return found
+
+
+def children_of(proc: subprocess.Popen[bytes]) -> list[psutil.Process]:
+    """The worker processes of a build, once it has started them."""
+    parent = psutil.Process(proc.pid)
+    for _ in range(400):
+        children: list[psutil.Process] = parent.children()
+        if len(children) >= 2:
+            return children
+        assert proc.poll() is None, "the build ended before it started its workers"
+        time.sleep(0.01)
+    raise AssertionError("the build never started its workers")
+
+
+def test_workers_die_with_a_killed_build_and_free_the_lock(corpus: Path, tmp_path: Path) -> None:
+    config = make_site(tmp_path, corpus)
+    proc = subprocess.Popen(command(config, "--jobs", "2"), stderr=subprocess.DEVNULL)
+    workers = children_of(proc)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    try:
+        with hold_lock(config.parent / "output" / LOCK, wait=False):
+            pass  # free at once: orphaned workers do not keep it
+        _, alive = psutil.wait_procs(workers, timeout=10)
+        assert alive == [], "orphaned workers outlived the build"
+    finally:
+        for worker in workers:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                worker.kill()
+    assert run(config).returncode == 0
+
+
+def test_a_worker_killed_by_the_system_fails_the_build_instead_of_hanging(
+    corpus: Path, tmp_path: Path
+) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(f"sources: [{corpus}]\njobs: 2\n", encoding="utf-8")
+    cfg = load_config(config)
+    files = discover_files(cfg)[0]
+    parsed = parse_files(files, cfg)
+    next(parsed)
+    worker = multiprocessing.active_children()[0].pid
+    assert worker is not None
+    os.kill(worker, signal.SIGKILL)  # what the OOM killer does
+    with pytest.raises(BuildError, match="a reader process died"):
+        list(parsed)
+    assert multiprocessing.active_children() == []
+
+
+@pytest.fixture
+def held_output(tmp_path: Path) -> Iterator[Path]:
+    """A site whose output folder another build holds; yields the config."""
+    config = tmp_path / "config.yaml"
+    write_article(tmp_path / "articles", "a.md")
+    config.write_text("sources: [articles]\noutput: output\n", encoding="utf-8")
+    (tmp_path / "output").mkdir()
+    with output_lock(tmp_path / "output", wait=False):
+        yield config
+
+
+def test_a_second_build_fails_at_once(held_output: Path) -> None:
+    done = run(held_output)
+    out = held_output.parent / "output"
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"Error: another feeds build is running on {out}")
+    assert "--wait" in done.stderr
+    assert not (out / "all.json").exists()
+
+
+def test_a_waiting_build_runs_once_the_lock_is_released(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    write_article(tmp_path / "articles", "a.md")
+    config.write_text("sources: [articles]\noutput: output\n", encoding="utf-8")
+    out = tmp_path / "output"
+    out.mkdir()
+    stale = out / f"{TMP_PREFIX}left-by-a-killed-build"
+    with output_lock(out, wait=False):
+        stale.write_bytes(b"torn")  # the running build's own temporary file: hands off
+        proc = subprocess.Popen(command(config, "--wait"), stderr=subprocess.PIPE)
+        time.sleep(1.0)
+        assert proc.poll() is None, proc.communicate()
+        assert stale.exists()
+        assert not (out / "all.json").exists()
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 0, stderr
+    assert (out / "all.json").is_file()
+    assert not stale.exists()  # stale once the lock was free

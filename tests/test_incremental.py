@@ -1,0 +1,253 @@
+"""Incremental builds: what a run parses, re-renders and rewrites after each kind of change."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from feeds import pipeline, reader
+from feeds.cache import ArticleCache
+from feeds.cli import app
+from feeds.config import load_config
+from feeds.discover import discover_files
+from feeds.reader import parse_files, read_articles
+from tests.conftest import write_article
+
+Site = Callable[..., Path]
+AD = '<p class="ad">广告时间</p>'
+
+
+def build(runner: CliRunner, config: Path, *args: str) -> dict[str, Any]:
+    result = runner.invoke(app, ["build", "-c", str(config), "--json", *args])
+    assert result.exit_code == 0, result.output
+    report: dict[str, Any] = json.loads(result.stdout)
+    return report
+
+
+def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
+    return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(folder.iterdir())}
+
+
+def edit_config(config: Path, **changes: Any) -> None:
+    settings = yaml.safe_load(config.read_text(encoding="utf-8"))
+    settings.update(changes)
+    config.write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
+
+
+def two_categories(config: Path) -> Path:
+    """Three articles in 金融 and four in 科技, each with an ad paragraph; returns the folder."""
+    articles = config.parent / "articles"
+    for i in range(3):
+        body = f"<p>金融新闻{i}。</p>{AD}"
+        write_article(articles, f"fin/{i}.md", title=f"金融{i}", categories=("金融",), body=body)
+    for i in range(4):
+        body = f"<p>科技新闻{i}。</p>{AD}"
+        write_article(articles, f"tech/{i}.md", title=f"科技{i}", categories=("科技",), body=body)
+    return articles
+
+
+def test_unchanged_archive_parses_nothing_and_rewrites_nothing(
+    runner: CliRunner, site: Site
+) -> None:
+    config = site()
+    two_categories(config)
+    first = build(runner, config)
+    assert (first["parsed"], first["cached"]) == (7, 0)
+    out = config.parent / "output"
+    before = snapshot(out)
+    second = build(runner, config)
+    assert (second["parsed"], second["cached"], second["changed"]) == (0, 7, [])
+    assert snapshot(out) == before
+    summary = runner.invoke(app, ["build", "-c", str(config)])
+    assert "(0 parsed, 7 from cache;" in summary.stdout
+    assert "9 files, 0 changed)" in summary.stdout
+
+
+def test_a_new_file_is_the_only_one_parsed(runner: CliRunner, site: Site) -> None:
+    config = site()
+    articles = two_categories(config)
+    build(runner, config)
+    write_article(articles, "fin/new.md", title="新来的", categories=("金融",))
+    report = build(runner, config)
+    assert (report["parsed"], report["cached"]) == (1, 7)
+    jinrong = next(f["slug"] for f in report["feeds"] if f["name"] == "金融")
+    assert sorted(report["changed"]) == sorted(
+        [f"{stem}.{ext}" for stem in ("all", jinrong) for ext in ("rss.xml", "atom.xml", "json")]
+    )
+    feed = json.loads((config.parent / "output" / "all.json").read_text(encoding="utf-8"))
+    assert "新来的" in [item["title"] for item in feed["items"]]
+
+
+def test_a_touched_file_is_parsed_again(runner: CliRunner, site: Site) -> None:
+    config = site()
+    articles = two_categories(config)
+    build(runner, config)
+    os.utime(articles / "tech" / "2.md", ns=(1_700_000_000_000_000_000,) * 2)
+    report = build(runner, config)
+    assert (report["parsed"], report["cached"], report["changed"]) == (1, 6, [])
+
+
+def test_limit_and_title_render_again_without_parsing(runner: CliRunner, site: Site) -> None:
+    config = site()
+    two_categories(config)
+    build(runner, config)
+    edit_config(config, limit=1)
+    limited = build(runner, config)
+    assert limited["parsed"] == 0
+    assert {f["items"] for f in limited["feeds"]} == {1}
+    assert len(limited["changed"]) == 9
+    edit_config(config, site={"title": "另一个站"})
+    retitled = build(runner, config)
+    assert retitled["parsed"] == 0
+    categories = [f for feed in retitled["feeds"] if feed["name"] for f in feed["files"].values()]
+    assert set(categories) <= set(retitled["changed"])  # their titles name the site
+
+
+def test_global_clean_settings_parse_everything_again(runner: CliRunner, site: Site) -> None:
+    config = site()
+    two_categories(config)
+    build(runner, config)
+    edit_config(config, clean={"remove": [".ad"]})
+    report = build(runner, config)
+    assert (report["parsed"], report["cached"]) == (7, 0)
+    assert "广告时间" not in (config.parent / "output" / "all.json").read_text(encoding="utf-8")
+
+
+def test_a_category_rule_parses_only_that_category_again(runner: CliRunner, site: Site) -> None:
+    config = site()
+    two_categories(config)
+    build(runner, config)
+    edit_config(config, clean={"rules": [{"categories": ["金融"], "remove": [".ad"]}]})
+    report = build(runner, config)
+    assert (report["parsed"], report["cached"]) == (3, 4)
+    out = config.parent / "output"
+    slugs = {f["name"]: f["slug"] for f in report["feeds"]}
+    assert "广告时间" not in (out / f"{slugs['金融']}.json").read_text(encoding="utf-8")
+    assert "广告时间" in (out / f"{slugs['科技']}.json").read_text(encoding="utf-8")
+    again = build(runner, config)
+    assert again["parsed"] == 0
+    edit_config(config, clean={"rules": [{"categories": ["科技"], "remove": [".ad"]}]})
+    assert build(runner, config)["parsed"] == 7  # 金融 lost its rule, 科技 gained one
+
+
+def test_deleted_articles_leave_the_feeds_and_the_cache(runner: CliRunner, site: Site) -> None:
+    config = site()
+    articles = two_categories(config)
+    build(runner, config)
+    (articles / "fin" / "0.md").unlink()
+    report = build(runner, config)
+    assert (report["parsed"], report["cached"], report["articles"]) == (0, 6, 6)
+    feed = json.loads((config.parent / "output" / "all.json").read_text(encoding="utf-8"))
+    assert "金融0" not in [item["title"] for item in feed["items"]]
+    cache = ArticleCache(config.parent / "cache.sqlite")
+    try:
+        (rows,) = cache.db.execute("SELECT count(*) FROM files").fetchone()
+    finally:
+        cache.close()
+    assert rows == 6
+
+
+def test_stale_feeds_are_removed_only_with_prune(runner: CliRunner, site: Site) -> None:
+    config = site()
+    articles = two_categories(config)
+    first = build(runner, config)
+    tech = next(f["slug"] for f in first["feeds"] if f["name"] == "科技")
+    out = config.parent / "output"
+    (out / "index.html").write_text("the user's own file", encoding="utf-8")
+    shutil.rmtree(articles / "tech")
+    kept = build(runner, config)
+    assert kept["removed"] == []
+    assert (out / f"{tech}.rss.xml").is_file()
+    pruned = build(runner, config, "--prune")
+    assert pruned["removed"] == [f"{tech}.atom.xml", f"{tech}.json", f"{tech}.rss.xml"]
+    assert not list(out.glob(f"{tech}.*"))
+    assert (out / "index.html").is_file()
+    manifest = json.loads((out / ".feeds-manifest.json").read_text(encoding="utf-8"))
+    assert not [name for name in manifest["files"] if name.startswith(tech)]
+    summary = runner.invoke(app, ["build", "-c", str(config), "--prune"])
+    assert "0 changed)" in summary.stdout  # nothing left to remove, so no "removed"
+
+
+def test_parallel_and_serial_builds_are_byte_identical(runner: CliRunner, tmp_path: Path) -> None:
+    articles = tmp_path / "articles"
+    count = 300
+    assert count >= reader.PARALLEL_FROM
+    topics = ["金融", "科技", "游戏", "设计", "学习"]
+    for i in range(count):
+        write_article(
+            articles,
+            f"{i % 7}/{i:04d}.md",
+            title=f"第{i}号新闻",
+            categories=(topics[i % 5], f"来源{i % 11}"),
+            date=f"2022-05-{1 + i % 28:02d} {i % 24:02d}:{i % 60:02d}:00",
+            body=f"<p>正文{i}。</p><p><img src='https://img.example.com/{i}.jpg'></p>",
+        )
+    outputs = {}
+    for jobs in ("1", "2"):
+        config = tmp_path / f"jobs{jobs}.yaml"
+        settings = {"sources": ["articles"], "output": f"out{jobs}", "cache": {"enabled": False}}
+        config.write_text(yaml.safe_dump(settings), encoding="utf-8")
+        report = build(runner, config, "--jobs", jobs)
+        assert report["parsed"] == count
+        outputs[jobs] = {p.name: p.read_bytes() for p in (tmp_path / f"out{jobs}").iterdir()}
+    assert len(outputs["1"]) > 30
+    assert outputs["1"] == outputs["2"]
+
+
+def test_many_files_are_parsed_in_worker_processes(tmp_path: Path) -> None:
+    for i in range(reader.PARALLEL_FROM):
+        write_article(tmp_path / "articles", f"{i:04d}.md", title=f"文章{i}")
+    config = tmp_path / "config.yaml"
+    config.write_text("sources: [articles]\njobs: 2\n", encoding="utf-8")
+    cfg = load_config(config)
+    files, _ = discover_files(cfg)
+    parsed = parse_files(files, cfg)
+    first = next(parsed)
+    assert len(multiprocessing.active_children()) == 2  # the pool, running
+    rest = list(parsed)
+    serial = [(f, reader.parse_one(f, cfg)) for f in files]
+    assert [first, *rest] == serial
+
+
+class RecordingCache(ArticleCache):
+    """A real cache that remembers whose HTML it was asked for."""
+
+    asked: list[str] = []  # noqa: RUF012 (one list shared by the instances of one test)
+
+    def content(self, rels: Any) -> dict[str, str]:
+        rels = list(rels)
+        RecordingCache.asked += rels
+        return super().content(rels)
+
+
+def test_only_the_html_of_feed_items_is_loaded(
+    runner: CliRunner, site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = site(limit=1)
+    articles = config.parent / "articles"
+    for day in range(1, 51):
+        date = f"2022-03-{day % 28 + 1:02d} {day % 24:02d}:00:00"
+        write_article(articles, f"{day:02d}.md", title=f"第{day}篇", date=date)
+    monkeypatch.setattr(pipeline, "ArticleCache", RecordingCache)
+    for run in ("cold", "cached"):
+        RecordingCache.asked = []
+        report = build(runner, config)
+        assert report["parsed"] == (50 if run == "cold" else 0)
+        assert set(RecordingCache.asked) == {"27.md"}, run  # 2022-03-28 03:00, the newest
+    cfg = load_config(config)
+    cache = ArticleCache(cfg.cache.path)
+    try:
+        read = read_articles(discover_files(cfg)[0], cfg, cache)
+    finally:
+        cache.close()
+    assert len(read.articles) == 50
+    assert {a.content_html for a in read.articles} == {""}  # light: no HTML kept in memory
