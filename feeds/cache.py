@@ -29,7 +29,7 @@ from feeds.errors import BuildError
 from feeds.models import Article, Problem, SourceFile
 from feeds.write import hold_lock
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 _APP_ID = 0x46454544  # "FEED": marks the file as ours
 _SCHEMA = """
 CREATE TABLE files (
@@ -39,6 +39,10 @@ CREATE TABLE files (
     parse_key TEXT NOT NULL,
     meta BLOB NOT NULL,
     content TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE builds (
+    key TEXT PRIMARY KEY,
+    report BLOB NOT NULL
 ) WITHOUT ROWID;
 """
 _BATCH = 500
@@ -208,6 +212,23 @@ class ArticleCache:
         except sqlite3.Error as e:
             raise self._error("read", e) from None
         return found
+
+    def saved_build(self, key: str) -> bytes | None:
+        """What ``save_build`` stored under ``key``, if the last build saved that key."""
+        try:
+            row = self.db.execute("SELECT report FROM builds WHERE key = ?", (key,)).fetchone()
+        except sqlite3.Error:
+            return None  # no shortcut then: the build reads the cache the long way
+        return bytes(row[0]) if row else None
+
+    def save_build(self, key: str, report: bytes) -> None:
+        """Remember one build's report under a key of all its inputs (only the last one)."""
+        try:
+            self.db.execute("DELETE FROM builds")
+            self.db.execute("INSERT INTO builds VALUES (?, ?)", (key, report))
+            self.db.commit()
+        except sqlite3.Error as e:
+            raise self._error("write", e) from None
 
     def _error(self, doing: str, error: sqlite3.Error) -> BuildError:
         if _damaged(error) and self.path is not None:

@@ -17,8 +17,8 @@ import typer
 from feeds import __version__
 from feeds.config import Config, load_config
 from feeds.errors import FeedsError
+from feeds.models import Progress
 from feeds.pipeline import BuildOptions, BuildReport, build
-from feeds.reader import Progress
 
 app = typer.Typer(
     help="Turn folders of scraped article files into clean per-category RSS, Atom and JSON feeds.",

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+
+Progress = Callable[[int, int], None]  # (done, total): reports reading progress
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,8 +7,10 @@ way leaves the output folder as the last good build left it.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
+import pickle
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -16,14 +18,9 @@ from pathlib import Path
 
 from feeds import __version__
 from feeds.cache import ArticleCache
-from feeds.clean import check_clean_config
 from feeds.config import Config
 from feeds.discover import discover_files
-from feeds.group import group_by_category
-from feeds.models import Feed, Problem, SourceFile
-from feeds.reader import Progress, read_articles
-from feeds.render import output_name, render_feed
-from feeds.thumbnail import choose_thumbnails, inline_thumbnail
+from feeds.models import Feed, Problem, Progress, SourceFile
 from feeds.write import (
     Manifest,
     output_lock,
@@ -79,10 +76,10 @@ class Rendered:
 def build(config: Config, options: BuildOptions, progress: Progress | None = None) -> BuildReport:
     started = time.perf_counter()
     report = BuildReport()
-    check_clean_config(config.clean)  # a bad selector or regex is a config error, not 10k skips
     files, report.problems = discover_files(config)
     if not options.write:
-        _run_stages(config, files, ArticleCache(None), Manifest(), report, progress)
+        with contextlib.closing(ArticleCache(None)) as cache:
+            _run_stages(config, files, cache, Manifest(), report, progress)
     else:
         out = prepare_output(config)
         with output_lock(out, wait=options.wait):
@@ -100,18 +97,79 @@ def _build_into(
     progress: Progress | None,
 ) -> None:
     manifest = read_manifest(out)
-    cache = ArticleCache(config.cache.path if config.cache.enabled else None)
-    try:
-        rendered = _run_stages(config, files, cache, manifest, report, progress)
-    finally:
-        cache.close()
+    cache_path = config.cache.path if config.cache.enabled else None
+    with contextlib.closing(ArticleCache(cache_path)) as cache:
+        if _unchanged_since_last_build(cache, config, files, options, manifest, out, report):
+            return
+        read_again, rendered = _run_stages(config, files, cache, manifest, report, progress)
+        final = _write(out, manifest, rendered, options, report)
+        if not read_again:
+            cache.save_build(_build_key(config, files, options, final), _saved(report))
+
+
+def _write(
+    out: Path, old: Manifest, rendered: Rendered, options: BuildOptions, report: BuildReport
+) -> Manifest:
+    """Write what changed, prune if asked, and record it all in the manifest."""
+    slugs = old.slugs | {f.name: f.slug for f in report.feeds if f.name}
+    names = set(rendered.fingerprints)
+    # Listed before they are written: a build killed in between leaves no file untracked.
+    write_manifest(out, Manifest(_sorted(names | set(old.files)), slugs, old.fingerprints))
     report.changed = write_outputs(out, rendered.outputs)
-    current = set(rendered.fingerprints)
     if options.prune:
-        report.removed = prune_outputs(out, manifest, current)
-    kept = current if options.prune else current | set(manifest.files)
-    slugs = manifest.slugs | {f.name: f.slug for f in report.feeds if f.name}
-    write_manifest(out, Manifest(tuple(sorted(kept)), slugs, rendered.fingerprints))
+        report.removed = prune_outputs(out, old, names)
+    kept = names if options.prune else names | set(old.files)
+    final = Manifest(_sorted(kept), slugs, rendered.fingerprints)
+    write_manifest(out, final)
+    return final
+
+
+def _unchanged_since_last_build(
+    cache: ArticleCache,
+    config: Config,
+    files: Sequence[SourceFile],
+    options: BuildOptions,
+    manifest: Manifest,
+    out: Path,
+    report: BuildReport,
+) -> bool:
+    """True when every input is as the last build left it: then there is nothing to do.
+
+    The key covers the version, the whole config, every file's path, size and mtime, and
+    the manifest the last build wrote; the outputs it lists must still be there. Only this
+    check, discovery and start-up stand between cron and an idle exit.
+    """
+    saved = cache.saved_build(_build_key(config, files, options, manifest))
+    if saved is None or not all((out / name).is_file() for name in manifest.fingerprints):
+        return False
+    articles, feeds, problems = pickle.loads(saved)
+    report.articles, report.feeds, report.cached = articles, feeds, len(files)
+    report.problems += problems
+    return True
+
+
+def _build_key(
+    config: Config, files: Sequence[SourceFile], options: BuildOptions, manifest: Manifest
+) -> str:
+    state = (
+        sorted(manifest.files),
+        sorted(manifest.slugs.items()),
+        sorted(manifest.fingerprints.items()),
+    )
+    digest = hashlib.sha256(repr((__version__, config, options, state)).encode())
+    for file in files:
+        digest.update(f"{file.rel}\0{file.size}\0{file.mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def _saved(report: BuildReport) -> bytes:
+    discovered = {(p.path, p.stage) for p in report.problems if p.stage == "discover"}
+    problems = [p for p in report.problems if (p.path, p.stage) not in discovered]
+    return pickle.dumps((report.articles, report.feeds, problems))
+
+
+def _sorted(names: set[str]) -> tuple[str, ...]:
+    return tuple(sorted(names))
 
 
 def _run_stages(
@@ -121,7 +179,16 @@ def _run_stages(
     manifest: Manifest,
     report: BuildReport,
     progress: Progress | None,
-) -> Rendered:
+) -> tuple[bool, Rendered]:
+    """Every stage after discovery; returns whether some file must be read again next run."""
+    # Imported here: a build with nothing to do (above) never needs them, and they are most
+    # of its start-up time.
+    from feeds.clean import check_clean_config
+    from feeds.group import group_by_category
+    from feeds.reader import read_articles
+    from feeds.thumbnail import choose_thumbnails
+
+    check_clean_config(config.clean)  # a bad selector or regex: one config error, not 10k skips
     read = read_articles(files, config, cache, progress)
     # The HTML is still in the cache here: the inline image is added by load_content.
     choosing = dataclasses.replace(config.thumbnail, inline=False)
@@ -132,11 +199,13 @@ def _run_stages(
     report.problems += read.problems + grouping.duplicates
     report.articles, report.parsed, report.cached = len(articles), read.parsed, read.cached
     report.feeds = [_feed_report(feed, config) for feed in feeds]
-    return rendered
+    return read.retry, rendered
 
 
 def load_content(feeds: Sequence[Feed], cache: ArticleCache, config: Config) -> list[Feed]:
     """Fetch the HTML of the articles that made it into a feed (and only of those)."""
+    from feeds.thumbnail import inline_thumbnail
+
     content = cache.content(a.path for feed in feeds for a in feed.articles)
 
     def full(feed: Feed) -> Feed:
@@ -155,6 +224,8 @@ def render_changed(feeds: Sequence[Feed], config: Config, manifest: Manifest) ->
     Rendering is the slowest stage of a no-change run, and its output is a pure function of
     the feed, the site settings and this tool's version: the fingerprint of those decides.
     """
+    from feeds.render import output_name, render_feed
+
     outputs: dict[str, bytes] = {}
     fingerprints: dict[str, str] = {}
     # repr, not pickle: pickle's bytes depend on which equal strings share one object
@@ -170,5 +241,7 @@ def render_changed(feeds: Sequence[Feed], config: Config, manifest: Manifest) ->
 
 
 def _feed_report(feed: Feed, config: Config) -> FeedReport:
+    from feeds.render import output_name
+
     files = {str(fmt): output_name(feed.slug, fmt) for fmt in config.formats}
     return FeedReport(name=feed.name, slug=feed.slug, items=len(feed.articles), files=files)

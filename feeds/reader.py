@@ -11,22 +11,21 @@ import multiprocessing
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 
 from feeds.article import read_article
 from feeds.cache import ArticleCache, Entry
 from feeds.config import Config
 from feeds.errors import ArticleError, BuildError
-from feeds.models import Article, Problem, SourceFile
+from feeds.models import Article, Problem, Progress, SourceFile
 
-Progress = Callable[[int, int], None]  # (done, total)
 Parsed = tuple[Entry, bool]  # the entry, and whether it may be cached
 PARALLEL_FROM = 200  # below this many files, starting processes costs more than it saves
 _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
-_worker_config: Config | None = None
+CHUNK = 32  # files per message: large enough to amortize pickling, small for even shares
 
 
 @dataclass(slots=True)
@@ -35,6 +34,7 @@ class ReadResult:
     problems: list[Problem] = field(default_factory=list)
     parsed: int = 0
     cached: int = 0
+    retry: bool = False  # some entries were not cached (read errors): try them again next run
 
 
 def read_articles(
@@ -47,15 +47,17 @@ def read_articles(
     cached, stale = cache.lookup(files, config)
     total, done = len(files), len(cached)
     fresh: dict[str, Entry] = {}
+    retry = False
     try:
         for file, (entry, keep) in parse_files(stale, config):
             fresh[file.rel] = cache.store(file, entry, config) if keep else entry
+            retry = retry or not keep
             done += 1
             if progress and (done % 100 == 0 or done == total):
                 progress(done, total)
     finally:
         cache.flush()  # what was parsed before a failure is not parsed again
-    result = ReadResult(parsed=len(stale), cached=len(cached))
+    result = ReadResult(parsed=len(stale), cached=len(cached), retry=retry)
     for file in files:  # file order, so reports and ties never depend on worker timing
         entry = cached.get(file.rel) or fresh[file.rel]
         if isinstance(entry, Problem):
@@ -76,24 +78,61 @@ def parse_files(files: Sequence[SourceFile], config: Config) -> Iterator[tuple[S
     ):
         yield from ((file, parse_one(file, config)) for file in files)
         return
-    # fork: workers inherit the loaded modules and the config, so they start in milliseconds.
-    # Not multiprocessing.Pool: it waits forever for the work of a worker the OOM killer took.
-    pool = ProcessPoolExecutor(
-        jobs,
-        mp_context=multiprocessing.get_context("fork"),
-        initializer=_init_worker,
-        initargs=(config, os.getpid()),
-    )
+    chunks = [files[i : i + CHUNK] for i in range(0, len(files), CHUNK)]
+    workers = [_start_worker(chunks[j::jobs], config) for j in range(min(jobs, len(chunks)))]
     try:
-        chunk = max(8, min(64, len(files) // (jobs * 8)))
-        yield from zip(files, pool.map(_parse_in_worker, files, chunksize=chunk), strict=True)
-    except BrokenProcessPool:
+        for k, chunk in enumerate(chunks):
+            yield from zip(chunk, _receive(workers[k % len(workers)]), strict=True)
+    finally:
+        for process, conn in workers:
+            conn.close()
+            process.kill()  # finished ones are gone already; others were abandoned
+            process.join()
+
+
+def _start_worker(
+    chunks: Sequence[Sequence[SourceFile]], config: Config
+) -> tuple[BaseProcess, Connection]:
+    """A forked process that parses ``chunks`` in order and sends each chunk's results back.
+
+    Each worker has its own pipe and its own share of the work, fixed in advance: there is no
+    shared task queue whose lock a killed worker could take to its grave (as with
+    ProcessPoolExecutor, which can then hang for ever on Python 3.11).
+    """
+    receiver, sender = multiprocessing.Pipe(duplex=False)
+    context = multiprocessing.get_context("fork")
+    process = context.Process(target=_work, args=(chunks, config, sender, os.getpid()))
+    process.daemon = True
+    process.start()
+    sender.close()  # the parent's copy: the pipe reports EOF once the worker's copy is gone
+    return process, receiver
+
+
+def _receive(worker: tuple[BaseProcess, Connection]) -> list[Parsed]:
+    _, conn = worker
+    try:
+        results: list[Parsed] = conn.recv()
+    except (EOFError, OSError):
         raise BuildError(
             "a reader process died (killed for using too much memory?); "
             "files read before it are cached, the rest are read next run"
         ) from None
-    finally:
-        pool.shutdown(cancel_futures=True)
+    return results
+
+
+def _work(
+    chunks: Sequence[Sequence[SourceFile]], config: Config, conn: Connection, parent: int
+) -> None:
+    # Ctrl-C is the parent's to handle: it stops the workers and exits with one message.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A worker orphaned by a killed build would otherwise go on to the end of its share.
+    if sys.platform == "linux":
+        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+    for chunk in chunks:
+        conn.send([parse_one(file, config) for file in chunk])
+    conn.close()
 
 
 def parse_one(file: SourceFile, config: Config) -> Parsed:
@@ -111,20 +150,3 @@ def available_cores() -> int:
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))  # the cores this process may use, not the machine's
     return os.cpu_count() or 1
-
-
-def _init_worker(config: Config, parent: int) -> None:
-    global _worker_config
-    _worker_config = config
-    # Ctrl-C is the parent's to handle: it stops the pool and exits with one message.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # A worker orphaned by a killed build would otherwise wait for work forever.
-    if sys.platform == "linux":
-        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        os._exit(1)
-
-
-def _parse_in_worker(file: SourceFile) -> Parsed:
-    assert _worker_config is not None
-    return parse_one(file, _worker_config)

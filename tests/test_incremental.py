@@ -72,6 +72,37 @@ def test_unchanged_archive_parses_nothing_and_rewrites_nothing(
     assert "9 files, 0 changed)" in summary.stdout
 
 
+def test_a_run_with_nothing_to_do_reports_what_the_last_one_did(
+    runner: CliRunner, site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = site()
+    articles = two_categories(config)
+    (articles / "broken.md").write_text("no front matter", encoding="utf-8")
+    os.symlink(articles / "gone.md", articles / "dangling.md")
+    monkeypatch.setattr(pipeline, "ArticleCache", RecordingCache)
+    RecordingCache.asked = []
+    first = build(runner, config)
+    assert RecordingCache.asked
+    RecordingCache.asked = []
+    second = build(runner, config)  # the shortcut: nothing is read, grouped or rendered
+    third = build(runner, config)
+    assert RecordingCache.asked == []
+    for key in ("articles", "skipped", "feeds", "problems"):
+        assert first[key] == second[key] == third[key], key
+    assert [p["stage"] for p in first["problems"]] == ["discover", "frontmatter"]
+    assert (second["parsed"], second["changed"]) == (0, [])
+
+
+def test_a_deleted_output_is_written_again(runner: CliRunner, site: Site) -> None:
+    config = site()
+    two_categories(config)
+    build(runner, config)
+    (config.parent / "output" / "all.atom.xml").unlink()
+    again = build(runner, config)
+    assert again["changed"] == ["all.atom.xml"]
+    assert again["parsed"] == 0
+
+
 def test_a_new_file_is_the_only_one_parsed(runner: CliRunner, site: Site) -> None:
     config = site()
     articles = two_categories(config)
@@ -240,6 +271,7 @@ def test_only_the_html_of_feed_items_is_loaded(
     monkeypatch.setattr(pipeline, "ArticleCache", RecordingCache)
     for run in ("cold", "cached"):
         RecordingCache.asked = []
+        edit_config(config, site={"title": run})  # no shortcut: this build must render
         report = build(runner, config)
         assert report["parsed"] == (50 if run == "cold" else 0)
         assert set(RecordingCache.asked) == {"27.md"}, run  # 2022-03-28 03:00, the newest
