@@ -149,6 +149,9 @@ def test_an_untrustworthy_row_is_parsed_again(
     config, clean = built
     db = sqlite3.connect(cache_db(config))
     assert db.execute(tamper).rowcount == 1
+    # No input changed, so the next build would stop before reading any row: forget the
+    # last build, as any change to the archive or the config would.
+    assert db.execute("DELETE FROM builds").rowcount == 1
     db.commit()
     db.close()
     report = build(runner, config)
