@@ -1,3 +1,4 @@
 from feeds.cli import app
 
-app(prog_name="feeds")
+if __name__ == "__main__":  # not when a spawned helper process imports this module
+    app(prog_name="feeds")

@@ -21,6 +21,7 @@ from feeds.identity import make_dedupe_key, make_guid, story_fingerprint
 from feeds.models import Article, Problem, SourceFile
 from feeds.text import plain_text, summarize
 from feeds.textio import read_article_text
+from feeds.thumbnail import real_images, usable_images
 from feeds.urls import normalize_url
 
 NoteFn = Callable[[str, str], None]  # (stage, reason): record a repair
@@ -70,8 +71,8 @@ def read_article(file: SourceFile, config: Config) -> Article:
         # plain_text also drops tag-like text (a literal "<script>" written as &lt;script&gt;),
         # which a reader that wrongly shows summaries as HTML would otherwise run.
         summary=summarize(plain_text(cleaned.text), config.clean.summary_length),
-        image_candidates=tuple(dict.fromkeys((*front.images, *cleaned.images))),
-        junk_images=cleaned.junk_images,
+        image_candidates=usable_images((*front.images, *cleaned.images), config.thumbnail),
+        junk_images=real_images(cleaned.junk_images, config.thumbnail),
         dedupe_key=make_dedupe_key(link, title, cleaned.text, cleaned.images, file.rel),
         title_key=story_fingerprint(title),
         notes=tuple(notes),

@@ -67,7 +67,7 @@ def parse_key(config: Config) -> str:
         "timezone": config.site.timezone,
         "read": dataclasses.asdict(dataclasses.replace(config.read, patterns=[])),
         "clean": dataclasses.asdict(dataclasses.replace(config.clean, rules=[])),
-        "image_fields": config.thumbnail.fields,
+        "images": [config.thumbnail.fields, config.thumbnail.placeholders, config.thumbnail.unwrap],
         "aliases": config.categories.aliases,
         "default": config.categories.default,
     }

@@ -11,6 +11,8 @@ from feeds.identity import same_story
 from feeds.models import Article, Feed, Problem
 from feeds.slug import assign_slugs
 
+# Above this many articles, the slug dictionaries (~90 MB) load in a separate process.
+ISOLATE_SLUGS_FROM = 1000
 # path of a dropped copy -> (path of the kept one, names of the feeds it was left out of)
 Duplicates = dict[str, tuple[str, list[str]]]
 
@@ -32,7 +34,8 @@ def group_by_category(
     for article in articles:
         for name in article.categories:
             members[name].append(article)
-    slugs = category_slugs(members, config, known_slugs)
+    isolate = len(articles) >= ISOLATE_SLUGS_FROM
+    slugs = category_slugs(members, config, known_slugs, isolate=isolate)
     duplicates: Duplicates = {}
     feeds = []
     if config.categories.all.enabled:
@@ -44,11 +47,11 @@ def group_by_category(
 
 
 def category_slugs(
-    names: Iterable[str], config: Config, known: Mapping[str, str]
+    names: Iterable[str], config: Config, known: Mapping[str, str], *, isolate: bool = False
 ) -> dict[str, str]:
     overrides = {n: f.slug for n, f in config.categories.feeds.items() if f.slug}
     reserved = [config.categories.all.slug] if config.categories.all.enabled else []
-    return assign_slugs(names, overrides, known, reserved)
+    return assign_slugs(names, overrides, known, reserved, isolate=isolate)
 
 
 def newest_unique(

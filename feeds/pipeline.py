@@ -192,7 +192,9 @@ def _run_stages(
     read = read_articles(files, config, cache, progress)
     # The HTML is still in the cache here: the inline image is added by load_content.
     choosing = dataclasses.replace(config.thumbnail, inline=False)
-    articles = choose_thumbnails(read.articles, choosing, config.clean.image_proxy)
+    articles = choose_thumbnails(
+        read.articles, choosing, config.clean.image_proxy, prefiltered=True
+    )
     grouping = group_by_category(articles, config, manifest.slugs)
     feeds = load_content(grouping.feeds, cache, config)
     rendered = render_changed(feeds, config, manifest)

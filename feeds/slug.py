@@ -8,8 +8,9 @@ anyascii. Both libraries load slowly, so they are imported only when a new name 
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 MAX_SLUG = 60
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
@@ -25,6 +26,21 @@ def slugify(name: str) -> str:
     if len(slug) > MAX_SLUG:
         slug = slug[:MAX_SLUG].rsplit("-", 1)[0] or slug[:MAX_SLUG]
     return slug.strip("-")
+
+
+def slugify_all(names: Sequence[str], *, isolate: bool = False) -> dict[str, str]:
+    """``slugify`` for each name; with ``isolate``, in a short-lived process of its own.
+
+    The pinyin and word dictionaries take about 90 MB once loaded, and a process never
+    gives memory back: for a large archive, loading them in a spawned process (not forked,
+    which would count the build's own pages again) keeps the build's memory flat. Only
+    new names need slugs at all, so this is paid once per new category.
+    """
+    if not isolate or not any(_HAN.search(name) for name in names):
+        return {name: slugify(name) for name in names}
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(1) as pool:
+        return dict(zip(names, pool.map(slugify, names), strict=True))
 
 
 def _to_words(name: str) -> list[str]:
@@ -55,6 +71,8 @@ def assign_slugs(
     overrides: Mapping[str, str],
     known: Mapping[str, str],
     reserved: Iterable[str] = (),
+    *,
+    isolate: bool = False,
 ) -> dict[str, str]:
     """Give every name a unique slug.
 
@@ -75,10 +93,11 @@ def assign_slugs(
         if name not in result and old and old not in taken:
             result[name] = old
             taken.add(old)
+    fresh = slugify_all([name for name in ordered if name not in result], isolate=isolate)
     for name in ordered:
         if name in result:
             continue
-        slug = slugify(name) or "feed"
+        slug = fresh[name] or "feed"
         if slug in taken:
             slug = f"{slug}-{short_hash(name)}"
         result[name] = slug

@@ -166,15 +166,20 @@ _NO_PROXIES: Mapping[str, str] = MappingProxyType({})
 
 
 def choose_thumbnails(
-    articles: Sequence[Article], config: ThumbnailConfig, proxies: Mapping[str, str] = _NO_PROXIES
+    articles: Sequence[Article],
+    config: ThumbnailConfig,
+    proxies: Mapping[str, str] = _NO_PROXIES,
+    *,
+    prefiltered: bool = False,
 ) -> list[Article]:
     """Return ``articles`` in the same order, each with its thumbnail chosen.
 
     The choice is made on the real (unwrapped) URL; ``proxies`` (CleanConfig.image_proxy) is
     applied to the winner only. With ``config.inline`` the winner is also put atop the content
-    when the body does not already show it.
+    when the body does not already show it. ``prefiltered``: the articles' candidates and
+    junk images went through ``usable_images`` and ``real_images`` when they were read.
     """
-    chooser = _Chooser(config, proxies)
+    chooser = _Chooser(config, proxies, prefiltered=prefiltered)
     usable = chooser.usable
     # Junk never wins, so counting boilerplate among the usable candidates only is enough.
     candidates = [tuple(map(usable, a.image_candidates)) for a in articles]
@@ -182,6 +187,27 @@ def choose_thumbnails(
     return [
         chooser.apply(a, real, boilerplate) for a, real in zip(articles, candidates, strict=True)
     ]
+
+
+def usable_images(urls: Sequence[str], config: ThumbnailConfig) -> tuple[str, ...]:
+    """The real URLs of ``urls`` that no junk rule rejects, in order, without repeats.
+
+    Done once per article when it is read (and cached), so choosing among 100k articles
+    needs only the corpus-wide boilerplate count.
+    """
+    chooser = _chooser_for(tuple(config.unwrap), tuple(config.placeholders))
+    return tuple(dict.fromkeys(u for u in map(chooser.usable, urls) if u is not None))
+
+
+def real_images(urls: Sequence[str], config: ThumbnailConfig) -> tuple[str, ...]:
+    """``urls`` unwrapped and normalized, the unusable ones left out."""
+    chooser = _chooser_for(tuple(config.unwrap), tuple(config.placeholders))
+    return tuple(dict.fromkeys(u for u in map(chooser.unwrap, urls) if u is not None))
+
+
+@functools.lru_cache(maxsize=4)
+def _chooser_for(unwrap: tuple[str, ...], placeholders: tuple[str, ...]) -> _Chooser:
+    return _Chooser(ThumbnailConfig(unwrap=list(unwrap), placeholders=list(placeholders)), {})
 
 
 def unwrap_image_url(url: str, prefixes: Sequence[str] = ()) -> str | None:
@@ -299,7 +325,10 @@ def _host_rules(placeholders: tuple[str, ...]) -> _HostRules:
 class _Chooser:
     """Per-build state: the config's rules and caches keyed by URL (many URLs repeat)."""
 
-    def __init__(self, config: ThumbnailConfig, proxies: Mapping[str, str]) -> None:
+    def __init__(
+        self, config: ThumbnailConfig, proxies: Mapping[str, str], *, prefiltered: bool = False
+    ) -> None:
+        self.prefiltered = prefiltered
         self.prefixes = _lower_prefixes(config.unwrap)
         self.hosts = _HostRules(config.placeholders)
         self.proxies = proxies
@@ -308,12 +337,16 @@ class _Chooser:
         self._usable: dict[str, str | None] = {}
 
     def unwrap(self, url: str) -> str | None:
+        if self.prefiltered:
+            return url
         if url not in self._unwrapped:
             self._unwrapped[url] = _unwrap_with(url, self.prefixes)
         return self._unwrapped[url]
 
     def usable(self, url: str) -> str | None:
         """The real URL behind ``url`` if it is a usable image that no junk rule rejects."""
+        if self.prefiltered:
+            return url
         if url not in self._usable:
             real = self.unwrap(url)
             junk = real is None or _is_junk_normal(real, self.hosts)

@@ -7,7 +7,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feeds.slug import assign_slugs, check_slug, short_hash, slugify
+from feeds.slug import assign_slugs, check_slug, short_hash, slugify, slugify_all
 
 
 def test_chinese_names_become_pinyin_words() -> None:
@@ -61,3 +61,9 @@ def test_check_slug_refuses_paths() -> None:
     assert check_slug("finance")
     for bad in ["../x", "a/b", ".hidden", "", "a" * 101, "a..b"]:
         assert not check_slug(bad)
+
+
+def test_slugs_made_in_a_separate_process_are_the_same() -> None:
+    names = ["新浪财经", "Technology", "重庆银行", "掘金 - 热门"]
+    assert slugify_all(names, isolate=True) == {name: slugify(name) for name in names}
+    assert slugify_all(names, isolate=True)["重庆银行"] == "chongqing-yinhang"
