@@ -16,6 +16,9 @@ SHARED = ROOT.parent / "shared"
 CORPUS = SHARED / "corpus-sample"
 SEED = SHARED / "seed"
 EXAMPLES = ROOT / "examples" / "articles"
+REAL_FILES = sorted(  # every real article we have: the sample archive and the seed
+    path for folder in (CORPUS, SEED) for path in folder.rglob("*") if path.is_file()
+)
 FIXED_MTIME = 1_650_000_000  # 2022-04-15: makes mtime-dated articles reproducible
 
 

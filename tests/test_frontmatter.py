@@ -13,14 +13,8 @@ from feeds.errors import ArticleError
 from feeds.frontmatter import read_front_matter
 from feeds.models import FrontMatter
 from feeds.textio import read_article_text
+from tests.conftest import REAL_FILES, SHARED
 
-SHARED = Path(__file__).parents[2] / "shared"
-REAL_FILES = sorted(
-    path
-    for folder in ("corpus-sample", "seed")
-    for path in (SHARED / folder).rglob("*")
-    if path.is_file()
-)
 IMAGE_FIELDS = ("thumbnail", "headimg", "cover", "image")
 LINK_FIELDS = ("link", "url", "source", "permalink", "original")
 NOT_YAML = {'"""""""\'第2集\'""""""".md', "@大道无形我有型 关注了股票 英特尔.md"}

@@ -12,14 +12,8 @@ from hypothesis import strategies as st
 
 from feeds.errors import ArticleError
 from feeds.textio import decode_bytes, read_article_text
+from tests.conftest import REAL_FILES
 
-SHARED = Path(__file__).parents[2] / "shared"
-REAL_FILES = sorted(
-    path
-    for folder in ("corpus-sample", "seed")
-    for path in (SHARED / folder).rglob("*")
-    if path.is_file()
-)
 LIMIT = 8 * 1024 * 1024
 
 SIMPLIFIED = (
