@@ -14,6 +14,7 @@ from typing import Any
 import feedparser
 import pytest
 from lxml import etree
+from lxml import html as lxml_html
 from typer.testing import CliRunner
 
 from feeds.cli import app
@@ -158,3 +159,32 @@ def test_examples_default_config_builds(runner: CliRunner, tmp_path: Path) -> No
     assert slugs["新浪财经"] == "xinlang-caijing"
     assert report["skipped"] == 0
     assert (tmp_path / "output" / "finance.atom.xml").is_file()
+
+
+JUNK_THUMBNAIL = re.compile(r"picsum\.photos|/20200514/343233024\.png|/undefined\b|cors\.zfour")
+
+
+def test_sample_thumbnails_are_real_images(runner: CliRunner, corpus_site: Path) -> None:
+    """No placeholder, QR promo, undefined, proxy-wrapped or repeated generic image wins;
+    an item whose body shows a real image gets one."""
+    build_json(runner, corpus_site)
+    rss = etree.parse(corpus_site.parent / "output" / "all.rss.xml")
+    ns = {**NS, "content": "http://purl.org/rss/1.0/modules/content/"}
+    per_source: Counter[tuple[str, str]] = Counter()
+    with_image = 0
+    for item in rss.iter("item"):
+        thumbnail = item.xpath("media:thumbnail/@url", namespaces=ns)
+        source = item.xpath("string(*[local-name()='creator'])")
+        body = item.xpath("string(content:encoded)", namespaces=ns)
+        images = lxml_html.fromstring(f"<div>{body}</div>").xpath("//img/@src")
+        real = [src for src in images if not re.search(r"emoji|icon|face", src)]
+        if thumbnail:
+            (url,) = thumbnail
+            assert not JUNK_THUMBNAIL.search(url), url
+            assert item.xpath("enclosure/@url") == [url]
+            per_source[(source, url)] += 1
+        if real:
+            with_image += 1
+            assert thumbnail, f"{item.findtext('title')}: body shows {real[0]} but no thumbnail"
+    assert with_image > 30
+    assert max(per_source.values()) < 3, per_source.most_common(1)

@@ -1,0 +1,63 @@
+"""Item ids: the same story keeps its id when re-scraped, moved or re-dated; others differ."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from feeds.article import read_article
+from feeds.config import config_from_dict
+from feeds.models import Article, SourceFile
+from tests.conftest import SEED
+
+SEED_TEXT = next(SEED.iterdir()).read_text(encoding="utf-8")
+CONFIG = config_from_dict({}, Path("config.yaml"))
+
+
+def read(folder: Path, rel: str, text: str) -> Article:
+    path = folder / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    st = os.stat(path)
+    return read_article(SourceFile(path, rel, st.st_size, st.st_mtime_ns), CONFIG)
+
+
+def test_the_seed_keeps_its_id_when_rescraped_moved_and_redated(tmp_path: Path) -> None:
+    original = read(tmp_path, "金融/新浪财经/a.txt", SEED_TEXT)
+    rescraped = SEED_TEXT.replace("责任编辑：李墨轩", "责任编辑：张三").replace(
+        "<!-- 编辑姓名及工作代码 -->", "<!-- 广告位 2 --><ins class='adsbygoogle'></ins>"
+    )
+    redated = SEED_TEXT.replace("Thu, 26 May 2022 12:04:07 GMT", "2022-05-27 08:00:00")
+    moved = read(tmp_path, "elsewhere/copy of seed.md", SEED_TEXT)
+    assert rescraped != SEED_TEXT and redated != SEED_TEXT
+    for other in (read(tmp_path, "b.txt", rescraped), read(tmp_path, "c.txt", redated), moved):
+        assert other.guid == original.guid
+        assert other.dedupe_key == original.dedupe_key
+    assert original.guid.startswith("urn:uuid:")
+
+
+def test_a_new_thumbnail_placeholder_does_not_change_the_id(tmp_path: Path) -> None:
+    text = SEED_TEXT.replace(
+        "thumbnail: 'https://n.sinaimg.cn/finance/cece9e13/20200514/343233024.png'",
+        "thumbnail: 'https://picsum.photos/400/300?random=42'",
+    )
+    assert read(tmp_path, "a.txt", text).guid == read(tmp_path, "b.txt", SEED_TEXT).guid
+
+
+def test_a_source_link_is_the_id_when_known(tmp_path: Path) -> None:
+    linked = SEED_TEXT.replace("comments: false", "link: https://finance.sina.com.cn/x.shtml")
+    other = linked.replace("工信部将研制", "工信部研制")  # the title changed on the site
+    assert read(tmp_path, "a.txt", linked).guid == read(tmp_path, "b.txt", other).guid
+    assert read(tmp_path, "a.txt", linked).guid != read(tmp_path, "c.txt", SEED_TEXT).guid
+
+
+def test_same_title_different_story_gets_another_id(tmp_path: Path) -> None:
+    def episode(show: str) -> str:
+        return (
+            f"\n---\ntitle: '第1集'\ncategories: \n - 二次元\n - AGE 动漫\nauthor: AGE 动漫\n"
+            f"date: 2021-03-22 04:50:47\n---\n\n<div>   \n<p>{show} 第1集 正片</p>\n</div>"
+        )
+
+    one, two = read(tmp_path, "a.md", episode("进击的巨人")), read(tmp_path, "b.md", episode("鬼灭"))
+    assert one.guid != two.guid
+    assert one.dedupe_key != two.dedupe_key
