@@ -29,7 +29,7 @@ from feeds.errors import BuildError
 from feeds.models import Article, Problem, SourceFile
 from feeds.write import hold_lock
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 _APP_ID = 0x46454544  # "FEED": marks the file as ours
 _SCHEMA = """
 CREATE TABLE files (
@@ -149,24 +149,23 @@ class ArticleCache:
         self, files: Sequence[SourceFile], config: Config
     ) -> tuple[dict[str, Entry], list[SourceFile]]:
         base = self._base
-        rows = {
-            path: (size, mtime, key, meta)
-            for path, size, mtime, key, meta in self.db.execute(
-                "SELECT path, size, mtime_ns, parse_key, meta FROM files"
-            )
-        }
+        by_path = {self._paths[f.rel]: f for f in files}
         cached: dict[str, Entry] = {}
-        stale: list[SourceFile] = []
-        for file in files:
-            row = rows.get(self._paths[file.rel])
-            if row and row[:2] == (file.size, file.mtime_ns) and row[2].startswith(base + ":"):
-                entry = _unpickle(row[3], file.rel)
-                if entry is not None and row[2] == entry_key(config, base, entry):
-                    cached[file.rel] = entry
-                    continue
-            stale.append(file)
         roots = tuple(os.path.join(os.path.abspath(s), "") for s in config.sources)
-        gone = [(p,) for p in rows.keys() - self._paths.values() if p.startswith(roots)]
+        gone: list[tuple[str]] = []
+        # Row by row, not all rows at once: at 100k articles the pickles alone are ~100 MB.
+        query = "SELECT path, size, mtime_ns, parse_key, meta FROM files"
+        for path, size, mtime, key, meta in self.db.execute(query):
+            file = by_path.get(path)
+            if file is None:
+                if path.startswith(roots):
+                    gone.append((path,))
+                continue
+            if (size, mtime) == (file.size, file.mtime_ns) and key.startswith(base + ":"):
+                entry = _unpickle(meta, file.rel)
+                if entry is not None and key == entry_key(config, base, entry):
+                    cached[file.rel] = entry
+        stale = [f for f in files if f.rel not in cached]
         if gone:
             self.db.executemany("DELETE FROM files WHERE path = ?", gone)
             self.db.commit()
