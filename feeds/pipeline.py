@@ -12,7 +12,7 @@ import dataclasses
 import hashlib
 import pickle
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +20,7 @@ from feeds import __version__
 from feeds.cache import ArticleCache
 from feeds.config import Config
 from feeds.discover import discover_files
-from feeds.models import Feed, Problem, Progress, SourceFile
+from feeds.models import Article, Feed, Problem, Progress, SourceFile
 from feeds.write import (
     Manifest,
     output_lock,
@@ -186,38 +186,42 @@ def _run_stages(
     from feeds.clean import check_clean_config
     from feeds.group import group_by_category
     from feeds.reader import read_articles
-    from feeds.thumbnail import choose_thumbnails
+    from feeds.thumbnail import choose_thumbnail_urls
 
     check_clean_config(config.clean)  # a bad selector or regex: one config error, not 10k skips
     read = read_articles(files, config, cache, progress)
-    # The HTML is still in the cache here: the inline image is added by load_content.
-    choosing = dataclasses.replace(config.thumbnail, inline=False)
-    articles = choose_thumbnails(
-        read.articles, choosing, config.clean.image_proxy, prefiltered=True
+    thumbnails = choose_thumbnail_urls(
+        read.articles, config.thumbnail, config.clean.image_proxy, prefiltered=True
     )
-    grouping = group_by_category(articles, config, manifest.slugs)
-    feeds = load_content(grouping.feeds, cache, config)
+    grouping = group_by_category(read.articles, config, manifest.slugs)
+    feeds = load_content(grouping.feeds, cache, thumbnails, config)
     rendered = render_changed(feeds, config, manifest)
     report.problems += read.problems + grouping.duplicates
-    report.articles, report.parsed, report.cached = len(articles), read.parsed, read.cached
+    report.articles, report.parsed, report.cached = len(read.articles), read.parsed, read.cached
     report.feeds = [_feed_report(feed, config) for feed in feeds]
     return read.retry, rendered
 
 
-def load_content(feeds: Sequence[Feed], cache: ArticleCache, config: Config) -> list[Feed]:
-    """Fetch the HTML of the articles that made it into a feed (and only of those)."""
+def load_content(
+    feeds: Sequence[Feed], cache: ArticleCache, thumbnails: Mapping[str, str], config: Config
+) -> list[Feed]:
+    """Give the articles that made it into a feed (and only those) their HTML and thumbnail."""
     from feeds.thumbnail import inline_thumbnail
 
     content = cache.content(a.path for feed in feeds for a in feed.articles)
+    full: dict[str, Article] = {}  # an article in several feeds is made once
 
-    def full(feed: Feed) -> Feed:
-        articles = tuple(
-            inline_thumbnail(dataclasses.replace(a, content_html=content[a.path]), config.thumbnail)
-            for a in feed.articles
-        )
-        return dataclasses.replace(feed, articles=articles)
+    def complete(article: Article) -> Article:
+        if article.path not in full:
+            done = dataclasses.replace(
+                article, content_html=content[article.path], thumbnail=thumbnails.get(article.path)
+            )
+            full[article.path] = inline_thumbnail(done, config.thumbnail)
+        return full[article.path]
 
-    return [full(feed) for feed in feeds]
+    return [
+        dataclasses.replace(feed, articles=tuple(map(complete, feed.articles))) for feed in feeds
+    ]
 
 
 def render_changed(feeds: Sequence[Feed], config: Config, manifest: Manifest) -> Rendered:
