@@ -134,7 +134,7 @@ class ArticleCache:
 
         Entries of files under ``config.sources`` that no longer exist are deleted.
         """
-        self._paths = {f.rel: os.path.abspath(f.path) for f in files}
+        self._paths = {f.rel: _absolute(f.path) for f in files}
         self._base = parse_key(config)
         try:
             return self._lookup(files, config)
@@ -292,6 +292,11 @@ def _delete(path: Path) -> None:
 
 def _sibling(path: Path, suffix: str) -> Path:
     return path.with_name(path.name + suffix)
+
+
+def _absolute(path: Path) -> str:
+    # Discovery gives absolute paths already (config paths are); abspath is slow at 100k.
+    return str(path) if path.is_absolute() else os.path.abspath(path)
 
 
 def _same_file(a: Path, b: Path) -> bool:

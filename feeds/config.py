@@ -7,6 +7,7 @@ Unknown keys and wrong types are errors that name the key's path, for example
 from __future__ import annotations
 
 import dataclasses
+import os
 import types
 import typing
 from dataclasses import dataclass, field
@@ -284,6 +285,9 @@ def _check_slugs(config: Config) -> None:
 
 
 def _resolve_paths(config: Config, base: Path) -> Config:
+    """Absolute paths: the cache keys articles by them, and a later chdir cannot move them."""
+    base = Path(os.path.abspath(base))
+
     def resolve(p: Path) -> Path:
         return p if p.is_absolute() else base / p
 

@@ -41,8 +41,8 @@ def group_by_category(
     if config.categories.all.enabled:
         feeds.append(_all_feed(articles, config, duplicates))
     for name in sorted(members, key=lambda n: slugs[n]):
-        items = newest_unique(members[name], name, duplicates)
-        feeds.append(_category_feed(name, slugs[name], items[: config.limit], config))
+        items = newest_unique(members[name], name, duplicates, config.limit)
+        feeds.append(_category_feed(name, slugs[name], items, config))
     return Grouping(feeds=feeds, slugs=slugs, duplicates=_report(duplicates, config))
 
 
@@ -55,13 +55,15 @@ def category_slugs(
 
 
 def newest_unique(
-    articles: Iterable[Article], feed_name: str, duplicates: Duplicates
+    articles: Iterable[Article], feed_name: str, duplicates: Duplicates, limit: int
 ) -> list[Article]:
-    """Keep the first copy of each story of ``articles``, which come newest first.
+    """The first ``limit`` stories of ``articles`` (newest first), one copy of each.
 
     A copy has the same guid, the same dedupe key, or tells the same story under another
     source's wrapping (``same_story``). The kept copy is the newest, so the choice does not
     depend on file order; each dropped copy is recorded with the feeds it was left out of.
+    Articles past the feed's last item are not looked at: they change nothing it shows, and
+    at 100k articles a full pass over every feed would be most of a rebuild.
     """
     seen: dict[str, Article] = {}
     by_title: dict[str, list[Article]] = defaultdict(list)
@@ -75,6 +77,8 @@ def newest_unique(
             seen[article.guid] = seen[article.dedupe_key] = article
             by_title[article.title_key].append(article)
             kept.append(article)
+            if len(kept) == limit:
+                break
         else:
             duplicates.setdefault(article.path, (first.path, []))[1].append(feed_name)
     return kept
@@ -92,7 +96,7 @@ def _report(duplicates: Duplicates, config: Config) -> list[Problem]:
 
 def _all_feed(articles: Sequence[Article], config: Config, dups: Duplicates) -> Feed:
     spec = config.categories.all
-    items = newest_unique(articles, "", dups)
+    items = newest_unique(articles, "", dups, config.limit)
     return Feed(
         name="",
         slug=spec.slug,

@@ -78,3 +78,18 @@ def test_config_titles_slugs_and_all_feed_switch() -> None:
 def test_known_slugs_are_kept() -> None:
     grouping = group_by_category([article("a", ("金融",), 0)], config(), {"金融": "old-name"})
     assert grouping.slugs == {"金融": "old-name"}
+
+
+def test_copies_past_the_last_item_are_not_looked_at() -> None:
+    newest = article("new.md", ("c",), 10, key="text:a")
+    copy_in_feed = article("copy.md", ("c",), 9, key="text:a")
+    old = article("old.md", ("c",), 1, key="text:b")
+    old_copy = article("old-copy.md", ("c",), 0, key="text:b")
+    cfg = config(limit=1, categories={"all": {"enabled": False}})
+    grouping = group_by_category([old_copy, old, copy_in_feed, newest], cfg, {})
+    assert grouping.feeds[0].articles == (newest,)
+    assert [p.path for p in grouping.duplicates] == []  # the feed ends before the first copy
+    cfg = config(limit=2, categories={"all": {"enabled": False}})
+    grouping = group_by_category([old_copy, old, copy_in_feed, newest], cfg, {})
+    assert grouping.feeds[0].articles == (newest, old)
+    assert [p.path for p in grouping.duplicates] == ["copy.md"]
