@@ -8,8 +8,11 @@ anyascii. Both libraries load slowly, so they are imported only when a new name 
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
+import json
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 
 MAX_SLUG = 60
@@ -38,9 +41,43 @@ def slugify_all(names: Sequence[str], *, isolate: bool = False) -> dict[str, str
     """
     if not isolate or not any(_HAN.search(name) for name in names):
         return {name: slugify(name) for name in names}
-    context = multiprocessing.get_context("spawn")
-    with context.Pool(1) as pool:
-        return dict(zip(names, pool.map(slugify, names), strict=True))
+    return dict(zip(names, _slugify_in_subprocess(names) or map(slugify, names), strict=True))
+
+
+def _slugify_in_subprocess(names: Sequence[str]) -> list[str] | None:
+    """``slugify`` of each name, computed by a fresh interpreter; None if that failed.
+
+    A plain subprocess, not multiprocessing's spawn: that re-imports the caller's main
+    module, which is impossible for some (a script on stdin) and makes its pool respawn
+    failing workers for ever.
+    """
+    package_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")])),
+    }
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", _SLUGIFY_CODE],
+            input=json.dumps(list(names)),
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            check=False,
+        )
+        slugs = json.loads(done.stdout) if done.returncode == 0 else None
+    except (OSError, ValueError, subprocess.SubprocessError):
+        return None
+    if not isinstance(slugs, list) or len(slugs) != len(names):
+        return None
+    return [str(slug) for slug in slugs]
+
+
+_SLUGIFY_CODE = (
+    "import json, sys; from feeds.slug import slugify; "
+    "print(json.dumps([slugify(n) for n in json.load(sys.stdin)]))"
+)
 
 
 def _to_words(name: str) -> list[str]:

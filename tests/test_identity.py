@@ -58,6 +58,9 @@ def test_same_title_different_story_gets_another_id(tmp_path: Path) -> None:
             f"date: 2021-03-22 04:50:47\n---\n\n<div>   \n<p>{show} 第1集 正片</p>\n</div>"
         )
 
-    one, two = read(tmp_path, "a.md", episode("进击的巨人")), read(tmp_path, "b.md", episode("鬼灭"))
+    one, two = (
+        read(tmp_path, "a.md", episode("进击的巨人")),
+        read(tmp_path, "b.md", episode("鬼灭")),
+    )
     assert one.guid != two.guid
     assert one.dedupe_key != two.dedupe_key

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -67,3 +69,17 @@ def test_slugs_made_in_a_separate_process_are_the_same() -> None:
     names = ["新浪财经", "Technology", "重庆银行", "掘金 - 热门"]
     assert slugify_all(names, isolate=True) == {name: slugify(name) for name in names}
     assert slugify_all(names, isolate=True)["重庆银行"] == "chongqing-yinhang"
+
+
+def test_slugs_from_a_script_on_stdin() -> None:
+    """The separate process must work whatever the caller's main module is."""
+    script = "from feeds.slug import slugify_all\nprint(slugify_all(['新浪财经'], isolate=True))\n"
+    done = subprocess.run(
+        [sys.executable, "-"],
+        input=script,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert done.stdout == "{'新浪财经': 'xinlang-caijing'}\n", done.stderr
