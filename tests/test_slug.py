@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -71,7 +72,7 @@ def test_slugs_made_in_a_separate_process_are_the_same() -> None:
     assert slugify_all(names, isolate=True)["重庆银行"] == "chongqing-yinhang"
 
 
-def test_slugs_from_a_script_on_stdin() -> None:
+def test_slugs_from_a_script_on_stdin(tmp_path: Path) -> None:
     """The separate process must work whatever the caller's main module is."""
     script = "from feeds.slug import slugify_all\nprint(slugify_all(['新浪财经'], isolate=True))\n"
     done = subprocess.run(
