@@ -123,9 +123,9 @@ class ArticleCache:
 
     def owns(self, file: SourceFile) -> bool:
         """Whether ``file`` is one of the cache's own files (a cache inside a source folder)."""
-        if file.path.name not in self._own_names or self.path is None:
+        if os.path.basename(file.path) not in self._own_names or self.path is None:
             return False
-        return _same_file(file.path.parent, self.path.parent)
+        return _same_file(os.path.dirname(file.path), self.path.parent)
 
     def lookup(
         self, files: Sequence[SourceFile], config: Config
@@ -294,12 +294,12 @@ def _sibling(path: Path, suffix: str) -> Path:
     return path.with_name(path.name + suffix)
 
 
-def _absolute(path: Path) -> str:
+def _absolute(path: str) -> str:
     # Discovery gives absolute paths already (config paths are); abspath is slow at 100k.
-    return str(path) if path.is_absolute() else os.path.abspath(path)
+    return path if os.path.isabs(path) else os.path.abspath(path)
 
 
-def _same_file(a: Path, b: Path) -> bool:
+def _same_file(a: str | Path, b: str | Path) -> bool:
     try:
         return os.path.samefile(a, b)
     except OSError:

@@ -37,7 +37,7 @@ def discover_files(config: Config) -> tuple[list[SourceFile], list[Problem]]:
                 problems.append(Problem(prefix + rel, "discover", found))
             else:
                 files[prefix + rel] = SourceFile(
-                    path=Path(path),
+                    path=path,
                     rel=prefix + rel,
                     size=found.st_size,
                     mtime_ns=found.st_mtime_ns,

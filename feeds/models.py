@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
 Progress = Callable[[int, int], None]  # (done, total): reports reading progress
 
@@ -14,7 +13,7 @@ Progress = Callable[[int, int], None]  # (done, total): reports reading progress
 class SourceFile:
     """One article file found by discovery."""
 
-    path: Path  # absolute path on disk
+    path: str  # absolute path on disk (a str: at 100k files, Path objects cost ~30 MB)
     rel: str  # posix path relative to its source folder, for messages and stable ordering
     size: int
     mtime_ns: int

@@ -6,11 +6,9 @@ unexpected exception (a bug) costs that file alone.
 
 from __future__ import annotations
 
-import ctypes
 import multiprocessing
 import os
 import signal
-import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -21,10 +19,10 @@ from feeds.cache import ArticleCache, Entry
 from feeds.config import Config
 from feeds.errors import ArticleError, BuildError
 from feeds.models import Article, Problem, Progress, SourceFile
+from feeds.orphans import die_with_parent
 
 Parsed = tuple[Entry, bool]  # the entry, and whether it may be cached
 PARALLEL_FROM = 200  # below this many files, starting processes costs more than it saves
-_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 CHUNK = 32  # files per message: large enough to amortize pickling, small for even shares
 
 
@@ -126,8 +124,7 @@ def _work(
     # Ctrl-C is the parent's to handle: it stops the workers and exits with one message.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # A worker orphaned by a killed build would otherwise go on to the end of its share.
-    if sys.platform == "linux":
-        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    die_with_parent()
     if os.getppid() != parent:  # the parent died before prctl took effect
         os._exit(1)
     for chunk in chunks:

@@ -15,6 +15,8 @@ import subprocess
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 
+from feeds.orphans import die_with_parent
+
 MAX_SLUG = 60
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
@@ -65,6 +67,7 @@ def _slugify_in_subprocess(names: Sequence[str]) -> list[str] | None:
             env=env,
             timeout=120,
             check=False,
+            preexec_fn=die_with_parent,  # a killed build leaves no helper behind
         )
         slugs = json.loads(done.stdout) if done.returncode == 0 else None
     except (OSError, ValueError, subprocess.SubprocessError):

@@ -82,7 +82,7 @@ _COMMON_HANZI = frozenset(
 )
 
 
-def read_article_text(path: Path, max_bytes: int) -> tuple[str, str | None]:
+def read_article_text(path: str | Path, max_bytes: int) -> tuple[str, str | None]:
     """Read and decode one article file; return its text (LF line ends) and a decoding note.
 
     The size is checked on the open file before anything is read, so a huge file costs nothing.
@@ -119,7 +119,7 @@ def _reject_binary_utf8(data: bytes) -> None:
         raise ArticleError("read", "binary file (mostly control characters)")
 
 
-def _read_bytes(path: Path, max_bytes: int) -> bytes:
+def _read_bytes(path: str | Path, max_bytes: int) -> bytes:
     # O_NONBLOCK: opening a FIFO left among the articles must not hang the build.
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
@@ -147,9 +147,9 @@ def _check_size(info: os.stat_result, max_bytes: int) -> None:
         raise ArticleError("read", _too_big(info.st_size, max_bytes))
 
 
-def _os_reason(path: Path, error: OSError) -> str:
+def _os_reason(path: str | Path, error: OSError) -> str:
     if error.errno == errno.ENOENT:
-        return "broken symlink" if path.is_symlink() else "file not found"
+        return "broken symlink" if os.path.islink(path) else "file not found"
     reasons = {
         errno.ELOOP: "symlink loop",
         errno.EACCES: "permission denied",
