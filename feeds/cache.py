@@ -29,7 +29,7 @@ from feeds.errors import BuildError
 from feeds.models import Article, Problem, SourceFile
 from feeds.write import hold_lock
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 _APP_ID = 0x46454544  # "FEED": marks the file as ours
 _SCHEMA = """
 CREATE TABLE files (
@@ -38,7 +38,8 @@ CREATE TABLE files (
     mtime_ns INTEGER NOT NULL,
     parse_key TEXT NOT NULL,
     meta BLOB NOT NULL,
-    content TEXT NOT NULL
+    content TEXT NOT NULL,
+    summary TEXT NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE builds (
     key TEXT PRIMARY KEY,
@@ -50,7 +51,7 @@ _DAMAGED = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
 _OWN_SUFFIXES = ("", "-journal", "-wal", "-shm", ".lock")
 
 Entry = Article | Problem  # a readable file gives an article, a bad one its problem
-Row = tuple[str, int, int, str, bytes, str]
+Row = tuple[str, int, int, str, bytes, str, str]
 
 
 def parse_key(config: Config) -> str:
@@ -87,8 +88,13 @@ def entry_key(config: Config, base: str, entry: Entry) -> str:
 
 
 def light(entry: Entry) -> Entry:
-    """The entry without its HTML: what stays in memory for every file of the archive."""
-    return dataclasses.replace(entry, content_html="") if isinstance(entry, Article) else entry
+    """The entry without its HTML and summary: what stays in memory for every file.
+
+    Those two are most of an article's size, and only feed items need them (``texts``).
+    """
+    if isinstance(entry, Article):
+        return dataclasses.replace(entry, content_html="", summary="")
+    return entry
 
 
 class ArticleCache:
@@ -178,10 +184,11 @@ class ArticleCache:
         file was read: a file that changed since then is parsed again next run.
         """
         content = entry.content_html if isinstance(entry, Article) else ""
+        summary = entry.summary if isinstance(entry, Article) else ""
         entry = light(entry)
         meta = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
         key = entry_key(config, self._base, entry)
-        row = (self._paths[file.rel], file.size, file.mtime_ns, key, meta, content)
+        row = (self._paths[file.rel], file.size, file.mtime_ns, key, meta, content, summary)
         self._batch.append(row)
         if len(self._batch) >= _BATCH:
             self.flush()
@@ -192,22 +199,25 @@ class ArticleCache:
         if not batch:
             return
         try:
-            self.db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)", batch)
+            self.db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?)", batch)
             self.db.commit()
         except sqlite3.Error as e:
             raise self._error("write", e) from None
 
-    def content(self, rels: Iterable[str]) -> dict[str, str]:
-        """The HTML of the given articles (files of the last ``lookup``), by relative path."""
+    def texts(self, rels: Iterable[str]) -> dict[str, tuple[str, str]]:
+        """(HTML, summary) of the given articles (files of the last ``lookup``), by path."""
         rel_of = {self._paths[rel]: rel for rel in rels}
         wanted = sorted(rel_of)
-        found: dict[str, str] = {}
+        found: dict[str, tuple[str, str]] = {}
         try:
             for start in range(0, len(wanted), _BATCH):
                 chunk = wanted[start : start + _BATCH]
                 marks = ",".join("?" * len(chunk))
-                query = f"SELECT path, content FROM files WHERE path IN ({marks})"
-                found.update((rel_of[path], html) for path, html in self.db.execute(query, chunk))
+                query = f"SELECT path, content, summary FROM files WHERE path IN ({marks})"
+                found.update(
+                    (rel_of[path], (html, summary))
+                    for path, html, summary in self.db.execute(query, chunk)
+                )
         except sqlite3.Error as e:
             raise self._error("read", e) from None
         return found

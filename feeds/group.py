@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from feeds.config import Config
@@ -15,6 +15,7 @@ from feeds.slug import assign_slugs
 ISOLATE_SLUGS_FROM = 1000
 # path of a dropped copy -> (path of the kept one, names of the feeds it was left out of)
 Duplicates = dict[str, tuple[str, list[str]]]
+SummaryOf = Callable[[Article], str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,9 +26,16 @@ class Grouping:
 
 
 def group_by_category(
-    articles: Sequence[Article], config: Config, known_slugs: Mapping[str, str]
+    articles: Sequence[Article],
+    config: Config,
+    known_slugs: Mapping[str, str],
+    summary_of: SummaryOf | None = None,
 ) -> Grouping:
-    """Build the feeds: newest first, duplicates dropped, at most ``config.limit`` items each."""
+    """Build the feeds: newest first, duplicates dropped, at most ``config.limit`` items each.
+
+    ``summary_of`` gives the summary of a light article (whose own is empty) when two
+    articles with one title must be compared; by default an article's own is used.
+    """
     # One sort, newest first (ties by guid, then path); every feed keeps this order.
     articles = sorted(articles, key=lambda a: (-a.date.timestamp(), a.guid, a.path))
     members: dict[str, list[Article]] = defaultdict(list)
@@ -39,9 +47,9 @@ def group_by_category(
     duplicates: Duplicates = {}
     feeds = []
     if config.categories.all.enabled:
-        feeds.append(_all_feed(articles, config, duplicates))
+        feeds.append(_all_feed(articles, config, duplicates, summary_of))
     for name in sorted(members, key=lambda n: slugs[n]):
-        items = newest_unique(members[name], name, duplicates, config.limit)
+        items = newest_unique(members[name], name, duplicates, config.limit, summary_of)
         feeds.append(_category_feed(name, slugs[name], items, config))
     return Grouping(feeds=feeds, slugs=slugs, duplicates=_report(duplicates, config))
 
@@ -55,7 +63,11 @@ def category_slugs(
 
 
 def newest_unique(
-    articles: Iterable[Article], feed_name: str, duplicates: Duplicates, limit: int
+    articles: Iterable[Article],
+    feed_name: str,
+    duplicates: Duplicates,
+    limit: int,
+    summary_of: SummaryOf | None = None,
 ) -> list[Article]:
     """The first ``limit`` stories of ``articles`` (newest first), one copy of each.
 
@@ -71,7 +83,7 @@ def newest_unique(
     for article in articles:
         first = seen.get(article.guid) or seen.get(article.dedupe_key)
         if first is None and article.title_key:
-            same = (k for k in by_title[article.title_key] if same_story(k, article))
+            same = (k for k in by_title[article.title_key] if same_story(k, article, summary_of))
             first = next(same, None)
         if first is None:
             seen[article.guid] = seen[article.dedupe_key] = article
@@ -94,9 +106,11 @@ def _report(duplicates: Duplicates, config: Config) -> list[Problem]:
     return problems
 
 
-def _all_feed(articles: Sequence[Article], config: Config, dups: Duplicates) -> Feed:
+def _all_feed(
+    articles: Sequence[Article], config: Config, dups: Duplicates, summary_of: SummaryOf | None
+) -> Feed:
     spec = config.categories.all
-    items = newest_unique(articles, "", dups, config.limit)
+    items = newest_unique(articles, "", dups, config.limit, summary_of)
     return Feed(
         name="",
         slug=spec.slug,

@@ -6,7 +6,7 @@ import hashlib
 import re
 import unicodedata
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from feeds.models import Article, FrontMatter
 
@@ -80,21 +80,27 @@ def _fingerprint(text: str, length: int) -> str:
     return _SPACES.sub("", text).casefold()[:length]
 
 
-def same_story(a: Article, b: Article) -> bool:
+def same_story(a: Article, b: Article, summary_of: Callable[[Article], str] | None = None) -> bool:
     """Whether two articles whose keys differ still tell one story, syndicated.
 
     Sources that pass a story on wrap it in their own lead and credit (``【title】财联社11月
     12日电，记者`` ... ``（财联社记者 张晓翀）``), so the texts differ at both ends. The same
     title and most of one summary's trigrams inside the other's say it is one story; titles
-    alone repeat ("第1集"), and a text alone can be a template.
+    alone repeat ("第1集"), and a text alone can be a template. ``summary_of`` gives the
+    summaries of light articles, whose own is empty.
     """
     title = story_fingerprint(a.title)
     if not title or title != story_fingerprint(b.title):
         return False
-    grams_a, grams_b = _trigrams(a.summary), _trigrams(b.summary)
+    summary = summary_of or _own_summary
+    grams_a, grams_b = _trigrams(summary(a)), _trigrams(summary(b))
     if not grams_a or not grams_b:
         return False
     return len(grams_a & grams_b) >= SAME_STORY_SHARE * min(len(grams_a), len(grams_b))
+
+
+def _own_summary(article: Article) -> str:
+    return article.summary
 
 
 def _trigrams(text: str) -> set[str]:

@@ -12,7 +12,7 @@ import dataclasses
 import hashlib
 import pickle
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -193,7 +193,7 @@ def _run_stages(
     thumbnails = choose_thumbnail_urls(
         read.articles, config.thumbnail, config.clean.image_proxy, prefiltered=True
     )
-    grouping = group_by_category(read.articles, config, manifest.slugs)
+    grouping = group_by_category(read.articles, config, manifest.slugs, _summaries(cache))
     feeds = load_content(grouping.feeds, cache, thumbnails, config)
     rendered = render_changed(feeds, config, manifest)
     report.problems += read.problems + grouping.duplicates
@@ -205,16 +205,19 @@ def _run_stages(
 def load_content(
     feeds: Sequence[Feed], cache: ArticleCache, thumbnails: Mapping[str, str], config: Config
 ) -> list[Feed]:
-    """Give the articles that made it into a feed (and only those) their HTML and thumbnail."""
+    """Give the articles that made it into a feed (and only those) their HTML, summary and
+    thumbnail."""
     from feeds.thumbnail import inline_thumbnail
 
-    content = cache.content(a.path for feed in feeds for a in feed.articles)
+    texts = cache.texts(a.path for feed in feeds for a in feed.articles)
     full: dict[str, Article] = {}  # an article in several feeds is made once
 
     def complete(article: Article) -> Article:
         if article.path not in full:
+            html, summary = texts[article.path]
+            thumbnail = thumbnails.get(article.path)
             done = dataclasses.replace(
-                article, content_html=content[article.path], thumbnail=thumbnails.get(article.path)
+                article, content_html=html, summary=summary, thumbnail=thumbnail
             )
             full[article.path] = inline_thumbnail(done, config.thumbnail)
         return full[article.path]
@@ -222,6 +225,15 @@ def load_content(
     return [
         dataclasses.replace(feed, articles=tuple(map(complete, feed.articles))) for feed in feeds
     ]
+
+
+def _summaries(cache: ArticleCache) -> Callable[[Article], str]:
+    """Summaries of light articles, fetched one by one: only same-title articles need them."""
+
+    def summary_of(article: Article) -> str:
+        return cache.texts([article.path])[article.path][1]
+
+    return summary_of
 
 
 def render_changed(feeds: Sequence[Feed], config: Config, manifest: Manifest) -> Rendered:

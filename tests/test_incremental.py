@@ -254,10 +254,10 @@ class RecordingCache(ArticleCache):
 
     asked: list[str] = []  # noqa: RUF012 (one list shared by the instances of one test)
 
-    def content(self, rels: Any) -> dict[str, str]:
+    def texts(self, rels: Any) -> dict[str, tuple[str, str]]:
         rels = list(rels)
         RecordingCache.asked += rels
-        return super().content(rels)
+        return super().texts(rels)
 
 
 def test_only_the_html_of_feed_items_is_loaded(
@@ -283,3 +283,4 @@ def test_only_the_html_of_feed_items_is_loaded(
         cache.close()
     assert len(read.articles) == 50
     assert {a.content_html for a in read.articles} == {""}  # light: no HTML kept in memory
+    assert {a.summary for a in read.articles} == {""}  # nor summaries
