@@ -20,6 +20,7 @@ from feeds import __version__
 from feeds.cache import ArticleCache
 from feeds.config import Config
 from feeds.discover import discover_files
+from feeds.errors import ConfigError
 from feeds.models import Article, Feed, Problem, Progress, SourceFile
 from feeds.write import (
     Manifest,
@@ -74,8 +75,14 @@ class Rendered:
 
 
 def build(config: Config, options: BuildOptions, progress: Progress | None = None) -> BuildReport:
+    from feeds.clean import check_clean_config
+
     started = time.perf_counter()
     report = BuildReport()
+    try:  # a bad selector or regex: one config error, and nothing written
+        check_clean_config(config.clean)
+    except ConfigError as e:
+        raise ConfigError(f"{config.path}: {e}") from None
     files, report.problems = discover_files(config)
     if not options.write:
         with contextlib.closing(ArticleCache(None)) as cache:
@@ -183,12 +190,10 @@ def _run_stages(
     """Every stage after discovery; returns whether some file must be read again next run."""
     # Imported here: a build with nothing to do (above) never needs them, and they are most
     # of its start-up time.
-    from feeds.clean import check_clean_config
     from feeds.group import group_by_category
     from feeds.reader import read_articles
     from feeds.thumbnail import choose_thumbnail_urls
 
-    check_clean_config(config.clean)  # a bad selector or regex: one config error, not 10k skips
     read = read_articles(files, config, cache, progress)
     thumbnails = choose_thumbnail_urls(
         read.articles, config.thumbnail, config.clean.image_proxy, prefiltered=True

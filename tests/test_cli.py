@@ -177,6 +177,8 @@ def test_check_writes_nothing_and_fails_on_skips(runner: CliRunner, site: Site) 
         ("- a\n- b\n", "must contain a mapping of settings"),
         ("limit: [\n", "not valid YAML"),
         ("categories: {feeds: {金融: {slug: ../x}}}\n", "categories.feeds.金融.slug: '../x' is"),
+        ("clean: {remove: ['p..bad']}\n", "clean.remove: invalid CSS selector 'p..bad'"),
+        ("clean: {remove_text: ['(']}\n", "clean.remove_text: invalid regular expression"),
     ],
 )
 def test_bad_config_is_one_error_line(
