@@ -97,17 +97,24 @@ def check_command(
     _run(cfg, BuildOptions(write=False), quiet=quiet, strict=True, json_report=json_report)
 
 
-def _load(path: Path, **overrides: Any) -> Config:
+def _load(
+    path: Path,
+    *,
+    source: list[Path] | None = None,
+    output: Path | None = None,
+    limit: int | None = None,
+    jobs: int | None = None,
+) -> Config:
+    """The config file, with the options given on the command line in place of its values."""
     try:
         cfg = load_config(path)
     except FeedsError as e:
         _fail(str(e))
-    changes: dict[str, Any] = {k: v for k, v in overrides.items() if v}
-    if overrides.get("jobs") == 0:
-        changes["jobs"] = 0
-    if "source" in changes:
-        changes["sources"] = changes.pop("source")
-    return dataclasses.replace(cfg, **changes)
+    changes: dict[str, Any] = {"limit": limit, "jobs": jobs}
+    # Paths given on the command line are relative to where the command runs.
+    changes["sources"] = [p.absolute() for p in source] if source else None
+    changes["output"] = output.absolute() if output else None
+    return dataclasses.replace(cfg, **{k: v for k, v in changes.items() if v is not None})
 
 
 def _run(
