@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import json
-import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -22,6 +21,7 @@ from feedgen.util import xml_elem
 from feeds.config import Format, SiteConfig
 from feeds.errors import BuildError
 from feeds.models import Article, Feed
+from feeds.sanitize import strip_xml_illegal
 from feeds.thumbnail import image_mime_type
 
 Renderer = Callable[[Feed, SiteConfig], bytes]
@@ -40,7 +40,6 @@ JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 
 # What XML 1.0 cannot carry (lxml refuses the whole document) plus lone surrogates (which
 # cannot be encoded as UTF-8, so they would break the JSON feed too).
-_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def output_name(slug: str, fmt: Format) -> str:
@@ -63,9 +62,9 @@ def render_feed(feed: Feed, fmt: Format, site: SiteConfig) -> bytes:
 # --- values shared by the three formats -------------------------------------------------------
 
 
-def xml_safe(text: str) -> str:
-    """``text`` without the characters that XML 1.0 (or UTF-8) cannot carry."""
-    return _ILLEGAL.sub("", text) if _ILLEGAL.search(text) else text
+# Every string goes through this before feedgen: lxml refuses the whole document for one
+# illegal character, and the fields come from scraped pages.
+xml_safe = strip_xml_illegal
 
 
 def _utc(date: datetime) -> datetime:
