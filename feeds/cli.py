@@ -145,12 +145,14 @@ def _build_with_progress(cfg: Config, options: BuildOptions, *, show: bool) -> B
         return build(cfg, options)
     from rich.progress import Progress as Bar
 
-    with Bar(transient=True) as bar:
+    # No refresh thread: the build forks reader processes, and forking while another thread
+    # holds a lock can leave a child waiting for it for ever.
+    with Bar(transient=True, auto_refresh=False) as bar:
         task = bar.add_task("Reading articles", total=None)
 
         def advance(done: int, total: int) -> None:
             if done % 200 == 0 or done == total:
-                bar.update(task, completed=done, total=total)
+                bar.update(task, completed=done, total=total, refresh=True)
 
         progress: Progress = advance
         return build(cfg, options, progress)

@@ -50,13 +50,17 @@ def source_prefixes(sources: Sequence[Path]) -> list[tuple[Path, str]]:
 
     One source needs none. Several are told apart by folder name; two folders of the same
     name (``a/articles``, ``b/articles``) get ``articles/`` and ``articles-2/``, so no file
-    of one hides a file of the other. A folder listed twice is read once.
+    of one hides a file of the other. A folder listed twice, or inside another listed
+    folder, is read once: as part of the outer one (else its files would be two articles).
     """
     distinct: dict[str, Path] = {}
     for source in sources:
         distinct.setdefault(_real(source), source)
+    for real in list(distinct):
+        if any(real.startswith(os.path.join(outer, "")) for outer in distinct if outer != real):
+            del distinct[real]
     if len(distinct) == 1:
-        return [(sources[0], "")]
+        return [(next(iter(distinct.values())), "")]
     result: list[tuple[Path, str]] = []
     used: set[str] = set()
     for real, source in distinct.items():

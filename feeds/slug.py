@@ -133,6 +133,9 @@ def assign_slugs(
         if name not in result and old and old not in taken:
             result[name] = old
             taken.add(old)
+    # A slug once given stays its category's, even while that category has no article:
+    # a new name must not take it, or the old feed's subscribers would get the new one.
+    taken |= set(known.values())
     fresh = slugify_all([name for name in ordered if name not in result], isolate=isolate)
     for name in ordered:
         if name in result:

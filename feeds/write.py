@@ -162,9 +162,13 @@ def write_atomic(path: Path, data: bytes, *, sync: bool = True) -> None:
     """Replace ``path`` with ``data`` in one rename: a reader sees the old file or the new.
 
     Syncing the folder makes the rename survive a power cut; ``sync=False`` leaves that to
-    the caller, who syncs once after many renames.
+    the caller, who syncs once after many renames. A disk that is full or a folder where
+    the file should be is a BuildError naming the file, not a crash.
     """
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TMP_PREFIX)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TMP_PREFIX)
+    except OSError as e:
+        raise BuildError(f"cannot write {path}: {e.strerror or e}") from None
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -172,9 +176,11 @@ def write_atomic(path: Path, data: bytes, *, sync: bool = True) -> None:
             os.fsync(f.fileno())
         os.chmod(tmp, 0o644)  # mkstemp makes 0600; the web server must read it
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(e, OSError):
+            raise BuildError(f"cannot write {path}: {e.strerror or e}") from None
         raise
     if sync:
         _sync_dir(path.parent)

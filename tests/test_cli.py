@@ -212,3 +212,13 @@ def test_unwritable_output_is_a_config_error(runner: CliRunner, site: Site) -> N
 def test_usage_error_exits_2(runner: CliRunner) -> None:
     assert runner.invoke(app, ["build", "--limit", "0"]).exit_code == 2
     assert runner.invoke(app, ["build", "--no-such-flag"]).exit_code == 2
+
+
+def test_an_unwritable_feed_file_is_one_clear_error(runner: CliRunner, site: Site) -> None:
+    config = site()
+    write_article(config.parent / "articles", "a.md")
+    (config.parent / "output" / "all.rss.xml").mkdir(parents=True)  # a folder in its place
+    result = runner.invoke(app, ["build", "-c", str(config)])
+    assert result.exit_code == 1
+    out = config.parent / "output"
+    assert result.stderr == f"Error: cannot write {out / 'all.rss.xml'}: Is a directory\n"

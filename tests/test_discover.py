@@ -63,3 +63,13 @@ def test_several_sources_are_prefixed(tmp_path: Path) -> None:
     config = config_from_dict({"sources": ["one", "two"]}, tmp_path / "config.yaml")
     files, _ = discover_files(config)
     assert [f.rel for f in files] == ["one/a.md", "two/a.md"]
+
+
+def test_a_source_inside_another_is_read_once(tmp_path: Path) -> None:
+    (tmp_path / "all" / "sub").mkdir(parents=True)
+    (tmp_path / "all" / "top.md").write_text("x", encoding="utf-8")
+    (tmp_path / "all" / "sub" / "a.md").write_text("x", encoding="utf-8")
+    config = config_from_dict({"sources": ["all/sub", "all"]}, tmp_path / "config.yaml")
+    files, problems = discover_files(config)
+    assert [f.rel for f in files] == ["sub/a.md", "top.md"]
+    assert problems == []

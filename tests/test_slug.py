@@ -84,3 +84,11 @@ def test_slugs_from_a_script_on_stdin(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert done.stdout == "{'新浪财经': 'xinlang-caijing'}\n", done.stderr
+
+
+def test_a_remembered_slug_is_not_given_to_a_new_name() -> None:
+    # "Foo" had "foo" in an earlier build and has no article now; "foo" is new.
+    slugs = assign_slugs(["foo"], {}, {"Foo": "foo"})
+    assert slugs["foo"] == "foo-" + short_hash("foo")
+    again = assign_slugs(["Foo", "foo"], {}, {"Foo": "foo", "foo": slugs["foo"]})
+    assert again == {"Foo": "foo", "foo": slugs["foo"]}
