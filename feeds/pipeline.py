@@ -170,8 +170,8 @@ def _build_key(
 
 
 def _saved(report: BuildReport) -> bytes:
-    discovered = {(p.path, p.stage) for p in report.problems if p.stage == "discover"}
-    problems = [p for p in report.problems if (p.path, p.stage) not in discovered]
+    # Discovery's problems are found again by every run's discovery: not saved.
+    problems = [p for p in report.problems if p.stage != "discover"]
     return pickle.dumps((report.articles, report.feeds, problems))
 
 

@@ -21,7 +21,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from feeds.config import ThumbnailConfig
 from feeds.models import Article
-from feeds.urls import apply_image_proxy, normalize_url
+from feeds.urls import apply_image_proxy, is_normal_url, normalize_url
 
 # Proxies whose query string after this prefix is the real image URL, as is or percent-encoded.
 BUILTIN_UNWRAP: tuple[str, ...] = (
@@ -113,13 +113,6 @@ _ICON_HINT = re.compile(  # factored by first letters: this runs on every URL
 )
 _ONE_PIXEL_QUERY = re.compile(r"(?:^|&)(?:w|width)=1&(?:h|height)=1(?:&|$)")
 
-# URLs made only of characters normalize_url leaves alone, with a lowercase scheme and host:
-# if their percent signs are well formed, normalize_url would return them unchanged.
-_PLAIN_URL = re.compile(
-    r"https?://[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::[0-9]{1,5})?"
-    r"/[A-Za-z0-9\-._~!$&()*+,;=:@/%]*(?:\?[A-Za-z0-9\-._~!$&()*+,;=:@/?%]+)?"
-)
-_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _EMBEDDED_URL = re.compile(r"https?(?::/|%3a%2f)", re.IGNORECASE)
 _ENCODED_URL = re.compile(r"(?:https?%3a|%2f%2f)", re.IGNORECASE)
 
@@ -297,7 +290,7 @@ def inline_thumbnail(article: Article, config: ThumbnailConfig) -> Article:
     For a build that loads the HTML after choosing: ``article.thumbnail`` is the chosen URL,
     already proxied; the body's images are compared with it both as they are and unwrapped.
     """
-    shown = _normalize(article.thumbnail) if config.inline and article.thumbnail else None
+    shown = normalize_url(article.thumbnail) if config.inline and article.thumbnail else None
     if shown is None:
         return article
     prefixes = _lower_prefixes(config.unwrap)
@@ -421,7 +414,7 @@ class _Chooser:
         if not self.proxies:
             return real
         # A broken template (not http, bad characters) must not leak into the feed.
-        return _normalize(apply_image_proxy(real, self.proxies)) or real
+        return normalize_url(apply_image_proxy(real, self.proxies)) or real
 
 
 def _body_shows(content: str, real: str, shown: str, unwrap: Callable[[str], str | None]) -> bool:
@@ -546,7 +539,7 @@ def _lower_prefixes(extra: Sequence[str]) -> tuple[str, ...]:
 
 
 def _unwrap_with(url: str, prefixes: tuple[str, ...]) -> str | None:
-    if _is_plain(url):
+    if is_normal_url(url):
         # The common case, kept cheap: nothing in it could be a wrapped URL.
         low = url.lower()
         wrapped = "http" in low[7:] or "wsrv" in low or "weserv" in low
@@ -554,14 +547,14 @@ def _unwrap_with(url: str, prefixes: tuple[str, ...]) -> str | None:
             return url
     # Normalize before each look inside: "//proxy?x" and "https://proxy/?x" are one wrapper.
     for _ in range(_MAX_WRAPS):
-        normal = _normalize(url)
+        normal = normalize_url(url)
         inner = _inner_url(url, prefixes)
         if inner is None and normal:
             inner = _inner_url(normal, prefixes)
         if inner is None:
             return normal
         url = inner
-    return _normalize(url)
+    return normalize_url(url)
 
 
 def _inner_url(url: str, prefixes: tuple[str, ...]) -> str | None:
@@ -611,15 +604,6 @@ def _from_query_param(host: str, query: str) -> str | None:
 def _decoded(inner: str) -> str:
     inner = inner.strip()
     return unquote(inner) if _ENCODED_URL.match(inner) else inner
-
-
-def _normalize(url: str) -> str | None:
-    return url if _is_plain(url) else normalize_url(url)
-
-
-def _is_plain(url: str) -> bool:
-    """True when normalize_url would return ``url`` unchanged (checked without calling it)."""
-    return bool(_PLAIN_URL.fullmatch(url)) and ("%" not in url or not _BAD_PERCENT.search(url))
 
 
 # --- MIME types --------------------------------------------------------------------------------

@@ -13,6 +13,11 @@ _SAFE = "/:?#[]@!$&()*+,;=-._~%"
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _NEEDS_QUOTING = re.compile(r"[^A-Za-z0-9/:?#\[\]@!$&()*+,;=\-._~%]|%(?![0-9A-Fa-f]{2})")
+# Lower-case http(s), a plain host, a path and maybe a query of URI characters only.
+_PLAIN_URL = re.compile(
+    r"https?://[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::[0-9]{1,5})?"
+    r"/[A-Za-z0-9\-._~!$&()*+,;=:@/%]*(?:\?[A-Za-z0-9\-._~!$&()*+,;=:@/?%]+)?"
+)
 _RASTER_DATA = re.compile(r"^data:image/(png|jpe?g|gif|webp|avif|bmp);base64,[A-Za-z0-9+/=\s]+$")
 
 
@@ -25,6 +30,17 @@ def normalize_url(
     Anything that is not http(s) after that (``javascript:``, ``vbscript:``, ``file:``...)
     is refused. ``data:image`` rasters pass only with ``allow_data``.
     """
+    if url and is_normal_url(url):
+        return url  # the common case, kept cheap: it would come out of _parsed unchanged
+    return _parsed(url, base, allow_data=allow_data)
+
+
+def is_normal_url(url: str) -> bool:
+    """True when ``url`` is already what normalize_url makes (checked without parsing it)."""
+    return bool(_PLAIN_URL.fullmatch(url)) and ("%" not in url or not _BAD_PERCENT.search(url))
+
+
+def _parsed(url: str | None, base: str | None, *, allow_data: bool) -> str | None:
     if not url:
         return None
     url = _CONTROL.sub("", url.strip())
