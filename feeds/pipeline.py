@@ -12,13 +12,13 @@ import dataclasses
 import hashlib
 import pickle
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from feeds import __version__
 from feeds.cache import ArticleCache
-from feeds.config import Config
+from feeds.config import Config, Format
 from feeds.discover import discover_files
 from feeds.errors import ConfigError
 from feeds.models import Article, Feed, Problem, Progress, SourceFile
@@ -31,6 +31,11 @@ from feeds.write import (
     write_manifest,
     write_outputs,
 )
+
+# Rendering is forked over the cores from this many files to render: below it, starting the
+# processes costs more than it saves. A chunk is a few files, so the shares stay even.
+RENDER_PARALLEL_FROM = 24
+RENDER_CHUNK = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,20 +252,41 @@ def render_changed(feeds: Sequence[Feed], config: Config, manifest: Manifest) ->
     Rendering is the slowest stage of a no-change run, and its output is a pure function of
     the feed, the site settings and this tool's version: the fingerprint of those decides.
     """
-    from feeds.render import output_name, render_feed
+    from feeds.render import output_name
 
-    outputs: dict[str, bytes] = {}
     fingerprints: dict[str, str] = {}
+    wanted: list[tuple[Feed, Format]] = []
+    names: list[str] = []
     # repr, not pickle: pickle's bytes depend on which equal strings share one object
     site = repr((__version__, config.site)).encode()
     for feed in feeds:
+        inputs = site + repr(feed).encode()  # once per feed: a feed's repr holds its HTML
         for fmt in config.formats:
             name = output_name(feed.slug, fmt)
-            digest = hashlib.sha256(site + repr((fmt, feed)).encode()).hexdigest()[:24]
-            fingerprints[name] = digest
-            if manifest.fingerprints.get(name) != digest or not (config.output / name).is_file():
-                outputs[name] = render_feed(feed, fmt, config.site)
+            fingerprints[name] = hashlib.sha256(inputs + fmt.encode()).hexdigest()[:24]
+            if (
+                manifest.fingerprints.get(name) != fingerprints[name]
+                or not (config.output / name).is_file()
+            ):
+                wanted.append((feed, fmt))
+                names.append(name)
+    outputs = dict(zip(names, render_all(wanted, config), strict=True))
     return Rendered(outputs, fingerprints)
+
+
+def render_all(wanted: Sequence[tuple[Feed, Format]], config: Config) -> Iterator[bytes]:
+    """Each (feed, format) rendered, in order; over several processes when there are many."""
+    from feeds.parallel import available_cores, can_fork, map_forked
+    from feeds.render import render_feed
+
+    def render(job: tuple[Feed, Format]) -> bytes:
+        return render_feed(job[0], job[1], config.site)
+
+    jobs = config.jobs or available_cores()
+    if jobs == 1 or len(wanted) < RENDER_PARALLEL_FROM or not can_fork():
+        return map(render, wanted)
+    died = "a rendering process died (killed for using too much memory?); nothing was written"
+    return map_forked(render, wanted, jobs, RENDER_CHUNK, died=died)
 
 
 def _feed_report(feed: Feed, config: Config) -> FeedReport:

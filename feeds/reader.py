@@ -6,20 +6,15 @@ unexpected exception (a bug) costs that file alone.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import signal
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
 
 from feeds.article import read_article
 from feeds.cache import ArticleCache, Entry
 from feeds.config import Config
-from feeds.errors import ArticleError, BuildError
+from feeds.errors import ArticleError
 from feeds.models import Article, Problem, Progress, SourceFile
-from feeds.orphans import die_with_parent
+from feeds.parallel import available_cores, can_fork, map_forked
 
 Parsed = tuple[Entry, bool]  # the entry, and whether it may be cached
 PARALLEL_FROM = 200  # below this many files, starting processes costs more than it saves
@@ -69,67 +64,18 @@ def read_articles(
 def parse_files(files: Sequence[SourceFile], config: Config) -> Iterator[tuple[SourceFile, Parsed]]:
     """Parse ``files`` in order, over ``config.jobs`` processes when there are many."""
     jobs = config.jobs or available_cores()
-    if (
-        jobs == 1
-        or len(files) < PARALLEL_FROM
-        or "fork" not in multiprocessing.get_all_start_methods()
-    ):
+    if jobs == 1 or len(files) < PARALLEL_FROM or not can_fork():
         yield from ((file, parse_one(file, config)) for file in files)
         return
-    chunks = [files[i : i + CHUNK] for i in range(0, len(files), CHUNK)]
-    workers = [_start_worker(chunks[j::jobs], config) for j in range(min(jobs, len(chunks)))]
-    try:
-        for k, chunk in enumerate(chunks):
-            yield from zip(chunk, _receive(workers[k % len(workers)]), strict=True)
-    finally:
-        for process, conn in workers:
-            conn.close()
-            process.kill()  # finished ones are gone already; others were abandoned
-            process.join()
 
+    def parse(file: SourceFile) -> Parsed:
+        return parse_one(file, config)
 
-def _start_worker(
-    chunks: Sequence[Sequence[SourceFile]], config: Config
-) -> tuple[BaseProcess, Connection]:
-    """A forked process that parses ``chunks`` in order and sends each chunk's results back.
-
-    Each worker has its own pipe and its own share of the work, fixed in advance: there is no
-    shared task queue whose lock a killed worker could take to its grave (as with
-    ProcessPoolExecutor, which can then hang for ever on Python 3.11).
-    """
-    receiver, sender = multiprocessing.Pipe(duplex=False)
-    context = multiprocessing.get_context("fork")
-    process = context.Process(target=_work, args=(chunks, config, sender, os.getpid()))
-    process.daemon = True
-    process.start()
-    sender.close()  # the parent's copy: the pipe reports EOF once the worker's copy is gone
-    return process, receiver
-
-
-def _receive(worker: tuple[BaseProcess, Connection]) -> list[Parsed]:
-    _, conn = worker
-    try:
-        results: list[Parsed] = conn.recv()
-    except (EOFError, OSError):
-        raise BuildError(
-            "a reader process died (killed for using too much memory?); "
-            "files read before it are cached, the rest are read next run"
-        ) from None
-    return results
-
-
-def _work(
-    chunks: Sequence[Sequence[SourceFile]], config: Config, conn: Connection, parent: int
-) -> None:
-    # Ctrl-C is the parent's to handle: it stops the workers and exits with one message.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # A worker orphaned by a killed build would otherwise go on to the end of its share.
-    die_with_parent()
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        os._exit(1)
-    for chunk in chunks:
-        conn.send([parse_one(file, config) for file in chunk])
-    conn.close()
+    died = (
+        "a reader process died (killed for using too much memory?); "
+        "files read before it are cached, the rest are read next run"
+    )
+    yield from zip(files, map_forked(parse, files, jobs, CHUNK, died=died), strict=True)
 
 
 def parse_one(file: SourceFile, config: Config) -> Parsed:
@@ -141,9 +87,3 @@ def parse_one(file: SourceFile, config: Config) -> Parsed:
         return Problem(file.rel, e.stage, e.reason), not isinstance(e.__context__, OSError)
     except Exception as e:  # a bug, not bad input: report the file, keep building
         return Problem(file.rel, "internal", f"{type(e).__name__}: {e}"), False
-
-
-def available_cores() -> int:
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))  # the cores this process may use, not the machine's
-    return os.cpu_count() or 1

@@ -1,0 +1,67 @@
+"""feeds.parallel: work over forked processes, results in order, failures raised in the parent."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+
+import pytest
+
+from feeds.errors import BuildError
+from feeds.parallel import map_forked
+
+
+def worker_pid(item: int) -> tuple[int, int]:
+    return item * item, os.getpid()
+
+
+@pytest.mark.parametrize(("jobs", "chunk"), [(1, 1), (2, 3), (3, 2), (5, 100)])
+def test_results_come_back_in_order_from_other_processes(jobs: int, chunk: int) -> None:
+    items = list(range(37))
+    results = list(map_forked(worker_pid, items, jobs, chunk, died="died"))
+    assert [square for square, _ in results] == [i * i for i in items]
+    pids = {pid for _, pid in results}
+    assert os.getpid() not in pids
+    assert len(pids) == min(jobs, -(-len(items) // chunk))
+    assert multiprocessing.active_children() == []
+
+
+def test_no_items_start_no_process() -> None:
+    assert list(map_forked(worker_pid, [], 2, 4, died="died")) == []
+
+
+def fail_on_seven(item: int) -> int:
+    if item == 7:
+        raise BuildError(f"cannot render item {item}")
+    return item
+
+
+def test_an_exception_in_a_worker_is_raised_in_the_parent() -> None:
+    results = map_forked(fail_on_seven, list(range(20)), 2, 2, died="died")
+    with pytest.raises(BuildError, match=r"^cannot render item 7$"):
+        list(results)
+    assert multiprocessing.active_children() == []
+
+
+class Unpicklable(Exception):
+    def __reduce__(self) -> str | tuple[object, ...]:
+        raise TypeError("cannot pickle this")
+
+
+def raise_unpicklable(item: int) -> int:
+    raise Unpicklable(f"odd item {item}")
+
+
+def test_an_exception_that_cannot_be_pickled_still_reports_its_text() -> None:
+    with pytest.raises(BuildError, match=r"^Unpicklable: odd item 0$"):
+        list(map_forked(raise_unpicklable, [0, 1], 2, 1, died="died"))
+
+
+def kill_self(item: int) -> int:
+    os._exit(9)  # what the OOM killer leaves: no message, a closed pipe
+
+
+def test_a_worker_that_dies_raises_the_given_message() -> None:
+    with pytest.raises(BuildError, match=r"^a worker died$"):
+        list(map_forked(kill_self, [1, 2, 3], 2, 1, died="a worker died"))
+    assert multiprocessing.active_children() == []
