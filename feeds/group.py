@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from feeds.config import Config
 from feeds.identity import same_story
 from feeds.models import Article, Feed, Problem
-from feeds.slug import assign_slugs
+from feeds.slug import SlugProcess, assign_slugs
 
 # Above this many articles, the slug dictionaries (~90 MB) load in a separate process.
 ISOLATE_SLUGS_FROM = 1000
@@ -30,11 +30,13 @@ def group_by_category(
     config: Config,
     known_slugs: Mapping[str, str],
     summary_of: SummaryOf | None = None,
+    slug_helper: SlugProcess | None = None,
 ) -> Grouping:
     """Build the feeds: newest first, duplicates dropped, at most ``config.limit`` items each.
 
     ``summary_of`` gives the summary of a light article (whose own is empty) when two
     articles with one title must be compared; by default an article's own is used.
+    ``slug_helper`` is a slug process started early, used if new names need one.
     """
     # One sort, newest first (ties by guid, then path); every feed keeps this order.
     articles = sorted(articles, key=lambda a: (-a.date.timestamp(), a.guid, a.path))
@@ -43,7 +45,7 @@ def group_by_category(
         for name in article.categories:
             members[name].append(article)
     isolate = len(articles) >= ISOLATE_SLUGS_FROM
-    slugs = category_slugs(members, config, known_slugs, isolate=isolate)
+    slugs = category_slugs(members, config, known_slugs, isolate=isolate, helper=slug_helper)
     duplicates: Duplicates = {}
     feeds = []
     if config.categories.all.enabled:
@@ -55,11 +57,16 @@ def group_by_category(
 
 
 def category_slugs(
-    names: Iterable[str], config: Config, known: Mapping[str, str], *, isolate: bool = False
+    names: Iterable[str],
+    config: Config,
+    known: Mapping[str, str],
+    *,
+    isolate: bool = False,
+    helper: SlugProcess | None = None,
 ) -> dict[str, str]:
     overrides = {n: f.slug for n, f in config.categories.feeds.items() if f.slug}
     reserved = [config.categories.all.slug] if config.categories.all.enabled else []
-    return assign_slugs(names, overrides, known, reserved, isolate=isolate)
+    return assign_slugs(names, overrides, known, reserved, isolate=isolate, helper=helper)
 
 
 def newest_unique(

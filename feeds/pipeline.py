@@ -195,15 +195,22 @@ def _run_stages(
     """Every stage after discovery; returns whether some file must be read again next run."""
     # Imported here: a build with nothing to do (above) never needs them, and they are most
     # of its start-up time.
-    from feeds.group import group_by_category
+    from feeds.group import ISOLATE_SLUGS_FROM, group_by_category
     from feeds.reader import read_articles
+    from feeds.slug import SlugProcess
     from feeds.thumbnail import choose_thumbnail_urls
 
-    read = read_articles(files, config, cache, progress)
-    thumbnails = choose_thumbnail_urls(
-        read.articles, config.thumbnail, config.clean.image_proxy, prefiltered=True
-    )
-    grouping = group_by_category(read.articles, config, manifest.slugs, _summaries(cache))
+    with SlugProcess() as slug_helper:
+        if not manifest.slugs and len(files) >= ISOLATE_SLUGS_FROM:
+            # A first build of a large archive: every name is new, so the slug process will
+            # be needed; its dictionaries load while the articles are read.
+            slug_helper.start()
+        read = read_articles(files, config, cache, progress)
+        thumbnails = choose_thumbnail_urls(
+            read.articles, config.thumbnail, config.clean.image_proxy, prefiltered=True
+        )
+        summaries = _summaries(cache)
+        grouping = group_by_category(read.articles, config, manifest.slugs, summaries, slug_helper)
     feeds = load_content(grouping.feeds, cache, thumbnails, config)
     rendered = render_changed(feeds, config, manifest)
     report.problems += read.problems + grouping.duplicates

@@ -7,6 +7,7 @@ anyascii. Both libraries load slowly, so they are imported only when a new name 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -33,52 +34,83 @@ def slugify(name: str) -> str:
     return slug.strip("-")
 
 
-def slugify_all(names: Sequence[str], *, isolate: bool = False) -> dict[str, str]:
+def slugify_all(
+    names: Sequence[str], *, isolate: bool = False, helper: SlugProcess | None = None
+) -> dict[str, str]:
     """``slugify`` for each name; with ``isolate``, in a short-lived process of its own.
 
     The pinyin and word dictionaries take about 90 MB once loaded, and a process never
-    gives memory back: for a large archive, loading them in a spawned process (not forked,
-    which would count the build's own pages again) keeps the build's memory flat. Only
-    new names need slugs at all, so this is paid once per new category.
+    gives memory back: for a large archive, loading them in a separate process keeps the
+    build's memory flat. Only new names need slugs at all, so this is paid once per new
+    category. ``helper`` is that process, started earlier by the caller.
     """
     if not isolate or not any(_HAN.search(name) for name in names):
         return {name: slugify(name) for name in names}
-    return dict(zip(names, _slugify_in_subprocess(names) or map(slugify, names), strict=True))
+    with helper or SlugProcess() as process:
+        slugs = process.slugify(names)
+    return dict(zip(names, slugs or map(slugify, names), strict=True))
 
 
-def _slugify_in_subprocess(names: Sequence[str]) -> list[str] | None:
-    """``slugify`` of each name, computed by a fresh interpreter; None if that failed.
+class SlugProcess:
+    """A fresh interpreter that computes slugs: the dictionaries never load into the build.
 
-    A plain subprocess, not multiprocessing's spawn: that re-imports the caller's main
-    module, which is impossible for some (a script on stdin) and makes its pool respawn
-    failing workers for ever.
+    Started ahead of time (``start``), it loads them (about 0.5 s) while the build is busy
+    reading articles; otherwise it starts on first use. A plain subprocess, not
+    multiprocessing's spawn: that re-imports the caller's main module, which is impossible
+    for some (a script on stdin) and makes its pool respawn failing workers for ever.
     """
-    package_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")])),
-    }
-    try:
-        done = subprocess.run(
-            [sys.executable, "-c", _SLUGIFY_CODE],
-            input=json.dumps(list(names)),
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=120,
-            check=False,
-            preexec_fn=die_with_parent,  # a killed build leaves no helper behind
-        )
-        slugs = json.loads(done.stdout) if done.returncode == 0 else None
-    except (OSError, ValueError, subprocess.SubprocessError):
-        return None
-    if not isinstance(slugs, list) or len(slugs) != len(names):
-        return None
-    return [str(slug) for slug in slugs]
+
+    def __init__(self) -> None:
+        self._process: subprocess.Popen[str] | None = None
+
+    def start(self) -> None:
+        if self._process is not None:
+            return
+        package_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        path = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
+        with contextlib.suppress(OSError):
+            self._process = subprocess.Popen(
+                [sys.executable, "-c", _SLUGIFY_CODE],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                text=True,
+                env={**os.environ, "PYTHONPATH": path},
+                preexec_fn=die_with_parent,  # a killed build leaves no helper behind
+            )
+
+    def slugify(self, names: Sequence[str]) -> list[str] | None:
+        """``slugify`` of each name, or None if the process failed. Ends the process."""
+        self.start()
+        if self._process is None:
+            return None
+        try:
+            out, _ = self._process.communicate(json.dumps(list(names)), timeout=120)
+            slugs = json.loads(out) if self._process.returncode == 0 else None
+        except (OSError, ValueError, subprocess.SubprocessError):
+            return None
+        finally:
+            self.close()
+        if not isinstance(slugs, list) or len(slugs) != len(names):
+            return None
+        return [str(slug) for slug in slugs]
+
+    def close(self) -> None:
+        if self._process is not None:
+            self._process.kill()  # gone already after a slugify; unused otherwise
+            self._process.wait()
+            self._process = None
+
+    def __enter__(self) -> SlugProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
+# Slugifies one name first, so the dictionaries load before the names arrive on stdin.
 _SLUGIFY_CODE = (
-    "import json, sys; from feeds.slug import slugify; "
+    "import json, sys; from feeds.slug import slugify; slugify('中文'); "
     "print(json.dumps([slugify(n) for n in json.load(sys.stdin)]))"
 )
 
@@ -113,6 +145,7 @@ def assign_slugs(
     reserved: Iterable[str] = (),
     *,
     isolate: bool = False,
+    helper: SlugProcess | None = None,
 ) -> dict[str, str]:
     """Give every name a unique slug.
 
@@ -136,7 +169,8 @@ def assign_slugs(
     # A slug once given stays its category's, even while that category has no article:
     # a new name must not take it, or the old feed's subscribers would get the new one.
     taken |= set(known.values())
-    fresh = slugify_all([name for name in ordered if name not in result], isolate=isolate)
+    new = [name for name in ordered if name not in result]
+    fresh = slugify_all(new, isolate=isolate, helper=helper)
     for name in ordered:
         if name in result:
             continue

@@ -10,7 +10,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feeds.slug import assign_slugs, check_slug, short_hash, slugify, slugify_all
+from feeds.slug import SlugProcess, assign_slugs, check_slug, short_hash, slugify, slugify_all
 
 
 def test_chinese_names_become_pinyin_words() -> None:
@@ -70,6 +70,27 @@ def test_slugs_made_in_a_separate_process_are_the_same() -> None:
     names = ["新浪财经", "Technology", "重庆银行", "掘金 - 热门"]
     assert slugify_all(names, isolate=True) == {name: slugify(name) for name in names}
     assert slugify_all(names, isolate=True)["重庆银行"] == "chongqing-yinhang"
+
+
+def test_a_slug_process_started_early_gives_the_same_slugs() -> None:
+    names = ["新浪财经", "重庆银行", "ボタン"]
+    helper = SlugProcess()
+    helper.start()
+    process = helper._process
+    assert process is not None and process.poll() is None  # loading while the build reads
+    slugs = slugify_all(names, isolate=True, helper=helper)
+    assert slugs == {name: slugify(name) for name in names}
+    assert process.returncode == 0 and helper._process is None
+
+
+def test_a_slug_process_not_needed_is_stopped() -> None:
+    with SlugProcess() as helper:
+        helper.start()
+        process = helper._process
+        assert slugify_all(["Technology"], isolate=True, helper=helper) == {
+            "Technology": "technology"
+        }  # no Han: slugified here, the process is not used
+    assert process is not None and process.returncode is not None
 
 
 def test_slugs_from_a_script_on_stdin(tmp_path: Path) -> None:
