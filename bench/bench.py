@@ -128,6 +128,22 @@ def bench(n: int) -> dict[str, object]:
     return results
 
 
+def cpu_reference() -> float:
+    """Seconds for a fixed pure-Python loop (best of 5): how fast this machine is right now.
+
+    The targets are wall times on "this 2-core machine", but the machines behind it vary
+    from session to session by 2x or more; this figure lets runs on different days be compared.
+    """
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        total = 0
+        for i in range(3_000_000):
+            total += i % 7
+        best = min(best, time.perf_counter() - started)
+    return round(best, 3)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sizes", nargs="*", type=int, default=[10_000, 100_000])
@@ -135,7 +151,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"python {sys.version.split()[0]}, {resource.getpagesize()}-byte pages", file=sys.stderr)
     for n in args.sizes:
-        print(json.dumps(bench(n)), flush=True)
+        print(json.dumps({**bench(n), "cpu_reference_s": cpu_reference()}), flush=True)
     if not args.keep:
         shutil.rmtree(WORK, ignore_errors=True)
 

@@ -29,7 +29,7 @@ from feeds.errors import BuildError
 from feeds.models import Article, Problem, SourceFile
 from feeds.write import hold_lock
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 _APP_ID = 0x46454544  # "FEED": marks the file as ours
 _SCHEMA = """
 CREATE TABLE files (
@@ -92,9 +92,7 @@ def light(entry: Entry) -> Entry:
 
     Those two are most of an article's size, and only feed items need them (``texts``).
     """
-    if isinstance(entry, Article):
-        return dataclasses.replace(entry, content_html="", summary="")
-    return entry
+    return entry.light() if isinstance(entry, Article) else entry
 
 
 class ArticleCache:

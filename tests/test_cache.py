@@ -3,6 +3,7 @@ build still gives the right output. Plus the odd situations of a real archive.""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import pickle
@@ -19,6 +20,7 @@ import pytest
 from typer.testing import CliRunner
 
 from feeds import cache as cache_module
+from feeds.article import read_article
 from feeds.cache import ArticleCache
 from feeds.cli import app
 from feeds.config import Config, load_config
@@ -292,3 +294,20 @@ def test_pickles_hold_no_html(built: tuple[Path, dict[str, bytes]]) -> None:
     db.close()
     assert len(metas) == COUNT
     assert {m.content_html for m in metas} == {""}
+
+
+def test_articles_survive_pickling_whole_and_share_equal_categories(tmp_path: Path) -> None:
+    write_article(tmp_path / "a", "one.md", title="一", categories=("金融", "新浪财经"))
+    write_article(tmp_path / "a", "two.md", title="二", categories=("金融", "新浪财经"))
+    config = tmp_path / "config.yaml"
+    config.write_text("sources: [a]\n", encoding="utf-8")
+    cfg = load_config(config)
+    files, _ = discover_files(cfg)
+    articles = [read_article(f, cfg) for f in files]
+    loaded = [pickle.loads(pickle.dumps(a, protocol=pickle.HIGHEST_PROTOCOL)) for a in articles]
+    assert loaded == articles
+    assert [repr(a) for a in loaded] == [repr(a) for a in articles]  # repr: fingerprints
+    assert loaded[0].categories is loaded[1].categories
+    light = articles[0].light()
+    assert (light.content_html, light.summary) == ("", "")
+    assert light == dataclasses.replace(articles[0], content_html="", summary="")
