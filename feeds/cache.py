@@ -77,6 +77,8 @@ def parse_key(config: Config) -> str:
 
 def rules_key(config: Config, categories: Sequence[str]) -> str:
     """A hash of the per-category cleaning rules that apply to an article in ``categories``."""
+    if not config.clean.rules:  # the usual case, asked once per cached file
+        return ""
     names = set(categories)
     rules = [dataclasses.asdict(r) for r in config.clean.rules if names & set(r.categories)]
     return _digest(rules, 12) if rules else ""
@@ -107,7 +109,8 @@ class ArticleCache:
         self._paths: dict[str, str] = {}  # rel -> absolute path (the key), last lookup's files
         self._base = ""  # parse key of the last lookup's config
         self._batch: list[Row] = []
-        self._own_names = {path.name + suffix for suffix in _OWN_SUFFIXES} if path else set()
+        # "/name" endings: one C-level endswith per file instead of a basename() call
+        self._own_endings = tuple(os.sep + path.name + end for end in _OWN_SUFFIXES) if path else ()
         try:
             if path is not None:
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -127,7 +130,7 @@ class ArticleCache:
 
     def owns(self, file: SourceFile) -> bool:
         """Whether ``file`` is one of the cache's own files (a cache inside a source folder)."""
-        if os.path.basename(file.path) not in self._own_names or self.path is None:
+        if not file.path.endswith(self._own_endings) or self.path is None:
             return False
         return _same_file(os.path.dirname(file.path), self.path.parent)
 
@@ -153,6 +156,7 @@ class ArticleCache:
         self, files: Sequence[SourceFile], config: Config
     ) -> tuple[dict[str, Entry], list[SourceFile]]:
         base = self._base
+        prefix = base + ":"
         by_path = {self._paths[f.rel]: f for f in files}
         cached: dict[str, Entry] = {}
         roots = tuple(os.path.join(os.path.abspath(s), "") for s in config.sources)
@@ -165,7 +169,7 @@ class ArticleCache:
                 if path.startswith(roots):
                     gone.append((path,))
                 continue
-            if (size, mtime) == (file.size, file.mtime_ns) and key.startswith(base + ":"):
+            if size == file.size and mtime == file.mtime_ns and key.startswith(prefix):
                 entry = _unpickle(meta, file.rel)
                 if entry is not None and key == entry_key(config, base, entry):
                     cached[file.rel] = entry
@@ -304,7 +308,7 @@ def _sibling(path: Path, suffix: str) -> Path:
 
 def _absolute(path: str) -> str:
     # Discovery gives absolute paths already (config paths are); abspath is slow at 100k.
-    return path if os.path.isabs(path) else os.path.abspath(path)
+    return path if path.startswith(os.sep) else os.path.abspath(path)
 
 
 def _same_file(a: str | Path, b: str | Path) -> bool:
