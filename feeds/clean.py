@@ -58,6 +58,7 @@ _CODE_TAGS = (
     *("embed", "applet", "head", "title", "meta", "link", "base", "svg", "math", "select"),
     *("textarea", "button", "audio", "video", "canvas", "map", "noembed", "noframes"),
 )
+_CODE_TAG_SET = frozenset(_CODE_TAGS)
 # Where text rules look: blocks a reader sees as one paragraph-like unit.
 _TEXT_BLOCKS = frozenset(
     {
@@ -92,6 +93,8 @@ _BLOCK_CHILDREN = (BLOCK_TAGS - {"br"}) | {"figure", "table", "pre", _UNWRAP_BLO
 # trees that do not read back the same, so the sanitizer has to settle them.
 _UNSETTLED = frozenset({"table", "thead", "tbody", "tfoot", "tr", "td", "th", "caption"})
 _LINE_BLOCKS = BLOCK_TAGS | {_UNWRAP_BLOCK, "td", "th"}
+# What the sanitizer reads back as it is: allowed tags outside tables, and the unwrapped.
+_PLAIN_NESTING = (ALLOWED_TAGS - _UNSETTLED) | {_UNWRAP_BLOCK}
 
 _INDENT = " \t\r\n\u3000\xa0"  # full-width-space paragraph indents, nbsp runs
 _ANY_TAG = re.compile(r"<[^>]*>")
@@ -141,12 +144,12 @@ class _Rules:
     prefilter: tuple[re.Pattern[str], ...] | None = ()
     collapse_spaces: bool = False  # a pattern holds a literal space
 
-    def selects(self, el: etree._Element, value: str | None) -> bool:
-        """Whether a simple selector matches ``el``, whose class attribute is ``value``."""
-        if not value and not self.anywhere and el.tag not in self.by_tag:
+    def selects(self, el: etree._Element, tag: str, value: str | None) -> bool:
+        """Whether a simple selector matches ``el``: its tag, and class attribute ``value``."""
+        if not value and not self.anywhere and tag not in self.by_tag:
             return False  # the common case, kept cheap: most elements have no class
         classes = set(value.split()) if value else set()
-        candidates = [*self.by_tag.get(str(el.tag), ()), *self.anywhere]
+        candidates = [*self.by_tag.get(str(tag), ()), *self.anywhere]
         for name in classes:
             candidates += self.by_class.get(name, ())
         return any(simple.matches(el, classes) for simple in candidates)
@@ -333,7 +336,6 @@ def _clean_html(
     if root is None:
         return EMPTY
     _videos_to_links(root, base_url)
-    etree.strip_elements(root, *_CODE_TAGS, with_tail=False)
     junk = _remove_junk(root, rules, base_url)
     images = _rewrite_elements(root, base_url, proxies)
     etree.strip_tags(root, _UNWRAP_INLINE)
@@ -343,7 +345,9 @@ def _clean_html(
         root.text = root.text.lstrip(_INDENT)
     markup = etree.tostring(root, method="html", encoding="unicode")
     markup = markup[markup.index(">") + 1 : markup.rindex("<")].strip(" \t\r\n")  # inner HTML
-    text = strip_xml_illegal(tidy_lines(_text_of(root)))  # libxml2 decodes &#1; and the like
+    # No strip_xml_illegal here: the body was stripped and parse_fragment neutralized the
+    # character references to illegal characters, so the tree holds none.
+    text = tidy_lines(_text_of(root))
     kept = set(images)
     junk_only = tuple(u for u in dict.fromkeys(junk) if u not in kept)
     safe = sanitize_markup(markup, settle=unsettled)
@@ -354,8 +358,12 @@ def _clean_html(
 
 
 def _remove_junk(root: etree._Element, rules: _Rules, base_url: str | None) -> list[str]:
-    """Drop hidden elements and what the rules name; return the images they held."""
-    doomed = [el for el in root.iter() if _is_junk(el, rules) and el is not root]
+    """Drop code, hidden elements and what the rules name; return the images they held."""
+    doomed, tags = _find_junk(root, rules)
+    code = _CODE_TAG_SET.intersection(tags)
+    if code:  # rare: strip_elements pays for each tag it is given, so only the ones present
+        etree.strip_elements(root, *code, with_tail=False)
+        doomed, _ = _find_junk(root, rules)  # what was inside the code is gone
     if rules.complex is not None:
         found = rules.complex(root)
         doomed += (
@@ -373,13 +381,25 @@ def _remove_junk(root: etree._Element, rules: _Rules, base_url: str | None) -> l
     return junk_images
 
 
-def _is_junk(el: etree._Element, rules: _Rules) -> bool:
+def _find_junk(root: etree._Element, rules: _Rules) -> tuple[list[etree._Element], set[str]]:
+    """The elements below ``root`` that are junk, in document order, and the tags present."""
+    doomed = []
+    tags = set()
+    for el in root.iterdescendants():
+        tag = el.tag  # lxml builds a new string at every access: read it once
+        tags.add(tag)
+        if _is_junk(el, tag, rules):
+            doomed.append(el)
+    return doomed, tags
+
+
+def _is_junk(el: etree._Element, tag: str, rules: _Rules) -> bool:
     get = el.get  # this runs for every element: few lookups
     style = get("style")
     # Readers drop ``style``, so what the page hid would show up in the feed.
     if (style and _HIDDEN_STYLE.search(style)) or get("hidden") is not None:
         return True
-    return rules.selects(el, get("class"))
+    return rules.selects(el, tag, get("class"))
 
 
 def _remove_text_blocks(root: etree._Element, rules: _Rules, base_url: str | None) -> list[str]:
@@ -486,9 +506,9 @@ def _restructure(root: etree._Element) -> bool:
     # once no Python reference to the old one is left.
     in_pre = {el for pre in root.iter("pre") for el in pre.iter()}
     unsettled = False
-    for el in reversed(list(root.iter())):
+    for el in reversed(list(root.iterdescendants())):
         tag = el.tag
-        if el is root or not isinstance(tag, str):
+        if not isinstance(tag, str):
             continue
         text = el.text
         if text and tag in _TEXT_BLOCKS and text[0] in _INDENT:
@@ -500,9 +520,8 @@ def _restructure(root: etree._Element) -> bool:
             tag = _unwrap_or_paragraph(el)
         if tag == "pre" and text and text[0] == "\n":
             el.text = text.lstrip("\n")  # HTML drops it when read back: not stable
-        unsettled = (
-            unsettled or tag in _UNSETTLED or (tag not in ALLOWED_TAGS and tag != _UNWRAP_BLOCK)
-        )
+        if tag not in _PLAIN_NESTING:
+            unsettled = True
         if not in_pre or el not in in_pre:
             _space_out(el, tag, text)
     return unsettled
@@ -527,9 +546,12 @@ def _unwrap_or_paragraph(el: etree._Element) -> str:
 
 def _space_out(el: etree._Element, tag: str, text: str | None) -> None:
     """Whitespace-only runs (page indentation) become one character; blocks end a line."""
+    # Every text or tail written goes through lxml's encoding and checks: skip no-op writes.
     block = tag in _LINE_BLOCKS
     if text is not None and text.isspace():
-        el.text = "\n" if block or "\n" in text else " "
+        spaced = "\n" if block or "\n" in text else " "
+        if spaced != text:
+            el.text = spaced
     elif text and "\n" in text:
         el.text = _NEWLINE_RUN.sub("\n", text)
     tail = el.tail
@@ -539,7 +561,9 @@ def _space_out(el: etree._Element, tag: str, text: str | None) -> None:
         if block:
             el.tail = "\n"
     elif tail.isspace():
-        el.tail = "\n" if block or "\n" in tail else " "
+        spaced = "\n" if block or "\n" in tail else " "
+        if spaced != tail:
+            el.tail = spaced
     elif tag == "br" and tail[0] in _INDENT:
         el.tail = "\n" + tail.lstrip(_INDENT)  # the indent of the line that follows
     elif block and tail[0] != "\n":
@@ -555,10 +579,12 @@ def _newline_before(el: etree._Element) -> None:
         parent = el.getparent()
         if parent is not None and parent.text and parent.text[-1] != "\n":
             parent.text += "\n"
-    elif previous.tag not in _LINE_BLOCKS and previous.tail and previous.tail[-1] != "\n":
-        previous.tail += "\n"
-    elif previous.tag not in _LINE_BLOCKS and not previous.tail:
-        previous.tail = "\n"
+    elif previous.tag not in _LINE_BLOCKS:
+        tail = previous.tail
+        if not tail:
+            previous.tail = "\n"
+        elif tail[-1] != "\n":
+            previous.tail = tail + "\n"
 
 
 # --- tree helpers --------------------------------------------------------------------------
