@@ -16,8 +16,6 @@ import subprocess
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 
-from feeds.orphans import die_with_parent
-
 MAX_SLUG = 60
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
@@ -66,6 +64,8 @@ class SlugProcess:
     def start(self) -> None:
         if self._process is not None:
             return
+        from feeds.orphans import die_with_parent  # ctypes: slow to import, rarely needed
+
         package_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         path = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
         with contextlib.suppress(OSError):
