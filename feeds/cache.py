@@ -29,7 +29,7 @@ from feeds.errors import BuildError
 from feeds.models import Article, Problem, SourceFile
 from feeds.write import hold_lock
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 _APP_ID = 0x46454544  # "FEED": marks the file as ours
 _SCHEMA = """
 CREATE TABLE files (
@@ -40,13 +40,17 @@ CREATE TABLE files (
     meta BLOB NOT NULL,
     content TEXT NOT NULL,
     summary TEXT NOT NULL
-) WITHOUT ROWID;
+);
 CREATE TABLE builds (
     key TEXT PRIMARY KEY,
     report BLOB NOT NULL
 ) WITHOUT ROWID;
 """
-_BATCH = 500
+# A table with rowids, not WITHOUT ROWID: rows hold a whole article's HTML, and SQLite's
+# clustered index is slow with rows that large (10k inserts: 0.55 -> 0.41 s here).
+# Rows are committed 2,000 at a time: each commit waits for the disk (-> 0.35 s).
+_BATCH = 2000
+_QUERY_BATCH = 500  # variables in one query: older SQLite allows at most 999
 _DAMAGED = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
 _OWN_SUFFIXES = ("", "-journal", "-wal", "-shm", ".lock")
 
@@ -212,8 +216,8 @@ class ArticleCache:
         wanted = sorted(rel_of)
         found: dict[str, tuple[str, str]] = {}
         try:
-            for start in range(0, len(wanted), _BATCH):
-                chunk = wanted[start : start + _BATCH]
+            for start in range(0, len(wanted), _QUERY_BATCH):
+                chunk = wanted[start : start + _QUERY_BATCH]
                 marks = ",".join("?" * len(chunk))
                 query = f"SELECT path, content, summary FROM files WHERE path IN ({marks})"
                 found.update(
