@@ -6,6 +6,7 @@ skipped) or becomes a note on the article (it was repaired and kept).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -127,15 +128,25 @@ def category_name(raw: str, note: NoteFn = _ignore) -> str:
     Markup and entities go, and invisible characters: ``金融`` and ``金融`` + a zero-width
     space must be one feed, not two that look the same.
     """
+    name, problem = _category_name(raw)
+    if problem:
+        note("categories", problem)
+    return name
+
+
+# An archive has a few hundred category names over 100k articles, each read twice (as
+# written, then after aliases): each is worked out once per process.
+@functools.lru_cache(maxsize=4096)
+def _category_name(raw: str) -> tuple[str, str | None]:
+    """The name, and what to note about it (None: nothing)."""
     name = _SPACES.sub(" ", _INVISIBLE.sub("", plain_text(raw))).strip()
     name = unicodedata.normalize("NFC", name)
     if not has_words(name):
-        note("categories", f"category {_quote(raw)} is not a name; ignored")
-        return ""
+        return "", f"category {_quote(raw)} is not a name; ignored"
     if len(name) > MAX_CATEGORY:
-        note("categories", f"category of {len(name)} characters shortened to {MAX_CATEGORY}")
-        return _shorten(name, MAX_CATEGORY)
-    return name
+        shortened = f"category of {len(name)} characters shortened to {MAX_CATEGORY}"
+        return _shorten(name, MAX_CATEGORY), shortened
+    return name, None
 
 
 # Titles.

@@ -126,9 +126,9 @@ def _read_bytes(path: str | Path, max_bytes: int) -> bytes:
     except OSError as e:
         raise ArticleError("read", _os_reason(path, e)) from None
     try:
-        _check_size(os.fstat(fd), max_bytes)
-        with open(fd, "rb", closefd=False) as file:
-            data = file.read(max_bytes + 1)  # the file may have grown since fstat
+        info = os.fstat(fd)
+        _check_size(info, max_bytes)
+        data = _read_to_end(fd, info.st_size, max_bytes + 1)
     except OSError as e:
         raise ArticleError("read", _os_reason(path, e)) from None
     finally:
@@ -136,6 +136,24 @@ def _read_bytes(path: str | Path, max_bytes: int) -> bytes:
     if len(data) > max_bytes:
         raise ArticleError("read", _too_big(len(data), max_bytes))
     return data
+
+
+def _read_to_end(fd: int, expected: int, limit: int) -> bytes:
+    """At most ``limit`` bytes of ``fd``, in one read when the file is ``expected`` long.
+
+    Plain os.read, not a file object: building one costs as much as reading a small file.
+    One byte more than expected is asked for, so a file that grew is read on to its end.
+    """
+    parts: list[bytes] = []
+    total, want = 0, min(expected + 1, limit)
+    while total < limit:
+        part = os.read(fd, min(want, limit - total))
+        if not part:
+            break
+        parts.append(part)
+        total += len(part)
+        want = 1 << 16
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def _check_size(info: os.stat_result, max_bytes: int) -> None:

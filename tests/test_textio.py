@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feeds.errors import ArticleError
-from feeds.textio import decode_bytes, read_article_text
+from feeds.textio import _read_to_end, decode_bytes, read_article_text
 from tests.conftest import REAL_FILES
 
 LIMIT = 8 * 1024 * 1024
@@ -250,3 +250,18 @@ def test_any_text_round_trips_through_utf8(text: str) -> None:
         return
     expected = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     assert (decoded, note) == (expected, None)
+
+
+@pytest.mark.parametrize(("limit", "expected_bytes"), [(60_000, 50_000), (10_000, 10_000)])
+def test_a_file_longer_than_its_size_said_is_read_to_the_end_or_the_limit(
+    limit: int, expected_bytes: int
+) -> None:
+    data = bytes(range(256)) * 196  # 50,176 bytes: more than one read's worth past "expected"
+    data = data[:50_000]
+    reader, writer = os.pipe()
+    try:
+        os.write(writer, data)
+        os.close(writer)
+        assert _read_to_end(reader, 3, limit) == data[:expected_bytes]
+    finally:
+        os.close(reader)
