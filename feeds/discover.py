@@ -98,7 +98,8 @@ def _walk(
             continue
         folder, rel = folders.pop()
         try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name, reverse=True)
+            # Not sorted: the files are sorted once at the end, and links go through a heap.
+            entries = list(os.scandir(folder))
         except OSError as e:
             yield str(folder), rel or "./", f"cannot list folder: {e.strerror}"
             continue
