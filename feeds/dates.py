@@ -13,9 +13,6 @@ import warnings
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
 
-from dateutil import parser as dateutil_parser
-from dateutil import tz as dateutil_tz
-
 MIN_YEAR = 1970
 MAX_YEAR = 2100
 _MAX_LENGTH = 64  # no date is longer; a long text is a sentence, not a date
@@ -144,6 +141,10 @@ def _parse_with_dateutil(text: str) -> datetime | None:
     numbers = len(_NUMBER.findall(text))
     if not _YEAR.search(text) or (numbers < 3 and not _MONTH_NAME.search(text)):
         return None
+    # Imported here: ~30 ms, and most archives never get this far.
+    from dateutil import parser as dateutil_parser
+    from dateutil import tz as dateutil_tz
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # UnknownTimezoneWarning: the zone is dropped, fine
         value = dateutil_parser.parse(text, default=_DATEUTIL_DEFAULT)
