@@ -122,13 +122,15 @@ def _build_into(
 ) -> None:
     manifest = read_manifest(out)
     cache_path = config.cache.path if config.cache.enabled else None
+    sources = _sources_digest(files)
     with contextlib.closing(ArticleCache(cache_path)) as cache:
-        if _unchanged_since_last_build(cache, config, files, options, manifest, out, report):
+        key = _build_key(config, sources, options, manifest)
+        if _unchanged_since_last_build(cache, key, len(files), manifest, out, report):
             return
         read_again, rendered = _run_stages(config, files, cache, manifest, report, progress)
         final = _write(out, manifest, rendered, options, report)
         if not read_again:
-            cache.save_build(_build_key(config, files, options, final), _saved(report))
+            cache.save_build(_build_key(config, sources, options, final), _saved(report))
 
 
 def _write(
@@ -149,13 +151,7 @@ def _write(
 
 
 def _unchanged_since_last_build(
-    cache: ArticleCache,
-    config: Config,
-    files: Sequence[SourceFile],
-    options: BuildOptions,
-    manifest: Manifest,
-    out: Path,
-    report: BuildReport,
+    cache: ArticleCache, key: str, files: int, manifest: Manifest, out: Path, report: BuildReport
 ) -> bool:
     """True when every input is as the last build left it: then there is nothing to do.
 
@@ -163,27 +159,29 @@ def _unchanged_since_last_build(
     the manifest the last build wrote; the outputs it lists must still be there. Only this
     check, discovery and start-up stand between cron and an idle exit.
     """
-    saved = cache.saved_build(_build_key(config, files, options, manifest))
+    saved = cache.saved_build(key)
     if saved is None or not all((out / name).is_file() for name in manifest.fingerprints):
         return False
     articles, feeds, problems = pickle.loads(saved)
-    report.articles, report.feeds, report.cached = articles, feeds, len(files)
+    report.articles, report.feeds, report.cached = articles, feeds, files
     report.problems += problems
     return True
 
 
-def _build_key(
-    config: Config, files: Sequence[SourceFile], options: BuildOptions, manifest: Manifest
-) -> str:
+def _build_key(config: Config, sources: str, options: BuildOptions, manifest: Manifest) -> str:
     state = (
         sorted(manifest.files),
         sorted(manifest.slugs.items()),
         sorted(manifest.fingerprints.items()),
     )
-    digest = hashlib.sha256(repr((__version__, config, options, state)).encode())
-    for file in files:
-        digest.update(f"{file.rel}\0{file.size}\0{file.mtime_ns}\n".encode())
-    return digest.hexdigest()
+    inputs = repr((__version__, config, options, state, sources))
+    return hashlib.sha256(inputs.encode()).hexdigest()
+
+
+def _sources_digest(files: Sequence[SourceFile]) -> str:
+    """A hash of every file's path, size and mtime; hashed once per run, in one piece."""
+    lines = "".join([f"{f.rel}\0{f.size}\0{f.mtime_ns}\n" for f in files])
+    return hashlib.sha256(lines.encode()).hexdigest()
 
 
 def _saved(report: BuildReport) -> bytes:
