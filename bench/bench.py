@@ -122,8 +122,10 @@ def bench(n: int) -> dict[str, object]:
     for label in ["cold", "no_change", "one_new"]:
         if label == "one_new":
             (site / "articles" / "new.md").write_text(article(n + 1, random.Random(1)), "utf-8")
+        reference = cpu_reference()  # just before: the machine's speed drifts minute by minute
         wall, peak, report = run_build(site)
         results[label] = {
+            "cpu_reference_s": reference,
             "wall_s": round(wall, 2),
             "peak_mib": round(peak),
             "parsed": report["parsed"],
@@ -135,8 +137,9 @@ def bench(n: int) -> dict[str, object]:
 def cpu_reference() -> float:
     """Seconds for a fixed pure-Python loop (best of 5): how fast this machine is right now.
 
-    The targets are wall times on "this 2-core machine", but the machines behind it vary
-    from session to session by 2x or more; this figure lets runs on different days be compared.
+    The targets are wall times on "this 2-core machine", but its speed varies by 2x from
+    session to session and even minute to minute; this figure, taken just before each
+    build, tells a slow build from a slow moment.
     """
     best = float("inf")
     for _ in range(5):
@@ -155,7 +158,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"python {sys.version.split()[0]}, {resource.getpagesize()}-byte pages", file=sys.stderr)
     for n in args.sizes:
-        print(json.dumps({**bench(n), "cpu_reference_s": cpu_reference()}), flush=True)
+        print(json.dumps(bench(n)), flush=True)
     if not args.keep:
         shutil.rmtree(WORK, ignore_errors=True)
 
