@@ -25,7 +25,7 @@ from feeds.cache import ArticleCache
 from feeds.cli import app
 from feeds.config import Config, load_config
 from feeds.discover import discover_files
-from feeds.models import SourceFile
+from feeds.models import Problem, SourceFile
 from feeds.reader import read_articles
 from feeds.write import hold_lock
 from tests.conftest import write_article
@@ -311,3 +311,9 @@ def test_articles_survive_pickling_whole_and_share_equal_categories(tmp_path: Pa
     light = articles[0].light()
     assert (light.content_html, light.summary) == ("", "")
     assert light == dataclasses.replace(articles[0], content_html="", summary="")
+
+
+@pytest.mark.parametrize("skipped", [True, False])
+def test_problems_survive_pickling(skipped: bool) -> None:
+    problem = Problem("金融/a.md", "date", "'Invalid Date' is not a date", skipped)
+    assert pickle.loads(pickle.dumps(problem, protocol=pickle.HIGHEST_PROTOCOL)) == problem
