@@ -147,8 +147,20 @@ def _stat_reason(error: OSError, is_link: bool) -> str:
 
 def _matcher(patterns: Sequence[str]) -> Callable[[str], bool]:
     """A test of a file name against every pattern at once, case-insensitive."""
+    if all(p.startswith("*") and not _WILDCARDS.intersection(p[1:]) for p in patterns):
+        # "*.md" and the like (the default): one C-level endswith instead of a regex, for
+        # each of 100k names on every run.
+        endings = tuple(p[1:].lower() for p in patterns)
+        return lambda name: name.lower().endswith(endings)
+    return _regex_matcher(patterns)
+
+
+def _regex_matcher(patterns: Sequence[str]) -> Callable[[str], bool]:
     regex = re.compile("|".join(fnmatch.translate(p) for p in patterns), re.IGNORECASE)
     return lambda name: regex.match(name) is not None
+
+
+_WILDCARDS = frozenset("*?[]")
 
 
 def _real(path: Path) -> str:

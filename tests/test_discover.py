@@ -6,9 +6,11 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from feeds.config import Config, config_from_dict
-from feeds.discover import discover_files
+from feeds.discover import _matcher, _regex_matcher, discover_files
 from feeds.errors import ConfigError
 
 
@@ -73,3 +75,22 @@ def test_a_source_inside_another_is_read_once(tmp_path: Path) -> None:
     files, problems = discover_files(config)
     assert [f.rel for f in files] == ["sub/a.md", "top.md"]
     assert problems == []
+
+
+NAME = st.text(st.sampled_from("aMdDkK.-_ 文章\u212aİ\n"), max_size=12)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    name=NAME,
+    patterns=st.sampled_from(
+        [["*.md", "*.markdown", "*.html", "*.txt"], ["*.MD"], ["*.文章", "*k"]]
+    ),
+)
+def test_suffix_patterns_match_as_fnmatch_does(name: str, patterns: list[str]) -> None:
+    assert _matcher(patterns)(name) == _regex_matcher(patterns)(name)
+
+
+def test_patterns_with_wildcards_after_the_star_use_fnmatch() -> None:
+    matches = _matcher(["*.m?"])
+    assert matches("a.md") and matches("A.MK") and not matches("a.mdx")
