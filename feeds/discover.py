@@ -33,15 +33,12 @@ def discover_files(config: Config) -> tuple[list[SourceFile], list[Problem]]:
     problems: list[Problem] = []
     for source, prefix in source_prefixes(config.sources):
         for path, rel, found in _walk(source, skip, matches):
+            if prefix:
+                rel = prefix + rel
             if isinstance(found, str):
-                problems.append(Problem(prefix + rel, "discover", found))
+                problems.append(Problem(rel, "discover", found))
             else:
-                files[prefix + rel] = SourceFile(
-                    path=path,
-                    rel=prefix + rel,
-                    size=found.st_size,
-                    mtime_ns=found.st_mtime_ns,
-                )
+                files[rel] = SourceFile(path, rel, found.st_size, found.st_mtime_ns)
     return [files[k] for k in sorted(files)], sorted(problems, key=lambda p: p.path)
 
 
@@ -103,20 +100,20 @@ def _walk(
         except OSError as e:
             yield str(folder), rel or "./", f"cannot list folder: {e.strerror}"
             continue
-        for entry in entries:
-            child_rel = f"{rel}{entry.name}"
+        for entry in entries:  # once per file of the archive: kept lean
+            name = entry.name
             if not _is_dir(entry):
-                if matches(entry.name):
-                    yield entry.path, child_rel, _kind(entry)
-            elif entry.name.startswith("."):
+                if matches(name):
+                    yield entry.path, rel + name, _kind(entry)
+            elif name.startswith("."):
                 continue  # hidden: .git, the cache
             elif entry.is_symlink():
-                heapq.heappush(links, (child_rel + "/", entry.path))
+                heapq.heappush(links, (f"{rel}{name}/", entry.path))
             else:
                 real = _real(Path(entry.path))
                 if real not in seen and real not in skip:  # skip: the output folder
                     seen.add(real)
-                    folders.append((Path(entry.path), child_rel + "/"))
+                    folders.append((Path(entry.path), f"{rel}{name}/"))
 
 
 def _is_dir(entry: os.DirEntry[str]) -> bool:
