@@ -143,18 +143,23 @@ def _stat_reason(error: OSError, is_link: bool) -> str:
 
 
 def _matcher(patterns: Sequence[str]) -> Callable[[str], bool]:
-    """A test of a file name against every pattern at once, case-insensitive."""
-    if all(p.startswith("*") and not _WILDCARDS.intersection(p[1:]) for p in patterns):
-        # "*.md" and the like (the default): one C-level endswith instead of a regex, for
-        # each of 100k names on every run.
-        endings = tuple(p[1:].lower() for p in patterns)
-        return lambda name: name.lower().endswith(endings)
-    return _regex_matcher(patterns)
+    """A test of a file name against every pattern at once, ignoring case.
+
+    Names and patterns are compared casefolded (Unicode caseless matching: ``.MD`` is
+    ``.md``). "*.md" and the like, the default, need no regex: one C-level endswith per name,
+    for each of 100k names on every run.
+    """
+    folded = [p.casefold() for p in patterns]
+    if folded and all(p.startswith("*") and not _WILDCARDS.intersection(p[1:]) for p in folded):
+        endings = tuple(p[1:] for p in folded)
+        return lambda name: name.casefold().endswith(endings)
+    return _regex_matcher(folded)
 
 
-def _regex_matcher(patterns: Sequence[str]) -> Callable[[str], bool]:
-    regex = re.compile("|".join(fnmatch.translate(p) for p in patterns), re.IGNORECASE)
-    return lambda name: regex.match(name) is not None
+def _regex_matcher(folded: Sequence[str]) -> Callable[[str], bool]:
+    """The general case: fnmatch's patterns (already casefolded) as one regex."""
+    regex = re.compile("|".join(fnmatch.translate(p) for p in folded))
+    return lambda name: regex.match(name.casefold()) is not None
 
 
 _WILDCARDS = frozenset("*?[]")

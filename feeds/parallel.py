@@ -43,8 +43,10 @@ def map_forked(
     here, in the parent; a worker that dies (the OOM killer) raises BuildError(``died``).
     """
     chunks = [items[i : i + chunk] for i in range(0, len(items), chunk)]
-    workers = [_start(function, chunks[j::jobs]) for j in range(min(jobs, len(chunks)))]
-    try:
+    workers: list[Worker] = []
+    try:  # started inside: a fork that fails (no memory) must not orphan the ones before it
+        for j in range(min(jobs, len(chunks))):
+            workers.append(_start(function, chunks[j::jobs]))
         for k in range(len(chunks)):
             yield from _receive(workers[k % len(workers)], died)
     finally:
@@ -59,8 +61,13 @@ def _start(function: Callable[[T], R], chunks: Sequence[Sequence[T]]) -> Worker:
     context = multiprocessing.get_context("fork")
     process = context.Process(target=_work, args=(function, chunks, sender, os.getpid()))
     process.daemon = True
-    process.start()
-    sender.close()  # the parent's copy: the pipe reports EOF once the worker's copy is gone
+    try:
+        process.start()
+    except OSError as e:
+        receiver.close()
+        raise BuildError(f"cannot start a worker process: {e.strerror or e}") from None
+    finally:
+        sender.close()  # the parent's copy: the pipe reports EOF once the worker's is gone
     return process, receiver
 
 
@@ -69,6 +76,8 @@ def _receive(worker: Worker, died: str) -> list[R]:
         failed, results = worker[1].recv()
     except (EOFError, OSError):
         raise BuildError(died) from None
+    except Exception as e:  # sent, but cannot be rebuilt here (an odd exception class)
+        raise BuildError(f"a worker's result could not be read: {type(e).__name__}: {e}") from None
     if failed:
         raise results
     return results  # type: ignore[no-any-return]

@@ -77,20 +77,31 @@ def test_a_source_inside_another_is_read_once(tmp_path: Path) -> None:
     assert problems == []
 
 
-NAME = st.text(st.sampled_from("aMdDkK.-_ 文章\u212aİ\n"), max_size=12)
+NAME = st.text(st.sampled_from("aMdDkKsS.-_ 文章\u212aİſß\n"), max_size=12)
 
 
 @settings(max_examples=500, deadline=None)
 @given(
     name=NAME,
     patterns=st.sampled_from(
-        [["*.md", "*.markdown", "*.html", "*.txt"], ["*.MD"], ["*.文章", "*k"]]
+        [["*.md", "*.markdown", "*.html", "*.txt"], ["*.MD"], ["*.文章", "*k"], ["*ss", "*.ß"]]
     ),
 )
 def test_suffix_patterns_match_as_fnmatch_does(name: str, patterns: list[str]) -> None:
-    assert _matcher(patterns)(name) == _regex_matcher(patterns)(name)
+    assert _matcher(patterns)(name) == _regex_matcher([p.casefold() for p in patterns])(name)
 
 
 def test_patterns_with_wildcards_after_the_star_use_fnmatch() -> None:
     matches = _matcher(["*.m?"])
     assert matches("a.md") and matches("A.MK") and not matches("a.mdx")
+
+
+def test_names_and_patterns_are_compared_casefolded() -> None:
+    assert _matcher(["*.md"])("标题.MD")
+    assert _matcher(["*.rss"])("x.rſs")  # ſ is a long s
+    assert _matcher(["*.m?"])("X.MD")  # the regex path folds too
+    assert not _matcher(["*.md"])("a.md.bak")
+
+
+def test_no_patterns_match_every_name() -> None:
+    assert _matcher([])("anything.bin")  # as fnmatch's empty alternation always did

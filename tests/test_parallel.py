@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import multiprocessing
 import os
 
@@ -64,4 +65,40 @@ def kill_self(item: int) -> int:
 def test_a_worker_that_dies_raises_the_given_message() -> None:
     with pytest.raises(BuildError, match=r"^a worker died$"):
         list(map_forked(kill_self, [1, 2, 3], 2, 1, died="a worker died"))
+    assert multiprocessing.active_children() == []
+
+
+class TwoArguments(Exception):
+    """Pickles, but cannot be rebuilt: its __init__ wants two arguments, args holds one."""
+
+    def __init__(self, a: str, b: str) -> None:
+        super().__init__(f"{a} and {b}")
+
+
+def raise_two_arguments(item: int) -> int:
+    raise TwoArguments("this", "that")
+
+
+def test_a_result_that_cannot_be_rebuilt_is_a_build_error_with_its_reason() -> None:
+    with pytest.raises(BuildError, match=r"^a worker's result could not be read: TypeError"):
+        list(map_forked(raise_two_arguments, [1, 2], 2, 1, died="died"))
+    assert multiprocessing.active_children() == []
+
+
+def test_a_worker_that_cannot_be_started_stops_the_ones_before_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    started: list[int] = []
+    real_start = multiprocessing.process.BaseProcess.start
+
+    def start_twice_then_fail(self: multiprocessing.process.BaseProcess) -> None:
+        if len(started) == 2:
+            raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+        real_start(self)
+        started.append(self.pid or 0)
+
+    monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", start_twice_then_fail)
+    with pytest.raises(BuildError, match=r"^cannot start a worker process: Resource temporarily"):
+        list(map_forked(worker_pid, list(range(10)), 3, 1, died="died"))
+    assert len(started) == 2
     assert multiprocessing.active_children() == []
