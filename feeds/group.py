@@ -36,7 +36,8 @@ def group_by_category(
 
     ``summary_of`` gives the summary of a light article (whose own is empty) when two
     articles with one title must be compared; by default an article's own is used.
-    ``slug_helper`` is a slug process started early, used if new names need one.
+    ``slug_helper`` is a slug process the caller started early; a large archive without
+    one gets a new one, so the slug dictionaries never load into the build.
     """
     # One sort, newest first (ties by guid, then path); every feed keeps this order.
     articles = sorted(articles, key=lambda a: (-a.date.timestamp(), a.guid, a.path))
@@ -44,8 +45,8 @@ def group_by_category(
     for article in articles:
         for name in article.categories:
             members[name].append(article)
-    isolate = len(articles) >= ISOLATE_SLUGS_FROM
-    slugs = category_slugs(members, config, known_slugs, isolate=isolate, helper=slug_helper)
+    helper = (slug_helper or SlugProcess()) if len(articles) >= ISOLATE_SLUGS_FROM else None
+    slugs = category_slugs(members, config, known_slugs, helper=helper)
     duplicates: Duplicates = {}
     feeds = []
     if config.categories.all.enabled:
@@ -61,12 +62,11 @@ def category_slugs(
     config: Config,
     known: Mapping[str, str],
     *,
-    isolate: bool = False,
     helper: SlugProcess | None = None,
 ) -> dict[str, str]:
     overrides = {n: f.slug for n, f in config.categories.feeds.items() if f.slug}
     reserved = [config.categories.all.slug] if config.categories.all.enabled else []
-    return assign_slugs(names, overrides, known, reserved, isolate=isolate, helper=helper)
+    return assign_slugs(names, overrides, known, reserved, helper=helper)
 
 
 def newest_unique(

@@ -32,20 +32,18 @@ def slugify(name: str) -> str:
     return slug.strip("-")
 
 
-def slugify_all(
-    names: Sequence[str], *, isolate: bool = False, helper: SlugProcess | None = None
-) -> dict[str, str]:
-    """``slugify`` for each name; with ``isolate``, in a short-lived process of its own.
+def slugify_all(names: Sequence[str], helper: SlugProcess | None = None) -> dict[str, str]:
+    """``slugify`` for each name; with ``helper``, in that short-lived process of its own.
 
     The pinyin and word dictionaries take about 90 MB once loaded, and a process never
     gives memory back: for a large archive, loading them in a separate process keeps the
     build's memory flat. Only new names need slugs at all, so this is paid once per new
-    category. ``helper`` is that process, started earlier by the caller.
+    category. The helper is used (and ended) only when some name is Chinese.
     """
-    if not isolate or not any(_HAN.search(name) for name in names):
+    if helper is None or not any(_HAN.search(name) for name in names):
         return {name: slugify(name) for name in names}
-    with helper or SlugProcess() as process:
-        slugs = process.slugify(names)
+    with helper:
+        slugs = helper.slugify(names)
     return dict(zip(names, slugs or map(slugify, names), strict=True))
 
 
@@ -144,10 +142,9 @@ def assign_slugs(
     known: Mapping[str, str],
     reserved: Iterable[str] = (),
     *,
-    isolate: bool = False,
     helper: SlugProcess | None = None,
 ) -> dict[str, str]:
-    """Give every name a unique slug.
+    """Give every name a unique slug (new ones made by ``helper`` when given).
 
     Priority: a slug from config (``overrides``), then the slug this name had in earlier
     builds (``known``, so a feed's URL never moves under its subscribers), then a new one.
@@ -170,7 +167,7 @@ def assign_slugs(
     # a new name must not take it, or the old feed's subscribers would get the new one.
     taken |= set(known.values())
     new = [name for name in ordered if name not in result]
-    fresh = slugify_all(new, isolate=isolate, helper=helper)
+    fresh = slugify_all(new, helper)
     for name in ordered:
         if name in result:
             continue

@@ -68,8 +68,8 @@ def test_check_slug_refuses_paths() -> None:
 
 def test_slugs_made_in_a_separate_process_are_the_same() -> None:
     names = ["新浪财经", "Technology", "重庆银行", "掘金 - 热门"]
-    assert slugify_all(names, isolate=True) == {name: slugify(name) for name in names}
-    assert slugify_all(names, isolate=True)["重庆银行"] == "chongqing-yinhang"
+    assert slugify_all(names, SlugProcess()) == {name: slugify(name) for name in names}
+    assert slugify_all(names, SlugProcess())["重庆银行"] == "chongqing-yinhang"
 
 
 def test_a_slug_process_started_early_gives_the_same_slugs() -> None:
@@ -78,7 +78,7 @@ def test_a_slug_process_started_early_gives_the_same_slugs() -> None:
     helper.start()
     process = helper._process
     assert process is not None and process.poll() is None  # loading while the build reads
-    slugs = slugify_all(names, isolate=True, helper=helper)
+    slugs = slugify_all(names, helper)
     assert slugs == {name: slugify(name) for name in names}
     assert process.returncode == 0 and helper._process is None
 
@@ -87,7 +87,7 @@ def test_a_slug_process_not_needed_is_stopped() -> None:
     with SlugProcess() as helper:
         helper.start()
         process = helper._process
-        assert slugify_all(["Technology"], isolate=True, helper=helper) == {
+        assert slugify_all(["Technology"], helper) == {
             "Technology": "technology"
         }  # no Han: slugified here, the process is not used
     assert process is not None and process.returncode is not None
@@ -95,7 +95,10 @@ def test_a_slug_process_not_needed_is_stopped() -> None:
 
 def test_slugs_from_a_script_on_stdin(tmp_path: Path) -> None:
     """The separate process must work whatever the caller's main module is."""
-    script = "from feeds.slug import slugify_all\nprint(slugify_all(['新浪财经'], isolate=True))\n"
+    script = (
+        "from feeds.slug import SlugProcess, slugify_all\n"
+        "print(slugify_all(['新浪财经'], SlugProcess()))\n"
+    )
     done = subprocess.run(
         [sys.executable, "-"],
         input=script,
