@@ -151,7 +151,7 @@ def _read_to_end(fd: int, expected: int, limit: int) -> bytes:
         parts.append(part)
         total += len(part)
         want = 1 << 16
-    return parts[0] if len(parts) == 1 else b"".join(parts)
+    return b"".join(parts)  # one part: the same object back, no copy
 
 
 def _check_size(info: os.stat_result, max_bytes: int) -> None:
