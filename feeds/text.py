@@ -13,7 +13,6 @@ from feeds.sanitize import strip_xml_illegal
 # A tag, comment, doctype or processing instruction as an HTML parser would start one:
 # "<" then a letter, "/", "!" or "?". "a < b" and "<<三体>>" stay text.
 _TAG = re.compile(r"<[a-zA-Z/!?][^>]*(?:>|$)")
-_SPACES = re.compile(r"\s+")
 _DOCUMENT_TAGS = re.compile(r"</?(?:html|body)\b[^>]*>", re.IGNORECASE)
 _CHARREF = re.compile(r"&#(?:[xX]0*([0-9a-fA-F]{1,8})|0*([0-9]{1,10}));?")
 _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
@@ -38,7 +37,16 @@ def plain_text(value: str) -> str:
     (``&lt;script&gt;``) is stripped too: the result holds nothing a browser reads as a tag.
     """
     text = _strip_tags(html.unescape(_strip_tags(value)))
-    return _SPACES.sub(" ", strip_xml_illegal(text)).strip()
+    return collapse_spaces(strip_xml_illegal(text))
+
+
+def collapse_spaces(text: str) -> str:
+    r"""Every run of whitespace one space, none at either end: ``re.sub(r"\s+", " ", t).strip()``.
+
+    The same characters count as whitespace (``str.split`` and ``\s`` share Python's
+    definition), at a fifth of the cost: this runs on every title, author and summary.
+    """
+    return " ".join(text.split())
 
 
 def _strip_tags(text: str) -> str:
@@ -58,7 +66,7 @@ def summarize(text: str, length: int) -> str:
     The cut never splits a character from its combining marks, an emoji from its
     modifiers or ZWJ sequence, or a flag's pair of regional indicators.
     """
-    text = _SPACES.sub(" ", text).strip()
+    text = collapse_spaces(text)
     if len(text) <= length:
         return text
     cut = _grapheme_boundary(text, max(length - 1, 0))

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import os
+import re
+import unicodedata
 from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from feeds.article import read_article
 from feeds.config import config_from_dict
+from feeds.identity import _fingerprint, story_fingerprint
 from feeds.models import Article, SourceFile
 from tests.conftest import SEED
 
@@ -64,3 +70,43 @@ def test_same_title_different_story_gets_another_id(tmp_path: Path) -> None:
     )
     assert one.guid != two.guid
     assert one.dedupe_key != two.dedupe_key
+
+
+# The definitions the fast versions in feeds.identity must keep to, character for character.
+_MARKS = r"\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f\u3099\u309a"
+
+
+def reference_story_fingerprint(text: str, length: int = 0) -> str:
+    letters = re.sub(rf"(?:[^\w{_MARKS}]|_)+", "", text)
+    letters = re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", letters)).casefold()
+    return letters[:length] if length else letters
+
+
+def reference_fingerprint(text: str, length: int) -> str:
+    return re.sub(r"\s+", "", text).casefold()[:length]
+
+
+# Letters that fold to several (ß, ﬃ), a final sigma, combining marks, full-width forms,
+# whitespace of several kinds and punctuation: what the shortcuts could get wrong.
+_TRICKY = st.text(
+    alphabet=st.sampled_from(
+        [*"aBΣσςßﬃİe\u0301\u0308\u3099ｶﾞＡ１½中文，。 \t\n\u3000\xa0_-!", "\U0001f1e8", "\U0001f1f3"]
+    ),
+    max_size=300,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(_TRICKY, st.text()), st.integers(min_value=0, max_value=80))
+def test_story_fingerprint_reads_only_what_it_needs_and_gives_the_same(
+    text: str, length: int
+) -> None:
+    assert story_fingerprint(text, length) == reference_story_fingerprint(text, length)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(_TRICKY, st.text()), st.integers(min_value=0, max_value=80))
+def test_guid_fingerprint_reads_only_what_it_needs_and_gives_the_same(
+    text: str, length: int
+) -> None:
+    assert _fingerprint(text, length) == reference_fingerprint(text, length)

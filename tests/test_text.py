@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feeds.text import ELLIPSIS, html_to_text, plain_text, summarize
+from feeds.text import ELLIPSIS, collapse_spaces, html_to_text, plain_text, summarize
 
 
 @pytest.mark.parametrize(
@@ -113,3 +114,18 @@ def test_plain_text_output_is_clean(value: str) -> None:
     assert result == result.strip()
     assert "  " not in result
     assert not any(ord(ch) < 0x20 or ch in "\ufffe\uffff" for ch in result)
+
+
+# Whitespace of every kind Python knows, and characters that look like it but are not.
+_SPACEY = st.text(
+    alphabet=st.sampled_from(
+        list(" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2028\u2029\u202f\u3000")
+        + list("a中\u200b\ufeff\u180e_-")
+    )
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(_SPACEY, st.text()))
+def test_collapse_spaces_is_the_regex_it_replaces(text: str) -> None:
+    assert collapse_spaces(text) == re.sub(r"\s+", " ", text).strip()
