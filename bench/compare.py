@@ -73,6 +73,10 @@ def main() -> None:
     if not (site / "articles").is_dir():
         generate(args.n, site / "articles")
     versions = {"a": args.a, "b": args.b}
+    for feeds in versions.values():  # as bench.py does: each install's bytecode, written once
+        script = "import compileall, feeds, pathlib; "
+        script += "compileall.compile_dir(pathlib.Path(feeds.__file__).parent, quiet=1)"
+        subprocess.run([str(Path(feeds).parent / "python"), "-c", script], check=True)
     results = {name: {label: [] for label in LABELS} for name in versions}
     for k in range(args.rounds):
         reference = cpu_reference()
