@@ -174,10 +174,11 @@ def _build_key(config: Config, sources: str, options: BuildOptions, manifest: Ma
         sorted(manifest.slugs.items()),
         sorted(manifest.fingerprints.items()),
     )
-    # The number of processes shapes no output: a manual run with -j 1 between two cron
-    # runs must not cost the next one its shortcut.
-    shaping = dataclasses.replace(config, jobs=0)
-    inputs = repr((__version__, shaping, options, state, sources))
+    # How many processes, and whether to wait for a lock, shape no output: a manual run
+    # with -j 1 between two cron runs must not cost the next one its shortcut.
+    config = dataclasses.replace(config, jobs=0)
+    options = dataclasses.replace(options, wait=False)
+    inputs = repr((__version__, config, options, state, sources))
     return hashlib.sha256(inputs.encode()).hexdigest()
 
 

@@ -93,18 +93,18 @@ def test_a_run_with_nothing_to_do_reports_what_the_last_one_did(
     assert (second["parsed"], second["changed"]) == (0, [])
 
 
-def test_another_jobs_count_keeps_the_shortcut(
+def test_another_jobs_count_or_wait_keeps_the_shortcut(
     runner: CliRunner, site: Site, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # --jobs changes how fast a build runs, never what it writes: a cron job and a manual
-    # run with -j 1 must not make each other read the whole cache again.
+    # --jobs and --wait change how a build runs, never what it writes: a cron job and a
+    # manual run with -j 1 must not make each other read the whole cache again.
     config = site()
     two_categories(config)
     monkeypatch.setattr(pipeline, "ArticleCache", RecordingCache)
     build(runner, config)
     RecordingCache.asked = []
-    for jobs in ("1", "2", "0"):
-        again = build(runner, config, "--jobs", jobs)
+    for args in (["--jobs", "1"], ["--jobs", "2", "--wait"], ["--jobs", "0"]):
+        again = build(runner, config, *args)
         assert (again["parsed"], again["changed"]) == (0, [])
     assert RecordingCache.asked == []
     edit_config(config, jobs=1)
