@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import gc
 import hashlib
 import pickle
 import time
@@ -83,16 +84,35 @@ def build(config: Config, options: BuildOptions, progress: Progress | None = Non
     started = time.perf_counter()
     report = BuildReport()
     check_clean_rules(config)
-    files, report.problems = discover_files(config)
-    if not options.write:
-        with contextlib.closing(ArticleCache(None)) as cache:
-            _run_stages(config, files, cache, Manifest(), report, progress)
-    else:
-        out = prepare_output(config)
-        with output_lock(out, wait=options.wait):
-            _build_into(out, config, files, options, report, progress)
+    with _without_cycle_collection():
+        files, report.problems = discover_files(config)
+        if not options.write:
+            with contextlib.closing(ArticleCache(None)) as cache:
+                _run_stages(config, files, cache, Manifest(), report, progress)
+        else:
+            out = prepare_output(config)
+            with output_lock(out, wait=options.wait):
+                _build_into(out, config, files, options, report, progress)
     report.seconds = time.perf_counter() - started
     return report
+
+
+@contextlib.contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """Python's cyclic garbage collector paused for the build; reference counting goes on.
+
+    A build makes a few objects per article and next to no reference cycles: none in
+    reading, over the real corpus and every kind of bad file; a few dozen per build in
+    rendering. Yet with 100k articles loaded the collector traverses them all again and
+    again: 0.6-0.9 s of a one-new rebuild at 100k, an eighth of it. It runs again after.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def check_clean_rules(config: Config) -> None:
