@@ -10,13 +10,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from feeds.article import read_article
-from feeds.cache import ArticleCache, Entry
+from feeds.cache import ArticleCache, Entry, Packed, pack, unpack
 from feeds.config import Config
 from feeds.errors import ArticleError
 from feeds.models import Article, Problem, Progress, SourceFile
 from feeds.parallel import available_cores, can_fork, map_forked
 
-Parsed = tuple[Entry, bool]  # the entry, and whether it may be cached
+Parsed = tuple[Packed, bool]  # the entry packed for the cache, and whether it may be cached
 PARALLEL_FROM = 200  # below this many files, starting processes costs more than it saves
 CHUNK = 32  # files per message: large enough to amortize pickling, small for even shares
 
@@ -42,8 +42,8 @@ def read_articles(
     fresh: dict[str, Entry] = {}
     retry = False
     try:
-        for file, (entry, keep) in parse_files(stale, config):
-            fresh[file.rel] = cache.store(file, entry, config) if keep else entry
+        for file, (packed, keep) in parse_files(stale, config):
+            fresh[file.rel] = cache.store(file, packed, config) if keep else unpack(packed)
             retry = retry or not keep
             done += 1
             if progress and (done % 100 == 0 or done == total):
@@ -79,6 +79,11 @@ def parse_files(files: Sequence[SourceFile], config: Config) -> Iterator[tuple[S
 
 
 def parse_one(file: SourceFile, config: Config) -> Parsed:
+    entry, keep = _parse(file, config)
+    return pack(entry), keep
+
+
+def _parse(file: SourceFile, config: Config) -> tuple[Entry, bool]:
     try:
         return read_article(file, config), True
     except ArticleError as e:
