@@ -80,7 +80,10 @@ def halved(path: Path) -> None:
 
 
 def last_page_lost(path: Path) -> None:
-    path.write_bytes(path.read_bytes()[:-4096])
+    data = path.read_bytes()
+    page_size = int.from_bytes(data[16:18], "big")  # where SQLite's file header keeps it
+    assert len(data) > 2 * page_size >= 2 * 4096
+    path.write_bytes(data[:-page_size])
 
 
 def foreign(path: Path) -> None:
