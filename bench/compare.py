@@ -76,7 +76,9 @@ def main() -> None:
     for feeds in versions.values():  # as bench.py does: each install's bytecode, written once
         script = "import compileall, feeds, pathlib; "
         script += "compileall.compile_dir(pathlib.Path(feeds.__file__).parent, quiet=1)"
-        subprocess.run([str(Path(feeds).parent / "python"), "-c", script], check=True)
+        # Run from the install's bin folder: from a checkout, "import feeds" finds its copy.
+        bin_dir = Path(feeds).parent
+        subprocess.run([str(bin_dir / "python"), "-c", script], check=True, cwd=bin_dir)
     results = {name: {label: [] for label in LABELS} for name in versions}
     for k in range(args.rounds):
         reference = cpu_reference()
