@@ -41,7 +41,12 @@ _TAG = re.compile(r"<[^>]*>")
 _INVISIBLE = re.compile(r"[\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u206f\ufeff]")
 
 
-def read_article(file: SourceFile, config: Config) -> Article:
+def read_article(file: SourceFile, config: Config, *, content: bool = True) -> Article:
+    """The article of one file; without ``content``, its light form (``Article.light``).
+
+    The light form is all that choosing feed items takes; a large build reads every file
+    that way and cleans in full only the articles its feeds show.
+    """
     notes: list[Problem] = []
 
     def note(stage: str, reason: str) -> None:
@@ -57,7 +62,9 @@ def read_article(file: SourceFile, config: Config) -> Article:
         note("frontmatter", warning)
     categories = resolve_categories(front.categories, config.categories, note)
     link = normalize_url(front.link)
-    cleaned = clean_body(body, config.clean, categories=categories, base_url=link)
+    # A title taken from the body needs its clean HTML (its headings).
+    content = content or not has_words(plain_text(front.title or ""))
+    cleaned = clean_body(body, config.clean, categories=categories, base_url=link, content=content)
     title = pick_title(front.title, cleaned, file.rel, note)
     author = plain_text(front.author or "")
     return Article(
@@ -71,7 +78,9 @@ def read_article(file: SourceFile, config: Config) -> Article:
         content_html=cleaned.html,
         # plain_text also drops tag-like text (a literal "<script>" written as &lt;script&gt;),
         # which a reader that wrongly shows summaries as HTML would otherwise run.
-        summary=summarize(plain_text(cleaned.text), config.clean.summary_length),
+        summary=summarize(plain_text(cleaned.text), config.clean.summary_length)
+        if content or cleaned.html  # a body without markup is cleaned in full all the same
+        else "",
         image_candidates=usable_images((*front.images, *cleaned.images), config.thumbnail),
         junk_images=real_images(cleaned.junk_images, config.thumbnail),
         dedupe_key=make_dedupe_key(link, title, cleaned.text, cleaned.images, file.rel),

@@ -4,7 +4,9 @@ An entry is valid while the file's path, size and mtime and the parse key (a has
 setting that shapes an article, this tool's version and the shape of the cached classes) are
 unchanged, so a run over an unchanged archive parses nothing. The light part of an article
 (everything but its HTML) is loaded for every file; the HTML only for the few articles that
-reach a feed, which is what keeps memory flat as the archive grows.
+reach a feed, which is what keeps memory flat as the archive grows. A large build stores
+most articles in their light form only (``complete`` is 0): their HTML is made and stored
+the first time a feed shows them (``reader.Texts``).
 
 SQLite makes every update atomic: a build killed at any moment leaves the old state or the
 new one. A file that is not our cache (damaged, truncated, foreign, older schema) is deleted
@@ -29,7 +31,7 @@ from feeds.errors import BuildError
 from feeds.models import Article, Problem, SourceFile
 from feeds.write import hold_lock
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 _APP_ID = 0x46454544  # "FEED": marks the file as ours
 _SCHEMA = """
 CREATE TABLE files (
@@ -39,7 +41,8 @@ CREATE TABLE files (
     parse_key TEXT NOT NULL,
     meta BLOB NOT NULL,
     content TEXT NOT NULL,
-    summary TEXT NOT NULL
+    summary TEXT NOT NULL,
+    complete INTEGER NOT NULL
 );
 CREATE TABLE builds (
     key TEXT PRIMARY KEY,
@@ -55,9 +58,11 @@ _DAMAGED = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
 _OWN_SUFFIXES = ("", "-journal", "-wal", "-shm", ".lock")
 
 Entry = Article | Problem  # a readable file gives an article, a bad one its problem
-Packed = tuple[bytes, str, str]  # an entry as stored: light pickle, HTML, summary (see pack)
+# An entry as stored: its light form pickled, its HTML and summary, and whether those are
+# there (an article read for its light form only has neither yet). See pack.
+Packed = tuple[bytes, str, str, bool]
 _PROTOCOL = pickle.HIGHEST_PROTOCOL
-Row = tuple[str, int, int, str, bytes, str, str]
+Row = tuple[str, int, int, str, bytes, str, str, bool]
 
 
 def parse_key(config: Config) -> str:
@@ -95,8 +100,10 @@ def entry_key(config: Config, base: str, entry: Entry) -> str:
     return f"{base}:{rules_key(config, categories)}"
 
 
-def pack(entry: Entry) -> Packed:
+def pack(entry: Entry, complete: bool = True) -> Packed:
     """An entry as the cache stores it: its light form pickled, then its HTML and summary.
+
+    ``complete`` is False for an article read for its light form only (no HTML yet).
 
     Done where the file was parsed (a worker process): the main process then stores the
     pickle as it came, and only loads it for the light article it keeps. Sending the whole
@@ -105,8 +112,8 @@ def pack(entry: Entry) -> Packed:
     """
     if isinstance(entry, Article):
         light = entry.light()  # the HTML and summary are most of an article's size
-        return pickle.dumps(light, _PROTOCOL), entry.content_html, entry.summary
-    return pickle.dumps(entry, _PROTOCOL), "", ""
+        return pickle.dumps(light, _PROTOCOL), entry.content_html, entry.summary, complete
+    return pickle.dumps(entry, _PROTOCOL), "", "", True
 
 
 def unpack(packed: Packed) -> Entry:
@@ -203,10 +210,11 @@ class ArticleCache:
         Returns its light form. The size and mtime saved are discovery's, taken before the
         file was read: a file that changed since then is parsed again next run.
         """
-        meta, content, summary = packed
+        meta, content, summary, complete = packed
         entry = unpack(packed)
         key = entry_key(config, self._base, entry)
-        row = (self._paths[file.rel], file.size, file.mtime_ns, key, meta, content, summary)
+        path = self._paths[file.rel]
+        row = (path, file.size, file.mtime_ns, key, meta, content, summary, complete)
         self._batch.append(row)
         if len(self._batch) >= _BATCH:
             self.flush()
@@ -217,13 +225,17 @@ class ArticleCache:
         if not batch:
             return
         try:
-            self.db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?)", batch)
+            query = "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            self.db.executemany(query, batch)
             self.db.commit()
         except sqlite3.Error as e:
             raise self._error("write", e) from None
 
     def texts(self, rels: Iterable[str]) -> dict[str, tuple[str, str]]:
-        """(HTML, summary) of the given articles (files of the last ``lookup``), by path."""
+        """(HTML, summary) of the given articles (files of the last ``lookup``), by path.
+
+        An article stored in its light form only is left out (``reader.Texts`` reads it).
+        """
         rel_of = {self._paths[rel]: rel for rel in rels}
         wanted = sorted(rel_of)
         found: dict[str, tuple[str, str]] = {}
@@ -231,7 +243,8 @@ class ArticleCache:
             for start in range(0, len(wanted), _QUERY_BATCH):
                 chunk = wanted[start : start + _QUERY_BATCH]
                 marks = ",".join("?" * len(chunk))
-                query = f"SELECT path, content, summary FROM files WHERE path IN ({marks})"
+                where = f"complete AND path IN ({marks})"
+                query = f"SELECT path, content, summary FROM files WHERE {where}"
                 found.update(
                     (rel_of[path], (html, summary))
                     for path, html, summary in self.db.execute(query, chunk)

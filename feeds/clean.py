@@ -45,7 +45,8 @@ DEFAULT_REMOVE_TEXT: tuple[str, ...] = (
 @dataclass(frozen=True, slots=True)
 class CleanedBody:
     html: str  # cleaned and sanitized HTML, ready for feeds
-    text: str  # plain text of html, one line per block (for summary, title fallback, dedupe)
+    text: str  # plain text of html, one line per block (for summary, title fallback, dedupe);
+    # without content (clean_body), spaced as the page had it: fit for keys only
     images: tuple[str, ...]  # absolute, normalized src of the remaining <img>s (before any proxy)
     junk_images: tuple[str, ...]  # images that appeared only inside removed junk
 
@@ -282,11 +283,14 @@ def clean_body(
     *,
     categories: Sequence[str] = (),
     base_url: str | None = None,
+    content: bool = True,
 ) -> CleanedBody:
     """Clean and sanitize one article body.
 
     ``categories`` selects the extra rules of ``config.rules``; ``base_url`` (the article's
-    link) resolves relative URLs, which are dropped when there is none.
+    link) resolves relative URLs, which are dropped when there is none. Without ``content``
+    only the junk is removed: the HTML is left empty and the text spaced as the page had it
+    (``_index_html``), which is all an article's keys and images need.
     """
     rules = _rules_for(config, categories)
     if "&#12" in body:  # the archive writes every { and } as &#123; / &#125;
@@ -299,6 +303,8 @@ def clean_body(
     if not _TAGLIKE.search(inner):
         return _clean_plain(inner, rules)
     try:
+        if not content:
+            return _index_html(body, rules, base_url)
         return _clean_html(body, rules, base_url, config.image_proxy)
     except ValueError:  # lxml refused a string; never lose the article for it
         return _clean_fallback(body)
@@ -332,12 +338,10 @@ def _clean_fallback(body: str) -> CleanedBody:
 def _clean_html(
     body: str, rules: _Rules, base_url: str | None, proxies: dict[str, str]
 ) -> CleanedBody:
-    root = parse_fragment(body)
-    if root is None:
+    dejunked = _dejunk(body, rules, base_url, proxies)
+    if dejunked is None:
         return EMPTY
-    _videos_to_links(root, base_url)
-    junk = _remove_junk(root, rules, base_url)
-    images = _rewrite_elements(root, base_url, proxies)
+    root, images, junk_only = dejunked
     etree.strip_tags(root, _UNWRAP_INLINE)
     unsettled = _restructure(root)
     etree.strip_tags(root, _UNWRAP_BLOCK)
@@ -348,10 +352,37 @@ def _clean_html(
     # No strip_xml_illegal here: the body was stripped and parse_fragment neutralized the
     # character references to illegal characters, so the tree holds none.
     text = tidy_lines(_text_of(root))
+    safe = sanitize_markup(markup, settle=unsettled)
+    return CleanedBody(safe, text, images, junk_only)
+
+
+def _index_html(body: str, rules: _Rules, base_url: str | None) -> CleanedBody:
+    """``_clean_html`` up to the junk: no HTML, and the text with the page's whitespace.
+
+    What comes after the junk (unwrapping, restructuring, serializing, sanitizing) changes
+    only tags and whitespace, never which text or images are left: keys that ignore
+    whitespace (ids, dedupe keys) come out the same from this text as from the clean one.
+    """
+    dejunked = _dejunk(body, rules, base_url, {})
+    if dejunked is None:
+        return EMPTY
+    root, images, junk_only = dejunked
+    return CleanedBody("", _text_of(root), images, junk_only)
+
+
+def _dejunk(
+    body: str, rules: _Rules, base_url: str | None, proxies: dict[str, str]
+) -> tuple[etree._Element, tuple[str, ...], tuple[str, ...]] | None:
+    """The parsed body without its junk, its images, and the images only the junk had."""
+    root = parse_fragment(body)
+    if root is None:
+        return None
+    _videos_to_links(root, base_url)
+    junk = _remove_junk(root, rules, base_url)
+    images = _rewrite_elements(root, base_url, proxies)
     kept = set(images)
     junk_only = tuple(u for u in dict.fromkeys(junk) if u not in kept)
-    safe = sanitize_markup(markup, settle=unsettled)
-    return CleanedBody(safe, text, tuple(dict.fromkeys(images)), junk_only)
+    return root, tuple(dict.fromkeys(images)), junk_only
 
 
 # --- junk ----------------------------------------------------------------------------------

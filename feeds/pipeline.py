@@ -1,8 +1,9 @@
 """The build, as a list of stages.
 
 discover -> read (cache, parse, clean, sanitize) -> thumbnails -> group -> load content
--> render -> write. Everything is gathered before anything is written, so a failure part
-way leaves the output folder as the last good build left it.
+(cleaning in full the feed items a large build read light) -> render -> write. Everything is
+gathered before anything is written, so a failure part way leaves the output folder as the
+last good build left it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from feeds import __version__
 from feeds.cache import ArticleCache
@@ -32,6 +34,9 @@ from feeds.write import (
     write_manifest,
     write_outputs,
 )
+
+if TYPE_CHECKING:  # imported where used: a build with nothing to do never needs the reader
+    from feeds.reader import Texts
 
 # Rendering is forked over the cores from this many files to render: below it, starting the
 # processes costs more than it saves. A chunk is a few files, so the shares stay even.
@@ -230,7 +235,7 @@ def _run_stages(
     # Imported here: a build with nothing to do (above) never needs them, and they are most
     # of its start-up time.
     from feeds.group import ISOLATE_SLUGS_FROM, group_by_category
-    from feeds.reader import read_articles
+    from feeds.reader import Texts, read_articles
     from feeds.slug import SlugProcess
     from feeds.thumbnail import choose_thumbnail_urls
 
@@ -240,27 +245,30 @@ def _run_stages(
             # be needed; its dictionaries load while the articles are read.
             slug_helper.start()
         read = read_articles(files, config, cache, progress)
+        texts = Texts(cache, files, config, read)
         thumbnails = choose_thumbnail_urls(
             read.articles, config.thumbnail, config.clean.image_proxy, prefiltered=True
         )
-        summaries = _summaries(cache)
+        summaries = _summaries(texts)
         grouping = group_by_category(read.articles, config, manifest.slugs, summaries, slug_helper)
-    feeds = load_content(grouping.feeds, cache, thumbnails, config)
+    feeds = load_content(grouping.feeds, texts, thumbnails, config)
     rendered = render_changed(feeds, config, manifest)
     report.problems += read.problems + grouping.duplicates
-    report.articles, report.parsed, report.cached = len(read.articles), read.parsed, read.cached
+    report.articles = len(read.articles)
+    # A file read again for its HTML only was parsed by this run, not taken from the cache.
+    report.parsed, report.cached = read.parsed + texts.reread, read.cached - texts.reread
     report.feeds = [_feed_report(feed, config) for feed in feeds]
     return read.retry, rendered
 
 
 def load_content(
-    feeds: Sequence[Feed], cache: ArticleCache, thumbnails: Mapping[str, str], config: Config
+    feeds: Sequence[Feed], source: Texts, thumbnails: Mapping[str, str], config: Config
 ) -> list[Feed]:
     """Give the articles that made it into a feed (and only those) their HTML, summary and
     thumbnail."""
     from feeds.thumbnail import inline_thumbnail
 
-    texts = cache.texts(a.path for feed in feeds for a in feed.articles)
+    texts = source.get(a.path for feed in feeds for a in feed.articles)
     full: dict[str, Article] = {}  # an article in several feeds is made once
 
     def complete(article: Article) -> Article:
@@ -278,11 +286,11 @@ def load_content(
     ]
 
 
-def _summaries(cache: ArticleCache) -> Callable[[Article], str]:
+def _summaries(texts: Texts) -> Callable[[Article], str]:
     """Summaries of light articles, fetched one by one: only same-title articles need them."""
 
     def summary_of(article: Article) -> str:
-        return cache.texts([article.path])[article.path][1]
+        return texts.get([article.path])[article.path][1]
 
     return summary_of
 

@@ -1,12 +1,17 @@
 """Reading every article: from the cache when the file is unchanged, else parsed, in parallel.
 
+A large build reads each file for its light form only (dates, categories, ids, images: all
+that choosing feed items takes); the articles its feeds show are then cleaned in full
+(``Texts``). Cleaning and sanitizing the HTML is about a third of parsing an article, and
+feeds show a few thousand articles at most, whatever the size of the archive.
+
 Each file is isolated: a bad one becomes a Problem with its stage and reason, and even an
 unexpected exception (a bug) costs that file alone.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from feeds.article import read_article
@@ -19,6 +24,9 @@ from feeds.parallel import available_cores, can_fork, map_forked
 Parsed = tuple[Packed, bool]  # the entry packed for the cache, and whether it may be cached
 PARALLEL_FROM = 200  # below this many files, starting processes costs more than it saves
 CHUNK = 32  # files per message: large enough to amortize pickling, small for even shares
+# From this many files to parse, each is read for its light form only: feeds show a few
+# thousand articles at most, and only those are then cleaned in full (``Texts``).
+LIGHT_FROM = 2000
 
 
 @dataclass(slots=True)
@@ -28,6 +36,7 @@ class ReadResult:
     parsed: int = 0
     cached: int = 0
     retry: bool = False  # some entries were not cached (read errors): try them again next run
+    parsed_paths: frozenset[str] = frozenset()
 
 
 def read_articles(
@@ -41,8 +50,9 @@ def read_articles(
     total, done = len(files), len(cached)
     fresh: dict[str, Entry] = {}
     retry = False
+    content = len(stale) < LIGHT_FROM
     try:
-        for file, (packed, keep) in parse_files(stale, config):
+        for file, (packed, keep) in parse_files(stale, config, content=content):
             fresh[file.rel] = cache.store(file, packed, config) if keep else unpack(packed)
             retry = retry or not keep
             done += 1
@@ -50,7 +60,9 @@ def read_articles(
                 progress(done, total)
     finally:
         cache.flush()  # what was parsed before a failure is not parsed again
-    result = ReadResult(parsed=len(stale), cached=len(cached), retry=retry)
+    result = ReadResult(
+        parsed=len(stale), cached=len(cached), retry=retry, parsed_paths=frozenset(fresh)
+    )
     for file in files:  # file order, so reports and ties never depend on worker timing
         entry = cached.get(file.rel) or fresh[file.rel]
         if isinstance(entry, Problem):
@@ -61,16 +73,21 @@ def read_articles(
     return result
 
 
-def parse_files(files: Sequence[SourceFile], config: Config) -> Iterator[tuple[SourceFile, Parsed]]:
-    """Parse ``files`` in order, over ``config.jobs`` processes when there are many."""
-    jobs = config.jobs or available_cores()
-    if jobs == 1 or len(files) < PARALLEL_FROM or not can_fork():
-        yield from ((file, parse_one(file, config)) for file in files)
-        return
+def parse_files(
+    files: Sequence[SourceFile], config: Config, *, content: bool = True
+) -> Iterator[tuple[SourceFile, Parsed]]:
+    """Parse ``files`` in order, over ``config.jobs`` processes when there are many.
+
+    Without ``content``, each article is read for its light form only (``read_article``).
+    """
 
     def parse(file: SourceFile) -> Parsed:
-        return parse_one(file, config)
+        return parse_one(file, config, content=content)
 
+    jobs = config.jobs or available_cores()
+    if jobs == 1 or len(files) < PARALLEL_FROM or not can_fork():
+        yield from zip(files, map(parse, files), strict=True)
+        return
     died = (
         "a reader process died (killed for using too much memory?); "
         "files read before it are cached, the rest are read next run"
@@ -78,17 +95,53 @@ def parse_files(files: Sequence[SourceFile], config: Config) -> Iterator[tuple[S
     yield from zip(files, map_forked(parse, files, jobs, CHUNK, died=died), strict=True)
 
 
-def parse_one(file: SourceFile, config: Config) -> Parsed:
-    entry, keep = _parse(file, config)
-    return pack(entry), keep
+def parse_one(file: SourceFile, config: Config, *, content: bool = True) -> Parsed:
+    entry, keep = _parse(file, config, content)
+    # Some articles come out clean in full all the same (a title from the body, a body
+    # without markup): their HTML says so. One with none is read again when shown, once.
+    complete = content or not isinstance(entry, Article) or bool(entry.content_html)
+    return pack(entry, complete), keep
 
 
-def _parse(file: SourceFile, config: Config) -> tuple[Entry, bool]:
+def _parse(file: SourceFile, config: Config, content: bool) -> tuple[Entry, bool]:
     try:
-        return read_article(file, config), True
+        return read_article(file, config, content=content), True
     except ArticleError as e:
         # An OSError (permission denied, file vanished) may be gone next run with no change
         # to the file's size or mtime: such a problem must not be cached.
         return Problem(file.rel, e.stage, e.reason), not isinstance(e.__context__, OSError)
     except Exception as e:  # a bug, not bad input: report the file, keep building
         return Problem(file.rel, "internal", f"{type(e).__name__}: {e}"), False
+
+
+class Texts:
+    """The HTML and summary of light articles: from the cache, or read again in full.
+
+    An article read for its light form only (a large build, ``LIGHT_FROM``) is cleaned in
+    full the first time a feed shows it, and saved complete, so no later build reads it
+    again. ``reread`` counts the files read here that this run had not parsed before.
+    """
+
+    def __init__(
+        self, cache: ArticleCache, files: Sequence[SourceFile], config: Config, read: ReadResult
+    ) -> None:
+        self.cache, self.config, self.parsed = cache, config, read.parsed_paths
+        self.files = {f.rel: f for f in files}
+        self.reread = 0
+
+    def get(self, rels: Iterable[str]) -> dict[str, tuple[str, str]]:
+        rels = list(dict.fromkeys(rels))
+        texts = self.cache.texts(rels)
+        missing = [self.files[rel] for rel in rels if rel not in texts]
+        if not missing:
+            return texts
+        try:
+            for file, (packed, keep) in parse_files(missing, self.config):
+                _, html, summary, _ = packed
+                texts[file.rel] = (html, summary)
+                if keep:
+                    self.cache.store(file, packed, self.config)
+        finally:
+            self.cache.flush()
+        self.reread += sum(1 for f in missing if f.rel not in self.parsed)
+        return texts

@@ -422,10 +422,10 @@ def test_an_internal_error_is_one_line_naming_the_file(
     # No input is known to trigger a bug, so one is injected: the reader fails on one file.
     import feeds.reader
 
-    def buggy(file: SourceFile, config: Config) -> Article:
+    def buggy(file: SourceFile, config: Config, *, content: bool = True) -> Article:
         if file.rel == "b.md":
             raise KeyError("oops")
-        return read_article(file, config)
+        return read_article(file, config, content=content)
 
     monkeypatch.setattr(feeds.reader, "read_article", buggy)
     config = make_site(tmp_path / "site", jobs=1, cache={"enabled": False})

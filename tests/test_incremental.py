@@ -6,7 +6,9 @@ import gc
 import json
 import multiprocessing
 import os
+import pickle
 import shutil
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,7 @@ from feeds.cli import app
 from feeds.config import load_config
 from feeds.discover import discover_files
 from feeds.reader import parse_files, read_articles
-from tests.conftest import write_article
+from tests.conftest import CORPUS, fix_mtimes, make_site, write_article
 
 Site = Callable[..., Path]
 AD = '<p class="ad">广告时间</p>'
@@ -331,3 +333,89 @@ def test_only_the_html_of_feed_items_is_loaded(
     assert len(read.articles) == 50
     assert {a.content_html for a in read.articles} == {""}  # light: no HTML kept in memory
     assert {a.summary for a in read.articles} == {""}  # nor summaries
+
+
+def _tricky_archive(folder: Path) -> None:
+    """The real sample, plus what cleaning only feed items could get wrong: copies of one
+    story under other sources, syndicated copies with one title, a title taken from the body,
+    a body without markup, images only, junk-only images, and many articles per feed."""
+    shutil.copytree(CORPUS, folder)
+    for i in range(30):
+        body = (
+            f"<p>　　第{i}条新闻，市场增长。</p><p><img src='https://img.example.com/{i}.jpg'></p>"
+        )
+        date = f"Thu, {1 + i % 28:02d} Apr 2022 08:00:00 GMT"
+        write_article(folder, f"many/{i}.md", title=f"新闻{i}", date=date, body=body)
+    story = "<p>【同一条新闻】财联社4月3日电，某公司发布财报，营收同比增长百分之二十。</p>"
+    copies = [("财联社", story), ("新浪财经", story + "<p>（记者 张三）</p>"), ("36kr", story)]
+    for i, (source, body) in enumerate(copies):
+        categories, date = ("金融", source), f"Sun, 03 Apr 2022 09:0{i}:00 GMT"
+        write_article(
+            folder, f"copy/{i}.md", title="同一条", categories=categories, body=body, date=date
+        )
+    write_article(folder, "odd/untitled.md", title=" ", body="<h1>正文里的标题</h1><p>正文。</p>")
+    write_article(folder, "odd/plain.md", title="没有标签", body="只有文字的正文。\n\n第二段。")
+    write_article(
+        folder, "odd/pictures.md", title="图集", body="<img src='https://i.example.com/p.jpg'>"
+    )
+    junk = "<div class='appendQr_wrap'><img src='https://n.sinaimg.cn/qr.png'></div>"
+    for i in range(4):
+        write_article(folder, f"odd/qr{i}.md", title=f"二维码{i}", body=f"<p>文{i}。</p>{junk}")
+    fix_mtimes(folder)
+
+
+def test_a_large_build_cleans_only_what_its_feeds_show_and_writes_the_same(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Past reader.LIGHT_FROM files to parse, articles are read for their light form only and
+    # feed items cleaned in full afterwards. Both ways must write the same bytes, whatever
+    # happens next: a new article, deleted feed items, a larger limit.
+    _tricky_archive(tmp_path / "articles")
+    configs = {way: make_site(tmp_path / way, tmp_path / "articles", limit=5) for way in WAYS}
+
+    def add(site: Path) -> None:
+        write_article(site / "articles", "new.md", title="新的一篇", date=NEWEST)
+
+    def delete(site: Path) -> None:
+        for i in (26, 27):
+            (site / "articles" / f"many/{i}.md").unlink()
+
+    def raise_limit(site: Path) -> None:
+        edit_config(site / "config.yaml", limit=12)
+
+    reports: dict[str, dict[str, Any]] = {}
+    for step in (None, add, delete, raise_limit):
+        for way, config in configs.items():
+            monkeypatch.setattr(reader, "LIGHT_FROM", WAYS[way])
+            if step:
+                step(config.parent)
+            reports[way] = build(runner, config)
+        full, light = (outputs_of(config) for config in configs.values())
+        assert full == light
+        for key in ("articles", "problems", "feeds", "changed"):
+            assert reports["full"][key] == reports["light"][key], key
+    # The light way left most articles unclean: only feed items (and same-title copies,
+    # compared by their summaries) were cleaned in full, once each.
+    db = sqlite3.connect(configs["light"].parent / "cache.sqlite")
+    rows = [(pickle.loads(meta), complete) for meta, complete in db.execute(ROWS)]
+    db.close()
+    shown = {
+        item["id"]
+        for path in (configs["light"].parent / "output").glob("[!.]*.json")
+        for item in json.loads(path.read_text(encoding="utf-8"))["items"]
+    }
+    unclean = [entry.guid for entry, complete in rows if not complete]
+    assert unclean and not shown.intersection(unclean)
+    assert len(rows) == reports["light"]["articles"] + reports["light"]["skipped"]
+    again = build(runner, configs["light"], "--jobs", "1")
+    assert (again["parsed"], again["changed"]) == (0, [])
+
+
+WAYS = {"full": 10**9, "light": 1}  # reader.LIGHT_FROM for each way
+ROWS = "SELECT meta, complete FROM files"
+NEWEST = "Sat, 30 Apr 2022 08:00:00 GMT"
+
+
+def outputs_of(config: Path) -> dict[str, bytes]:
+    folder = config.parent / "output"
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.suffix != ".lock"}
