@@ -125,7 +125,7 @@ class Texts:
     def __init__(
         self, cache: ArticleCache, files: Sequence[SourceFile], config: Config, read: ReadResult
     ) -> None:
-        self.cache, self.config, self.parsed = cache, config, read.parsed_paths
+        self.cache, self.config, self.parsed_paths = cache, config, read.parsed_paths
         self.files = {f.rel: f for f in files}
         self.reread = 0
 
@@ -143,5 +143,5 @@ class Texts:
                     self.cache.store(file, packed, self.config)
         finally:
             self.cache.flush()
-        self.reread += sum(1 for f in missing if f.rel not in self.parsed)
+        self.reread += sum(1 for f in missing if f.rel not in self.parsed_paths)
         return texts
