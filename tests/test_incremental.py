@@ -283,19 +283,21 @@ def test_parallel_and_serial_builds_are_byte_identical(runner: CliRunner, tmp_pa
     assert outputs["1"] == outputs["2"]
 
 
-def test_many_files_are_parsed_in_worker_processes(tmp_path: Path) -> None:
+@pytest.mark.parametrize("content", [True, False], ids=["full", "light"])
+def test_many_files_are_parsed_in_worker_processes(tmp_path: Path, content: bool) -> None:
     for i in range(reader.PARALLEL_FROM):
         write_article(tmp_path / "articles", f"{i:04d}.md", title=f"文章{i}")
     config = tmp_path / "config.yaml"
     config.write_text("sources: [articles]\njobs: 2\n", encoding="utf-8")
     cfg = load_config(config)
     files, _ = discover_files(cfg)
-    parsed = parse_files(files, cfg)
+    parsed = parse_files(files, cfg, content=content)
     first = next(parsed)
     assert len(multiprocessing.active_children()) == 2  # the pool, running
     rest = list(parsed)
-    serial = [(f, reader.parse_one(f, cfg)) for f in files]
+    serial = [(f, reader.parse_one(f, cfg, content=content)) for f in files]
     assert [first, *rest] == serial
+    assert all(packed[3] == content for _, (packed, _) in serial)  # complete, or light
 
 
 class RecordingCache(ArticleCache):
