@@ -79,7 +79,7 @@ def read_article(file: SourceFile, config: Config, *, content: bool = True) -> A
         # plain_text also drops tag-like text (a literal "<script>" written as &lt;script&gt;),
         # which a reader that wrongly shows summaries as HTML would otherwise run.
         summary=summarize(plain_text(cleaned.text), config.clean.summary_length)
-        if content or cleaned.html  # a body without markup is cleaned in full all the same
+        if content or cleaned.html  # cleaned in full all the same (reader.parse_one)
         else "",
         image_candidates=usable_images((*front.images, *cleaned.images), config.thumbnail),
         junk_images=real_images(cleaned.junk_images, config.thumbnail),

@@ -98,7 +98,8 @@ def parse_files(
 def parse_one(file: SourceFile, config: Config, *, content: bool = True) -> Parsed:
     entry, keep = _parse(file, config, content)
     # Some articles come out clean in full all the same (a title from the body, a body
-    # without markup): their HTML says so. One with none is read again when shown, once.
+    # without markup): their HTML says so, as read_article's summary rule has it. One with
+    # no HTML at all is read again when a feed shows it, once.
     complete = content or not isinstance(entry, Article) or bool(entry.content_html)
     return pack(entry, complete), keep
 
