@@ -68,14 +68,15 @@ def story_fingerprint(text: str, length: int = 0) -> str:
         window = text[:end]
         # Keeping combining marks makes the scan twice as slow; most texts have none.
         not_word = _NOT_WORD_OR_MARK if _MARK.search(window) else _NOT_WORD
+        # Punctuation goes first: NFKC is slow on full-width punctuation, fast on letters;
+        # it can still make a non-letter (½ is a digit, its NFKC form has a fraction slash).
         letters = not_word.sub("", window)
-        if len(letters) >= length + _MARGIN or end >= len(text):
-            break
+        folded = _NOT_WORD.sub("", unicodedata.normalize("NFKC", letters)).casefold()
+        # Counted once folded: marks that join no letter are gone by then, and only the
+        # last letter of the window can still change with what follows it.
+        if len(folded) >= length + _MARGIN or end >= len(text):
+            return folded[:length] if length else folded
         end *= 2
-    # Punctuation goes first: NFKC is slow on full-width punctuation, fast on letters; it
-    # can still make a non-letter (½ is a digit, its NFKC form has a fraction slash).
-    letters = _NOT_WORD.sub("", unicodedata.normalize("NFKC", letters)).casefold()
-    return letters[:length] if length else letters
 
 
 def _fingerprint(text: str, length: int) -> str:
