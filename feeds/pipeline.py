@@ -253,12 +253,12 @@ def _run_stages(
         grouping = group_by_category(read.articles, config, manifest.slugs, summaries, slug_helper)
     feeds = load_content(grouping.feeds, texts, thumbnails, config)
     rendered = render_changed(feeds, config, manifest)
-    report.problems += read.problems + grouping.duplicates
+    report.problems += read.problems + grouping.duplicates + texts.problems
     report.articles = len(read.articles)
     # A file read again for its HTML only was parsed by this run, not taken from the cache.
     report.parsed, report.cached = read.parsed + texts.reread, read.cached - texts.reread
     report.feeds = [_feed_report(feed, config) for feed in feeds]
-    return read.retry, rendered
+    return read.retry or texts.retry, rendered
 
 
 def load_content(

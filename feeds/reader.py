@@ -120,7 +120,10 @@ class Texts:
 
     An article read for its light form only (a large build, ``LIGHT_FROM``) is cleaned in
     full the first time a feed shows it, and saved complete, so no later build reads it
-    again. ``reread`` counts the files read here that this run had not parsed before.
+    again. ``reread`` counts the files read here that this run had not parsed before. A file
+    that cannot be read again (changed behind the cache's back, unreadable now) is shown
+    with its light form and no text, and reported in ``problems``; ``retry`` asks the next
+    run to try again when the failure may pass.
     """
 
     def __init__(
@@ -129,6 +132,8 @@ class Texts:
         self.cache, self.config, self.parsed_paths = cache, config, read.parsed_paths
         self.files = {f.rel: f for f in files}
         self.reread = 0
+        self.problems: list[Problem] = []
+        self.retry = False
 
     def get(self, rels: Iterable[str]) -> dict[str, tuple[str, str]]:
         rels = list(dict.fromkeys(rels))
@@ -140,8 +145,13 @@ class Texts:
             for file, (packed, keep) in parse_files(missing, self.config):
                 _, html, summary, _ = packed
                 texts[file.rel] = (html, summary)
+                if not (html or summary) and isinstance(problem := unpack(packed), Problem):
+                    reason = f"{problem.reason}; shown without its text"
+                    self.problems.append(Problem(file.rel, problem.stage, reason, skipped=False))
                 if keep:
                     self.cache.store(file, packed, self.config)
+                else:
+                    self.retry = True
         finally:
             self.cache.flush()
         self.reread += sum(1 for f in missing if f.rel not in self.parsed_paths)

@@ -421,3 +421,34 @@ NEWEST = "Sat, 30 Apr 2022 08:00:00 GMT"
 def outputs_of(config: Path) -> dict[str, bytes]:
     folder = config.parent / "output"
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.suffix != ".lock"}
+
+
+def test_a_light_article_changed_behind_the_caches_back_is_reported_when_shown(
+    runner: CliRunner, site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Read light, b.md is not shown (limit 1). Then its bytes change with size and mtime
+    # kept, which no cache check can see; when a feed first shows it, reading it in full
+    # fails: it is shown from its light form, without text, and reported.
+    monkeypatch.setattr(reader, "LIGHT_FROM", 1)
+    config = site(limit=1)
+    articles = config.parent / "articles"
+    write_article(articles, "a.md", title="新的", date="Sat, 30 Apr 2022 08:00:00 GMT")
+    b = write_article(articles, "b.md", title="旧的", date="Fri, 29 Apr 2022 08:00:00 GMT")
+    first = build(runner, config)
+    assert first["problems"] == []
+    stat = b.stat()
+    b.write_bytes(b"x" * stat.st_size)
+    os.utime(b, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    edit_config(config, limit=2)
+    second = build(runner, config)
+    assert [(p["path"], p["stage"], p["skipped"]) for p in second["problems"]] == [
+        ("b.md", "frontmatter", False)
+    ]
+    assert second["problems"][0]["reason"].endswith("; shown without its text")
+    feed = json.loads((config.parent / "output" / "all.json").read_text(encoding="utf-8"))
+    assert [item["title"] for item in feed["items"]] == ["新的", "旧的"]
+    # The cache now holds the problem: once anything changes, b.md is skipped as it should be.
+    edit_config(config, limit=3)
+    third = build(runner, config)
+    assert [(p["path"], p["skipped"]) for p in third["problems"]] == [("b.md", True)]
+    assert third["articles"] == 1
