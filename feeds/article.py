@@ -20,7 +20,7 @@ from feeds.errors import ArticleError
 from feeds.frontmatter import read_front_matter
 from feeds.identity import make_dedupe_key, make_guid, story_fingerprint
 from feeds.models import Article, Problem, SourceFile
-from feeds.text import plain_text, summarize
+from feeds.text import collapse_spaces, plain_text, summarize
 from feeds.textio import read_article_text
 from feeds.thumbnail import real_images, usable_images
 from feeds.urls import normalize_url
@@ -30,7 +30,6 @@ MAX_TITLE = 140
 MAX_CATEGORY = 100  # characters in one category name
 MAX_CATEGORIES = 20  # per article: the archive lists 2 or 3; each one is a feed
 _WORD_CHAR = re.compile(r"[^\W_]")  # a letter or digit in any script
-_SPACES = re.compile(r"\s+")
 _SENTENCE_END = re.compile(r"[。！？!?\n]|\.(?:\s|$)")
 _HEADING = re.compile(r"<(h[1-6])\b[^>]*>(?P<text>.*?)</\1>", re.DOTALL)
 _H1 = re.compile(r"<h1\b[^>]*>(?P<text>.*?)</h1>", re.DOTALL)
@@ -148,7 +147,7 @@ def category_name(raw: str, note: NoteFn = _ignore) -> str:
 @functools.lru_cache(maxsize=4096)
 def _category_name(raw: str) -> tuple[str, str | None]:
     """The name, and what to note about it (None: nothing)."""
-    name = _SPACES.sub(" ", _INVISIBLE.sub("", plain_text(raw))).strip()
+    name = collapse_spaces(_INVISIBLE.sub("", plain_text(raw)))
     name = unicodedata.normalize("NFC", name)
     if not has_words(name):
         return "", f"category {_quote(raw)} is not a name; ignored"

@@ -176,7 +176,12 @@ def _write(
 
 
 def _unchanged_since_last_build(
-    cache: ArticleCache, key: str, files: int, manifest: Manifest, out: Path, report: BuildReport
+    cache: ArticleCache,
+    key: str,
+    file_count: int,
+    manifest: Manifest,
+    out: Path,
+    report: BuildReport,
 ) -> bool:
     """True when every input is as the last build left it: then there is nothing to do.
 
@@ -188,7 +193,7 @@ def _unchanged_since_last_build(
     if saved is None or not all((out / name).is_file() for name in manifest.fingerprints):
         return False
     articles, feeds, problems = pickle.loads(saved)
-    report.articles, report.feeds, report.cached = articles, feeds, files
+    report.articles, report.feeds, report.cached = articles, feeds, file_count
     report.problems += problems
     return True
 

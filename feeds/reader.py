@@ -11,6 +11,7 @@ unexpected exception (a bug) costs that file alone.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -130,19 +131,26 @@ class Texts:
         self, cache: ArticleCache, files: Sequence[SourceFile], config: Config, read: ReadResult
     ) -> None:
         self.cache, self.config, self.parsed_paths = cache, config, read.parsed_paths
-        self.files = {f.rel: f for f in files}
+        self._files = files
         self.reread = 0
         self.problems: list[Problem] = []
         self.retry = False
 
+    @functools.cached_property
+    def _by_rel(self) -> dict[str, SourceFile]:
+        # Made on the first miss only: a rebuild whose feed items are all complete, as most
+        # are, never needs this index of every file (100k entries on a large archive).
+        return {f.rel: f for f in self._files}
+
     def get(self, rels: Iterable[str]) -> dict[str, tuple[str, str]]:
         rels = list(dict.fromkeys(rels))
         texts = self.cache.texts(rels)
-        missing = [self.files[rel] for rel in rels if rel not in texts]
+        missing = [rel for rel in rels if rel not in texts]
         if not missing:
             return texts
+        missing_files = [self._by_rel[rel] for rel in missing]
         try:
-            for file, (packed, keep) in parse_files(missing, self.config):
+            for file, (packed, keep) in parse_files(missing_files, self.config):
                 _, html, summary, _ = packed
                 texts[file.rel] = (html, summary)
                 if not (html or summary) and isinstance(problem := unpack(packed), Problem):
@@ -154,5 +162,5 @@ class Texts:
                     self.retry = True
         finally:
             self.cache.flush()
-        self.reread += sum(1 for f in missing if f.rel not in self.parsed_paths)
+        self.reread += sum(1 for rel in missing if rel not in self.parsed_paths)
         return texts
