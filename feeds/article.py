@@ -221,7 +221,7 @@ def _quote(text: str, limit: int = 40) -> str:
 def pick_date(
     raw: str | None, file: SourceFile, config: Config, note: NoteFn = _ignore
 ) -> datetime:
-    """The front matter's date; when there is none, skip or use the file's mtime (config).
+    """The front matter's date, in UTC; when there is none, skip or use the file's mtime.
 
     A date further ahead than ``read.future_days`` is kept, with a note: it would stay at
     the top of every feed it is in.
@@ -236,7 +236,10 @@ def pick_date(
     ahead = date - datetime.now(UTC)
     if ahead > timedelta(days=config.read.future_days):
         note("date", f"{date.isoformat()} is {ahead.days} days in the future")
-    return date
+    # In UTC: every stage sorts by the instant or shows it in UTC, and the cache keeps it as
+    # ISO text (models.Article.__reduce__), which a zone such as Asia/Shanghai would not
+    # survive: the article read back would differ from the one read here.
+    return date.astimezone(UTC)
 
 
 def _modification_time(file: SourceFile, config: Config, shown: str) -> datetime:

@@ -55,7 +55,7 @@ class Article:
     title: str  # plain text
     categories: tuple[str, ...]  # after aliases, in front matter order, no duplicates
     author: str  # plain text, may be empty
-    date: datetime  # always time-zone aware
+    date: datetime  # in UTC
     link: str | None  # the original article, when the front matter names it
     content_html: str  # cleaned and sanitized HTML
     summary: str  # plain text
@@ -69,9 +69,11 @@ class Article:
     # Pickling (the cache, the worker pipes) by hand: a plain tuple and a loader that sets
     # the slots directly load a third faster than the dataclass default, and a rebuild with
     # one new file loads every cached article. An archive's 100k articles also share a few
-    # hundred category lists and authors: equal ones loaded are made one object.
+    # hundred category lists and authors: equal ones loaded are made one object. The date
+    # (in UTC: article.pick_date) travels as ISO text: a datetime and its time zone take 3.3
+    # of the 10 us an article takes to unpickle, the text and fromisoformat 0.2.
     def __reduce__(self) -> tuple[Callable[..., Article], tuple[object, ...]]:
-        return _load_article, self.fields()
+        return _unpickle_article, self.fields(date=self.date.isoformat())
 
     def fields(self, **changes: object) -> tuple[object, ...]:
         """Every field's value in slot order, with ``changes`` made (a cheap ``replace``)."""
@@ -95,10 +97,18 @@ def _load_article(*values: object) -> Article:
     return article
 
 
+def _unpickle_article(*values: object) -> Article:
+    article = _load_article(*values)
+    _SET_DATE(article, datetime.fromisoformat(values[_DATE_AT]))  # type: ignore[arg-type]
+    return article
+
+
 _FIELDS: tuple[str, ...] = Article.__slots__
 # The slots' own setters: they bypass the frozen dataclass's __setattr__, which refuses.
 _SETTERS = [getattr(Article, name).__set__ for name in _FIELDS]
 _SHARED_FIELDS = [_FIELDS.index("categories"), _FIELDS.index("author")]
+_DATE_AT = _FIELDS.index("date")
+_SET_DATE = _SETTERS[_DATE_AT]
 _SHARED: dict[object, object] = {}  # one object for each distinct category list and author
 
 

@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -302,14 +303,18 @@ def test_pickles_hold_no_html(built: tuple[Path, dict[str, bytes]]) -> None:
 def test_articles_survive_pickling_whole_and_share_equal_categories(tmp_path: Path) -> None:
     write_article(tmp_path / "a", "one.md", title="一", categories=("金融", "新浪财经"))
     write_article(tmp_path / "a", "two.md", title="二", categories=("金融", "新浪财经"))
+    # A date without a zone is read in the site's zone: read back, it must be equal in repr
+    # too (fingerprints are made of reprs), not only as an instant.
+    write_article(tmp_path / "a", "zoned.md", date="2022-05-26 12:04:07")
     config = tmp_path / "config.yaml"
-    config.write_text("sources: [a]\n", encoding="utf-8")
+    config.write_text("sources: [a]\nsite: {timezone: Asia/Shanghai}\n", encoding="utf-8")
     cfg = load_config(config)
     files, _ = discover_files(cfg)
     articles = [read_article(f, cfg) for f in files]
     loaded = [pickle.loads(pickle.dumps(a, protocol=pickle.HIGHEST_PROTOCOL)) for a in articles]
     assert loaded == articles
     assert [repr(a) for a in loaded] == [repr(a) for a in articles]  # repr: fingerprints
+    assert articles[2].date == datetime(2022, 5, 26, 4, 4, 7, tzinfo=UTC)
     assert loaded[0].categories is loaded[1].categories
     light = articles[0].light()
     assert (light.content_html, light.summary) == ("", "")
