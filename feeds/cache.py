@@ -31,7 +31,7 @@ from feeds.errors import BuildError
 from feeds.models import Article, Problem, SourceFile
 from feeds.write import hold_lock
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11  # 11: dates in UTC, pickled as ISO text
 _APP_ID = 0x46454544  # "FEED": marks the file as ours
 _SCHEMA = """
 CREATE TABLE files (
