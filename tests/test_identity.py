@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 
 from feeds.article import read_article
 from feeds.config import config_from_dict
-from feeds.identity import _fingerprint, story_fingerprint
+from feeds.identity import GUID_NAMESPACE, _fingerprint, story_fingerprint, uuid5_text
 from feeds.models import Article, SourceFile
 from tests.conftest import SEED
 
@@ -119,3 +120,10 @@ def test_fingerprints_read_only_what_they_need_and_give_the_same(
     fast: Callable[[str, int], str], reference: Callable[[str, int], str], text: str, length: int
 ) -> None:
     assert fast(text, length) == reference(text, length)
+
+
+@settings(max_examples=500)
+@given(st.text())
+def test_uuid5_text_is_the_standard_uuid5(name: str) -> None:
+    # Every id ever published depends on it: it must stay uuid5 to the bit.
+    assert uuid5_text(name) == str(uuid.uuid5(GUID_NAMESPACE, name))
