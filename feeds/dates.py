@@ -8,6 +8,7 @@ timestamps, and python-dateutil is the last resort.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import warnings
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
@@ -34,6 +35,16 @@ _RFC2822 = re.compile(
     r"(?:[a-z]{3},?\s*)? \d{1,2} \s+ [a-z]{3} \s+ \d{2,4}"
     r"(?: \s+ \d{1,2}:\d{2} (?::\d{2})? )? (?: \s* (?:[+-]\d{4} | [a-z]{1,5}) )?",
     re.VERBOSE | re.IGNORECASE,
+)
+# Nearly every date of the archive, "Thu, 26 May 2022 12:04:07 GMT", read here without
+# email.utils: 4 us instead of 13, for every article of a cold build. Any other shape (another
+# zone, lower case, no weekday) takes the path above, which gives the same for this one.
+# (A year below 1000 is not taken: email.utils reads "0022" as 2022.)
+_MONTH_NAMES = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+_MONTHS = {name: number for number, name in enumerate(_MONTH_NAMES, 1)}
+_ARCHIVE_SHAPE = re.compile(
+    rf"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d\d) ({'|'.join(_MONTH_NAMES)}) ([1-9]\d\d\d) "
+    r"(\d\d):(\d\d):(\d\d) GMT"
 )
 _TIMESTAMP_SECONDS = 10
 _TIMESTAMP_MILLISECONDS = 13
@@ -71,6 +82,10 @@ def parse_date(raw: str | None, tz: tzinfo) -> datetime | None:
 def _parse(text: str, tz: tzinfo) -> datetime | None:
     if text[0] in "0123456789":
         return _parse_numeric(text, tz)
+    match = _ARCHIVE_SHAPE.fullmatch(text)
+    if match:
+        with contextlib.suppress(ValueError):  # 31 Feb, 25:00: left to email.utils, as before
+            return _from_archive_shape(match)
     value = _parse_rfc2822(text)
     return value if value is not None else _parse_with_dateutil(text)
 
@@ -121,6 +136,13 @@ def _zone(text: str | None) -> tzinfo | None:
     digits = text[1:].replace(":", "")
     offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:] or 0))
     return timezone(-offset if text[0] == "-" else offset)  # ValueError past 24 hours
+
+
+def _from_archive_shape(match: re.Match[str]) -> datetime:
+    day, month, year, hour, minute, second = match.groups()
+    return datetime(
+        int(year), _MONTHS[month], int(day), int(hour), int(minute), int(second), tzinfo=UTC
+    )
 
 
 def _parse_rfc2822(text: str) -> datetime | None:
