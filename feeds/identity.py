@@ -77,15 +77,20 @@ def story_fingerprint(text: str, length: int = 0) -> str:
     With ``length``, only its first ``length`` characters: just enough of ``text`` is read
     for them, since folding a long text costs more than all the rest of reading it.
     """
-    end = 2 * length or len(text)
+    # Half as much again as asked for: letters are 75-80% of a text's start in the archive
+    # (spaces, punctuation), and removing the rest is most of the cost.
+    end = 3 * length // 2 + _MARGIN if length else len(text)
     while True:
         window = text[:end]
         # Keeping combining marks makes the scan twice as slow; most texts have none.
         not_word = _NOT_WORD_OR_MARK if _MARK.search(window) else _NOT_WORD
         # Punctuation goes first: NFKC is slow on full-width punctuation, fast on letters;
-        # it can still make a non-letter (½ is a digit, its NFKC form has a fraction slash).
-        letters = not_word.sub("", window)
-        folded = _NOT_WORD.sub("", unicodedata.normalize("NFKC", letters)).casefold()
+        # it can still make a non-letter (½ is a digit, its NFKC form has a fraction slash),
+        # which a scan in C (isalnum: not \W, not _) rules out at a fifth of the regex's cost.
+        letters = unicodedata.normalize("NFKC", not_word.sub("", window))
+        if not letters.isalnum():
+            letters = _NOT_WORD.sub("", letters)
+        folded = letters.casefold()
         # Counted once folded: marks that join no letter are gone by then, and only the
         # last letter of the window can still change with what follows it.
         if len(folded) >= length + _MARGIN or end >= len(text):
