@@ -141,6 +141,8 @@ def _read_to_end(fd: int, expected: int, limit: int) -> bytes:
 
     Plain os.read, not a file object: building one costs as much as reading a small file.
     One byte more than expected is asked for, so a file that grew is read on to its end.
+    A read that stops short at the expected size is the end: asking again only to be told
+    so was one more system call per article (5-10 us on this project's VMs).
     """
     parts: list[bytes] = []
     total, want = 0, min(expected + 1, limit)
@@ -150,6 +152,8 @@ def _read_to_end(fd: int, expected: int, limit: int) -> bytes:
             break
         parts.append(part)
         total += len(part)
+        if total == expected and len(part) < want:
+            break
         want = 1 << 16
     return b"".join(parts)  # one part: the same object back, no copy
 

@@ -265,3 +265,15 @@ def test_a_file_longer_than_its_size_said_is_read_to_the_end_or_the_limit(
         assert _read_to_end(reader, 3, limit) == data[:expected_bytes]
     finally:
         os.close(reader)
+
+
+def test_a_read_that_ends_at_the_expected_size_is_the_last() -> None:
+    # The writer stays open and the pipe does not block: one more read would raise.
+    reader, writer = os.pipe()
+    try:
+        os.write(writer, b"abc")
+        os.set_blocking(reader, False)
+        assert _read_to_end(reader, 3, 100) == b"abc"
+    finally:
+        os.close(reader)
+        os.close(writer)
