@@ -9,14 +9,17 @@ most articles in their light form only (``complete`` is 0): their HTML is made a
 the first time a feed shows them (``reader.Texts``).
 
 SQLite makes every update atomic: a build killed at any moment leaves the old state or the
-new one. A file that is not our cache (damaged, truncated, foreign, older schema) is deleted
-and rebuilt, never trusted. A lock beside the file serializes builds that share one cache.
+new one. A cache of ours that cannot be trusted (damaged, truncated, another schema) is
+deleted and rebuilt, even when the damage shows only part way through a build. A file this
+tool did not make is never deleted: it is refused. A lock beside the file serializes builds
+that share one cache.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -58,6 +61,8 @@ CREATE TABLE builds (
 _BATCH_SIZE = 8_000_000
 _QUERY_BATCH = 500  # variables in one query: older SQLite allows at most 999
 _DAMAGED = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
+_SQLITE_HEADER = b"SQLite format 3\x00"
+_APP_ID_OFFSET = 68  # where SQLite's file header keeps the application id
 _OWN_SUFFIXES = ("", "-journal", "-wal", "-shm", ".lock")
 
 Entry = Article | Problem  # a readable file gives an article, a bad one its problem
@@ -140,13 +145,17 @@ class ArticleCache:
         self._batch_size = 0
         # "/name" endings: one C-level endswith per file instead of a basename() call
         self._own_endings = tuple(os.sep + path.name + end for end in _OWN_SUFFIXES) if path else ()
+        self.rebuilt = False  # found damaged and started afresh during this build
         try:
             if path is not None:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 self._lock.enter_context(hold_lock(_sibling(path, ".lock"), wait=True))
+                _refuse_foreign(path)
             self.db = _open(path)
-        except (OSError, sqlite3.Error) as e:
+        except BaseException as e:
             self._lock.close()
+            if not isinstance(e, OSError | sqlite3.Error):
+                raise
             reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
             raise BuildError(
                 f"cannot use the cache {path}: {reason} "
@@ -175,10 +184,7 @@ class ArticleCache:
         try:
             return self._lookup(files, config)
         except sqlite3.Error as e:
-            if not _damaged(e):
-                raise self._error("read", e) from None
-        self.db.close()  # damaged inside, though it looked like ours: rebuild from scratch
-        self.db = _open(self.path, fresh=True)
+            self._recover_or_raise("read", e)
         return {}, list(files)
 
     def _lookup(
@@ -195,10 +201,12 @@ class ArticleCache:
         for path, size, mtime, key, meta in self.db.execute(query):
             file = by_path.get(path)
             if file is None:
-                if path.startswith(roots):
+                if isinstance(path, str) and path.startswith(roots):
                     gone.append((path,))
                 continue
-            if size == file.size and mtime == file.mtime_ns and key.startswith(prefix):
+            # A text column of a damaged row may hold bytes: such a row is parsed again.
+            fresh = size == file.size and mtime == file.mtime_ns
+            if fresh and isinstance(key, str) and key.startswith(prefix):
                 entry = _unpickle(meta, file.rel)
                 if entry is not None and key == entry_key(config, base, entry):
                     cached[file.rel] = entry
@@ -229,12 +237,13 @@ class ArticleCache:
         batch, self._batch, self._batch_size = self._batch, [], 0
         if not batch:
             return
+        query = "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
         try:
-            query = "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
             self.db.executemany(query, batch)
             self.db.commit()
         except sqlite3.Error as e:
-            raise self._error("write", e) from None
+            self._recover_or_raise("write", e)
+            self._write_afresh(query, batch)
 
     def texts(self, rels: Iterable[str]) -> dict[str, tuple[str, str]]:
         """(HTML, summary) of the given articles (files of the last ``lookup``), by path.
@@ -253,9 +262,11 @@ class ArticleCache:
                 found.update(
                     (rel_of[path], (html, summary))
                     for path, html, summary in self.db.execute(query, chunk)
+                    if isinstance(html, str) and isinstance(summary, str)  # else: damaged
                 )
         except sqlite3.Error as e:
-            raise self._error("read", e) from None
+            self._recover_or_raise("read", e)
+            return {}  # all read again from their files, and stored afresh
         return found
 
     def saved_build(self, key: str) -> bytes | None:
@@ -264,7 +275,7 @@ class ArticleCache:
             row = self.db.execute("SELECT report FROM builds WHERE key = ?", (key,)).fetchone()
         except sqlite3.Error:
             return None  # no shortcut then: the build reads the cache the long way
-        return bytes(row[0]) if row else None
+        return row[0] if row and isinstance(row[0], bytes) else None
 
     def save_build(self, key: str, report: bytes) -> None:
         """Remember one build's report under a key of all its inputs (only the last one)."""
@@ -273,13 +284,28 @@ class ArticleCache:
             self.db.execute("INSERT INTO builds VALUES (?, ?)", (key, report))
             self.db.commit()
         except sqlite3.Error as e:
-            raise self._error("write", e) from None
+            self._recover_or_raise("write", e)
+            self._write_afresh("INSERT INTO builds VALUES (?, ?)", [(key, report)])
 
-    def _error(self, doing: str, error: sqlite3.Error) -> BuildError:
-        if _damaged(error) and self.path is not None:
-            self.db.close()
-            _delete(self.path)  # the next run starts afresh instead of failing again
-        return BuildError(f"cannot {doing} the cache {self.path}: {error}")
+    def _recover_or_raise(self, doing: str, error: sqlite3.Error) -> None:
+        """Start afresh from an empty cache if ``error`` is damage; else raise BuildError.
+
+        Damage can show late (a page read for the first time, text that is not UTF-8):
+        the build goes on without what the cache held, and reads those files again.
+        """
+        if not _damaged(error):
+            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise BuildError(f"cannot {doing} the cache {self.path}: {reason}") from None
+        self.db.close()
+        self.db = _open(self.path, fresh=True)
+        self.rebuilt = True
+
+    def _write_afresh(self, query: str, rows: Sequence[tuple[object, ...]]) -> None:
+        try:
+            self.db.executemany(query, rows)
+            self.db.commit()
+        except sqlite3.Error as e:  # a new cache that cannot be written: the disk, not damage
+            raise BuildError(f"cannot write the cache {self.path}: {e}") from None
 
 
 def _open(path: Path | None, *, fresh: bool = False) -> sqlite3.Connection:
@@ -301,10 +327,26 @@ def _open(path: Path | None, *, fresh: bool = False) -> sqlite3.Connection:
 
 
 def _is_ours(db: sqlite3.Connection) -> bool:
-    # Damage found later (a truncated file, say) is handled where rows are read.
+    """Ours, this schema version, and its tables as this version makes them.
+
+    Damage found later (a truncated file, say) is handled where rows are read.
+    """
     (app_id,) = db.execute("PRAGMA application_id").fetchone()
     (version,) = db.execute("PRAGMA user_version").fetchone()
-    return bool((app_id, version) == (_APP_ID, SCHEMA_VERSION))
+    if (app_id, version) != (_APP_ID, SCHEMA_VERSION):
+        return False
+    return _tables(db) == _expected_tables()
+
+
+def _tables(db: sqlite3.Connection) -> list[tuple[str, str, str | None]]:
+    query = "SELECT type, name, sql FROM sqlite_master ORDER BY type, name"
+    return db.execute(query).fetchall()
+
+
+@functools.cache
+def _expected_tables() -> list[tuple[str, str, str | None]]:
+    with contextlib.closing(_create(sqlite3.connect(":memory:"))) as db:
+        return _tables(db)
 
 
 def _create(db: sqlite3.Connection) -> sqlite3.Connection:
@@ -312,11 +354,35 @@ def _create(db: sqlite3.Connection) -> sqlite3.Connection:
     # into a chain of overflow pages. 16 kB pages hold it whole: inserting 20k rows took
     # 0.71 s instead of 1.22 s here, and reading every row's light part took no longer.
     db.execute("PRAGMA page_size = 16384")  # only before the first table is made
-    db.executescript(_SCHEMA)
+    # The id first, in the header: a build killed before the tables are made leaves a file
+    # still known as ours, rebuilt next run, not refused as someone else's.
     db.execute(f"PRAGMA application_id = {_APP_ID}")
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     db.commit()
+    db.executescript(_SCHEMA)
+    db.commit()
     return db
+
+
+def _refuse_foreign(path: Path) -> None:
+    """Raise BuildError if ``path`` holds a file this tool did not make.
+
+    ``cache.path`` set by mistake to a config file, notes or another program's database
+    must not be deleted to make room for a cache. Ours is known by the application id in
+    its SQLite header; an empty file holds nothing to lose.
+    """
+    try:
+        with path.open("rb") as f:
+            header = f.read(100)
+    except FileNotFoundError:
+        return
+    app_id = header[_APP_ID_OFFSET : _APP_ID_OFFSET + 4]
+    if not header or (header.startswith(_SQLITE_HEADER) and app_id == _APP_ID.to_bytes(4, "big")):
+        return
+    raise BuildError(
+        f"cannot use the cache {path}: it is a file this tool did not make, and it is left "
+        "as it is (set cache.path to another file, or delete this one)"
+    )
 
 
 def _unpickle(meta: bytes, rel: str) -> Entry | None:
@@ -331,7 +397,12 @@ def _unpickle(meta: bytes, rel: str) -> Entry | None:
 
 
 def _damaged(error: sqlite3.Error) -> bool:
-    return (getattr(error, "sqlite_errorcode", 0) & 0xFF) in _DAMAGED
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is None:
+        # Raised by Python, not SQLite: a text column that is not UTF-8 (SQLite checks no
+        # encoding; this tool writes only str). Nothing but damage puts such bytes there.
+        return isinstance(error, sqlite3.OperationalError)
+    return (code & 0xFF) in _DAMAGED
 
 
 def _delete(path: Path) -> None:

@@ -239,6 +239,11 @@ def _check_values(config: Config) -> None:
         (bool(config.formats), "formats", "must name at least one format"),
         (bool(config.sources), "sources", "must name at least one folder"),
         (config.read.max_bytes > 0, "read.max_bytes", "must be positive"),
+        (
+            config.cache.path.name not in ("", ".", ".."),
+            "cache.path",
+            f"must name a file, got {str(config.cache.path)!r}",
+        ),
         (config.read.future_days >= 0, "read.future_days", "must be 0 or more"),
         (config.clean.summary_length > 0, "clean.summary_length", "must be positive"),
         (

@@ -153,6 +153,9 @@ def _build_into(
         if _unchanged_since_last_build(cache, key, len(files), manifest, out, report):
             return
         read_again, rendered = _run_stages(config, files, cache, manifest, report, progress)
+        if cache.rebuilt:
+            reason = "found damaged; started afresh, and read again what it held"
+            report.problems.append(Problem(str(cache.path), "cache", reason, skipped=False))
         final = _write(out, manifest, rendered, options, report)
         if not read_again:
             cache.save_build(_build_key(config, sources, options, final), _saved(report))
@@ -192,7 +195,10 @@ def _unchanged_since_last_build(
     saved = cache.saved_build(key)
     if saved is None or not all((out / name).is_file() for name in manifest.fingerprints):
         return False
-    articles, feeds, problems = pickle.loads(saved)
+    try:
+        articles, feeds, problems = pickle.loads(saved)
+    except Exception:  # a damaged report can raise almost anything: then build in full
+        return False
     report.articles, report.feeds, report.cached = articles, feeds, file_count
     report.problems += problems
     return True
@@ -219,8 +225,9 @@ def _sources_digest(files: Sequence[SourceFile]) -> str:
 
 
 def _saved(report: BuildReport) -> bytes:
-    # Discovery's problems are found again by every run's discovery: not saved.
-    problems = [p for p in report.problems if p.stage != "discover"]
+    # Discovery's problems are found again by every run's discovery; a damaged cache was
+    # this run's news only.
+    problems = [p for p in report.problems if p.stage not in ("discover", "cache")]
     return pickle.dumps((report.articles, report.feeds, problems))
 
 

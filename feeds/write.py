@@ -74,6 +74,8 @@ def output_lock(out: Path, *, wait: bool) -> Iterator[None]:
                 f"another feeds build is running on {out} (lock {out / LOCK}); "
                 "use --wait to wait for it"
             ) from None
+        except OSError as e:  # a folder in its place, say
+            raise BuildError(f"cannot lock {out / LOCK}: {e.strerror or e}") from None
         remove_stale_temporaries(out)
         yield
 

@@ -7,6 +7,7 @@ import dataclasses
 import json
 import os
 import pickle
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -29,7 +30,7 @@ from feeds.discover import discover_files
 from feeds.models import Problem, SourceFile
 from feeds.reader import read_articles
 from feeds.write import hold_lock
-from tests.conftest import write_article
+from tests.conftest import make_site, write_article
 
 Site = Callable[..., Path]
 COUNT = 40
@@ -106,7 +107,14 @@ def empty(path: Path) -> None:
     path.write_bytes(b"")
 
 
-@pytest.mark.parametrize("damage", [garbage, halved, last_page_lost, foreign, older_schema, empty])
+def other_tables(path: Path) -> None:
+    # Our id and version, but not our tables: "no such table" on every run, if trusted.
+    db = sqlite3.connect(path)
+    db.executescript("DROP TABLE files; CREATE TABLE files (path TEXT PRIMARY KEY);")
+    db.close()
+
+
+@pytest.mark.parametrize("damage", [halved, last_page_lost, older_schema, empty, other_tables])
 def test_a_bad_cache_is_rebuilt_and_the_output_is_right(
     runner: CliRunner, built: tuple[Path, dict[str, bytes]], damage: Callable[[Path], None]
 ) -> None:
@@ -117,6 +125,107 @@ def test_a_bad_cache_is_rebuilt_and_the_output_is_right(
     assert outputs(config) == clean
     assert is_ours(cache_db(config))
     assert build(runner, config)["parsed"] == 0
+
+
+def notes(path: Path) -> None:
+    path.write_text("my notes: do not lose them\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("not_a_cache", [garbage, foreign, notes])
+def test_a_file_this_tool_did_not_make_is_refused_and_kept(
+    runner: CliRunner, built: tuple[Path, dict[str, bytes]], not_a_cache: Callable[[Path], None]
+) -> None:
+    # cache.path set by mistake to someone's file: deleting it to make a cache loses data.
+    config, clean = built
+    path = cache_db(config)
+    not_a_cache(path)
+    before = path.read_bytes()
+    result = runner.invoke(app, ["build", "-c", str(config)])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: cannot use the cache {path}: it is a file this tool did not make, and it is "
+        "left as it is (set cache.path to another file, or delete this one)\n"
+    )
+    assert path.read_bytes() == before
+    assert outputs(config) == clean
+    path.unlink()
+    assert build(runner, config)["parsed"] == COUNT
+
+
+def test_the_config_file_is_never_taken_for_a_cache(runner: CliRunner, site: Site) -> None:
+    config = site(cache={"path": "config.yaml"})
+    write_article(config.parent / "articles", "a.md")
+    before = config.read_bytes()
+    result = runner.invoke(app, ["build", "-c", str(config)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: cannot use the cache {config}: it is a file this")
+    assert config.read_bytes() == before
+
+
+def tamper(config: Path, *statements: str) -> None:
+    db = sqlite3.connect(cache_db(config))
+    for statement in statements:
+        assert db.execute(statement).rowcount > 0, statement
+    db.commit()
+    db.close()
+
+
+# Text columns holding bytes that are not UTF-8: Python cannot read such a row at all.
+NOT_UTF8 = "CAST(x'ff00fe41' AS TEXT)"
+
+
+@pytest.mark.parametrize("column", ["path", "parse_key"])
+def test_text_that_is_not_utf8_is_damage_found_on_lookup(
+    runner: CliRunner, built: tuple[Path, dict[str, bytes]], column: str
+) -> None:
+    config, clean = built
+    tamper(config, f"UPDATE files SET {column} = {NOT_UTF8} WHERE path LIKE '%/007.md'",
+           "DELETE FROM builds")  # fmt: skip
+    for _ in range(2):  # and the cache made afresh is a good one
+        report = build(runner, config)
+        assert outputs(config) == clean
+    assert (report["parsed"], report["cached"]) == (0, COUNT)
+
+
+@pytest.mark.parametrize("column", ["content", "summary"])
+def test_damage_found_late_in_a_build_costs_that_build_nothing(
+    runner: CliRunner, built: tuple[Path, dict[str, bytes]], column: str
+) -> None:
+    # The HTML is read after every article's light form, when the feeds are known: a cache
+    # that fails then is started afresh in the middle of the build, which still succeeds.
+    config, _ = built
+    tamper(config, f"UPDATE files SET {column} = {NOT_UTF8}")
+    write_article(config.parent / "articles", "new.md", title="新的一篇")
+    report = build(runner, config)
+    assert report["problems"] == [
+        {
+            "path": str(cache_db(config)),
+            "stage": "cache",
+            "reason": "found damaged; started afresh, and read again what it held",
+            "skipped": False,
+        }
+    ]
+    assert report["articles"] == COUNT + 1
+    assert report["parsed"] == COUNT + 1  # the new file, and every feed item read again
+    fresh_site = config.parent / "fresh"
+    shutil.copytree(config.parent / "articles", fresh_site / "articles")
+    fresh = make_site(fresh_site)
+    assert build(runner, fresh)["articles"] == COUNT + 1
+    assert outputs(config) == outputs(fresh)
+    assert is_ours(cache_db(config))
+    again = build(runner, config)
+    assert (again["parsed"], again["problems"]) == (0, [])
+
+
+def test_a_damaged_report_of_the_last_build_is_not_trusted(
+    runner: CliRunner, built: tuple[Path, dict[str, bytes]]
+) -> None:
+    config, clean = built
+    tamper(config, "UPDATE builds SET report = x'80049f0000deadbeef'")
+    for _ in range(2):
+        report = build(runner, config)
+        assert (report["parsed"], report["cached"], report["changed"]) == (0, COUNT, [])
+        assert outputs(config) == clean
 
 
 def test_a_hot_journal_of_a_killed_build_is_rolled_back(

@@ -179,6 +179,7 @@ def test_check_writes_nothing_and_fails_on_skips(runner: CliRunner, site: Site) 
         ("categories: {feeds: {金融: {slug: ../x}}}\n", "categories.feeds.金融.slug: '../x' is"),
         ("clean: {remove: ['p..bad']}\n", "clean.remove: invalid CSS selector 'p..bad'"),
         ("clean: {remove_text: ['(']}\n", "clean.remove_text: invalid regular expression"),
+        ("cache: {path: /}\n", "cache.path: must name a file, got '/'"),
     ],
 )
 def test_bad_config_is_one_error_line(
@@ -207,6 +208,16 @@ def test_unwritable_output_is_a_config_error(runner: CliRunner, site: Site) -> N
     result = runner.invoke(app, ["build", "-c", str(config)])
     assert result.exit_code == 1
     assert result.stderr.startswith(f"Error: {config}: output: cannot write to ")
+
+
+def test_a_folder_in_place_of_the_lock_is_one_error_line(runner: CliRunner, site: Site) -> None:
+    config = site()
+    write_article(config.parent / "articles", "a.md")
+    lock = config.parent / "output" / ".feeds.lock"
+    lock.mkdir(parents=True)
+    result = runner.invoke(app, ["build", "-c", str(config)])
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: cannot lock {lock}: Is a directory\n"
 
 
 def test_usage_error_exits_2(runner: CliRunner) -> None:
