@@ -27,7 +27,10 @@ from feeds.errors import ConfigError
 from feeds.models import Article, Feed, Problem, Progress, SourceFile
 from feeds.write import (
     Manifest,
+    files_in_the_way,
     output_lock,
+    output_stat,
+    output_stats,
     prepare_output,
     prune_outputs,
     read_manifest,
@@ -156,9 +159,32 @@ def _build_into(
         if cache.rebuilt:
             reason = "found damaged; started afresh, and read again what it held"
             report.problems.append(Problem(str(cache.path), "cache", reason, skipped=False))
-        final = _write(out, manifest, rendered, options, report)
-        if not read_again:
+        blocked = _files_in_the_way(out, manifest, rendered, report)
+        final = _write(out, manifest, _without(rendered, blocked), options, report)
+        # A blocked file is looked at again by every run, until it is moved away.
+        if not (read_again or blocked):
             cache.save_build(_build_key(config, sources, options, final), _saved(report))
+
+
+def _files_in_the_way(
+    out: Path, manifest: Manifest, rendered: Rendered, report: BuildReport
+) -> set[str]:
+    """Output files this tool did not write, where it would write a feed: reported, kept."""
+    blocked = files_in_the_way(out, manifest, rendered.outputs)
+    reason = (
+        "a file this tool did not write has this feed's name; left as it is "
+        "(move it away, or give the category another slug)"
+    )
+    report.problems += [Problem(str(out / name), "write", reason, False) for name in blocked]
+    return set(blocked)
+
+
+def _without(rendered: Rendered, names: set[str]) -> Rendered:
+    if not names:
+        return rendered
+    outputs = {k: v for k, v in rendered.outputs.items() if k not in names}
+    prints = {k: v for k, v in rendered.fingerprints.items() if k not in names}
+    return Rendered(outputs, prints)
 
 
 def _write(
@@ -168,12 +194,13 @@ def _write(
     slugs = old.slugs | {f.name: f.slug for f in report.feeds if f.name}
     names = set(rendered.fingerprints)
     # Listed before they are written: a build killed in between leaves no file untracked.
-    write_manifest(out, Manifest(_sorted(names | set(old.files)), slugs, old.fingerprints))
+    listed = _sorted(names | set(old.files))
+    write_manifest(out, Manifest(listed, slugs, old.fingerprints, old.stats))
     report.changed = write_outputs(out, rendered.outputs)
     if options.prune:
         report.removed = prune_outputs(out, old, names)
     kept = names if options.prune else names | set(old.files)
-    final = Manifest(_sorted(kept), slugs, rendered.fingerprints)
+    final = Manifest(_sorted(kept), slugs, rendered.fingerprints, output_stats(out, kept))
     write_manifest(out, final)
     return final
 
@@ -189,11 +216,14 @@ def _unchanged_since_last_build(
     """True when every input is as the last build left it: then there is nothing to do.
 
     The key covers the version, the whole config, every file's path, size and mtime, and
-    the manifest the last build wrote; the outputs it lists must still be there. Only this
-    check, discovery and start-up stand between cron and an idle exit.
+    the manifest the last build wrote; the outputs it lists must still be there, as it
+    wrote them (size and mtime). Only this check, discovery and start-up stand between cron
+    and an idle exit.
     """
     saved = cache.saved_build(key)
-    if saved is None or not all((out / name).is_file() for name in manifest.fingerprints):
+    if saved is None or not all(
+        output_stat(out / name) == manifest.stats.get(name) for name in manifest.fingerprints
+    ):
         return False
     try:
         articles, feeds, problems = pickle.loads(saved)
@@ -325,10 +355,9 @@ def render_changed(feeds: Sequence[Feed], config: Config, manifest: Manifest) ->
         for fmt in config.formats:
             name = output_name(feed.slug, fmt)
             fingerprints[name] = hashlib.sha256(inputs + fmt.encode()).hexdigest()[:24]
-            if (
-                manifest.fingerprints.get(name) != fingerprints[name]
-                or not (config.output / name).is_file()
-            ):
+            if manifest.fingerprints.get(name) != fingerprints[name] or output_stat(
+                config.output / name
+            ) != manifest.stats.get(name):
                 wanted.append((feed, fmt))
                 names.append(name)
     outputs = dict(zip(names, render_all(wanted, config), strict=True))

@@ -35,6 +35,42 @@ class Manifest:
     files: tuple[str, ...] = ()
     slugs: dict[str, str] = field(default_factory=dict)
     fingerprints: dict[str, str] = field(default_factory=dict)  # file -> hash of its inputs
+    # file -> (size, mtime_ns) as written: a file changed since (emptied, edited, damaged)
+    # differs, and is written again although its inputs did not change.
+    stats: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+
+Stat = tuple[int, int]
+
+
+def output_stat(path: Path) -> Stat | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns)
+
+
+def output_stats(out: Path, names: Collection[str]) -> dict[str, Stat]:
+    return {name: stat for name in sorted(names) if (stat := output_stat(out / name))}
+
+
+def is_output_name(name: str) -> bool:
+    """A name this tool may write or delete: a plain file name, not one of its hidden files.
+
+    A hand-edited manifest could list anything; pruning trusts only names of this shape.
+    """
+    return bool(name) and "/" not in name and os.sep not in name and not name.startswith(".")
+
+
+def files_in_the_way(out: Path, manifest: Manifest, names: Collection[str]) -> list[str]:
+    """Those of ``names`` that exist in ``out`` but that no build of this tool wrote.
+
+    A file a person put there (a hand-written feed with the name a new category's feed
+    gets) is theirs: it is neither overwritten nor, later, pruned.
+    """
+    listed = set(manifest.files)
+    return sorted(name for name in names if name not in listed and os.path.lexists(out / name))
 
 
 def prepare_output(config: Config) -> Path:
@@ -110,12 +146,13 @@ os.register_at_fork(after_in_child=_drop_inherited_locks)
 def read_manifest(out: Path) -> Manifest:
     try:
         data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
-        files = tuple(str(f) for f in data["files"])
+        files = tuple(str(f) for f in data["files"] if is_output_name(str(f)))
         slugs = {str(k): str(v) for k, v in data["slugs"].items()}
         prints = {str(k): str(v) for k, v in data.get("fingerprints", {}).items()}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        stats = {str(k): (int(v[0]), int(v[1])) for k, v in data.get("stats", {}).items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
         return Manifest()  # missing or damaged: start afresh, never trust half of it
-    return Manifest(files=files, slugs=slugs, fingerprints=prints)
+    return Manifest(files=files, slugs=slugs, fingerprints=prints, stats=stats)
 
 
 def write_outputs(out: Path, outputs: Mapping[str, bytes]) -> list[str]:
@@ -134,6 +171,7 @@ def write_manifest(out: Path, manifest: Manifest) -> bool:
         "files": sorted(manifest.files),
         "slugs": dict(sorted(manifest.slugs.items())),
         "fingerprints": dict(sorted(manifest.fingerprints.items())),
+        "stats": {name: list(stat) for name, stat in sorted(manifest.stats.items())},
     }
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     return write_if_changed(out / MANIFEST, text.encode("utf-8"))
@@ -144,7 +182,7 @@ def prune_outputs(out: Path, old: Manifest, keep: Collection[str]) -> list[str]:
     removed = []
     for name in sorted(set(old.files) - set(keep)):
         path = out / name
-        if _inside(out, path) and path.is_file():
+        if is_output_name(name) and _inside(out, path) and path.is_file():
             path.unlink()
             removed.append(name)
     return removed

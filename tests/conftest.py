@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Callable
@@ -77,3 +78,19 @@ def site(tmp_path: Path) -> Callable[..., Path]:
         return make_site(tmp_path / "site", articles, **settings)
 
     return _site
+
+
+def comparable_outputs(folder: Path) -> dict[str, bytes]:
+    """Every file's bytes but the lock's, the manifest as ``comparable_manifest`` has it."""
+    files = {p.name: p.read_bytes() for p in folder.iterdir() if p.suffix != ".lock"}
+    if ".feeds-manifest.json" in files:
+        files[".feeds-manifest.json"] = comparable_manifest(files[".feeds-manifest.json"])
+    return files
+
+
+def comparable_manifest(data: bytes) -> bytes:
+    """The manifest with the size of each file it records, not its mtime: two folders
+    written at different times differ in their files' mtimes only."""
+    manifest = json.loads(data)
+    manifest["stats"] = {name: size for name, (size, _) in manifest["stats"].items()}
+    return json.dumps(manifest, ensure_ascii=False, indent=2).encode()

@@ -30,7 +30,7 @@ from feeds.discover import discover_files
 from feeds.models import Problem, SourceFile
 from feeds.reader import read_articles
 from feeds.write import hold_lock
-from tests.conftest import make_site, write_article
+from tests.conftest import comparable_outputs, make_site, write_article
 
 Site = Callable[..., Path]
 COUNT = 40
@@ -44,7 +44,7 @@ def build(runner: CliRunner, config: Path, *args: str) -> dict[str, Any]:
 
 
 def outputs(config: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in (config.parent / "output").iterdir()}
+    return comparable_outputs(config.parent / "output")
 
 
 @pytest.fixture

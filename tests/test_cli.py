@@ -228,7 +228,9 @@ def test_usage_error_exits_2(runner: CliRunner) -> None:
 def test_an_unwritable_feed_file_is_one_clear_error(runner: CliRunner, site: Site) -> None:
     config = site()
     write_article(config.parent / "articles", "a.md")
-    (config.parent / "output" / "all.rss.xml").mkdir(parents=True)  # a folder in its place
+    assert runner.invoke(app, ["build", "-c", str(config)]).exit_code == 0
+    (config.parent / "output" / "all.rss.xml").unlink()
+    (config.parent / "output" / "all.rss.xml").mkdir()  # a folder in the place of its file
     result = runner.invoke(app, ["build", "-c", str(config)])
     assert result.exit_code == 1
     out = config.parent / "output"

@@ -23,7 +23,7 @@ from feeds.cli import app
 from feeds.config import load_config
 from feeds.discover import discover_files
 from feeds.reader import parse_files, read_articles
-from tests.conftest import CORPUS, fix_mtimes, make_site, write_article
+from tests.conftest import CORPUS, comparable_outputs, fix_mtimes, make_site, write_article
 
 Site = Callable[..., Path]
 AD = '<p class="ad">广告时间</p>'
@@ -257,6 +257,75 @@ def test_stale_feeds_are_removed_only_with_prune(runner: CliRunner, site: Site) 
     assert "0 changed)" in summary.stdout  # nothing left to remove, so no "removed"
 
 
+def test_a_file_this_tool_did_not_write_is_never_overwritten_nor_pruned(
+    runner: CliRunner, site: Site
+) -> None:
+    config = site(categories={"feeds": {"游戏": {"slug": "zeta"}}})
+    articles = two_categories(config)
+    build(runner, config)
+    out = config.parent / "output"
+    own = out / "zeta.rss.xml"
+    own.write_text("<rss>written by hand</rss>", encoding="utf-8")
+    write_article(articles, "game/0.md", title="游戏0", categories=("游戏",))
+    for _ in range(2):  # the second run has nothing new, and says the same
+        report = build(runner, config, "--prune")
+        assert report["problems"] == [
+            {
+                "path": str(own),
+                "stage": "write",
+                "reason": "a file this tool did not write has this feed's name; left as it is "
+                "(move it away, or give the category another slug)",
+                "skipped": False,
+            }
+        ]
+        assert own.read_text(encoding="utf-8") == "<rss>written by hand</rss>"
+        assert (out / "zeta.atom.xml").is_file() and (out / "zeta.json").is_file()
+    shutil.rmtree(articles / "game")
+    assert build(runner, config, "--prune")["removed"] == ["zeta.atom.xml", "zeta.json"]
+    assert own.read_text(encoding="utf-8") == "<rss>written by hand</rss>"
+    # Once it is moved away, the feed's own file takes its place.
+    own.unlink()
+    write_article(articles, "game/0.md", title="游戏0", categories=("游戏",))
+    assert "zeta.rss.xml" in build(runner, config)["changed"]
+    assert "游戏0" in own.read_text(encoding="utf-8")
+
+
+def test_prune_never_deletes_this_tools_own_files(runner: CliRunner, site: Site) -> None:
+    config = site()
+    two_categories(config)
+    build(runner, config)
+    out = config.parent / "output"
+    path = out / ".feeds-manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest["files"] += [".feeds.lock", ".feeds-manifest.json", "../config.yaml", "/etc/hosts"]
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+    assert build(runner, config, "--prune")["removed"] == []
+    assert (out / ".feeds.lock").exists() and path.exists() and config.exists()
+    assert build(runner, config)["parsed"] == 0
+
+
+@pytest.mark.parametrize("damage", ["emptied", "edited", "deleted"])
+def test_a_damaged_output_file_is_repaired_by_the_next_run(
+    runner: CliRunner, site: Site, damage: str
+) -> None:
+    config = site()
+    two_categories(config)
+    first = build(runner, config)
+    out = config.parent / "output"
+    name = first["feeds"][0]["files"]["rss"]
+    good = (out / name).read_bytes()
+    if damage == "emptied":
+        (out / name).write_bytes(b"")
+    elif damage == "edited":  # same size, other bytes: only its mtime tells
+        (out / name).write_bytes(good.replace(b"<", b"[", 1))
+    else:
+        (out / name).unlink()
+    report = build(runner, config)
+    assert (report["parsed"], report["changed"]) == (0, [name])
+    assert (out / name).read_bytes() == good
+    assert build(runner, config)["changed"] == []
+
+
 def test_parallel_and_serial_builds_are_byte_identical(runner: CliRunner, tmp_path: Path) -> None:
     articles = tmp_path / "articles"
     count = 300
@@ -278,7 +347,7 @@ def test_parallel_and_serial_builds_are_byte_identical(runner: CliRunner, tmp_pa
         config.write_text(yaml.safe_dump(settings), encoding="utf-8")
         report = build(runner, config, "--jobs", jobs)
         assert report["parsed"] == count
-        outputs[jobs] = {p.name: p.read_bytes() for p in (tmp_path / f"out{jobs}").iterdir()}
+        outputs[jobs] = comparable_outputs(tmp_path / f"out{jobs}")
     assert len(outputs["1"]) > 30
     assert outputs["1"] == outputs["2"]
 
@@ -419,8 +488,7 @@ NEWEST = "Sat, 30 Apr 2022 08:00:00 GMT"
 
 
 def outputs_of(config: Path) -> dict[str, bytes]:
-    folder = config.parent / "output"
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.suffix != ".lock"}
+    return comparable_outputs(config.parent / "output")
 
 
 def test_a_light_article_changed_behind_the_caches_back_is_reported_when_shown(
