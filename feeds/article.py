@@ -60,6 +60,7 @@ def read_article(file: SourceFile, config: Config, *, content: bool = True) -> A
     for warning in warnings:
         note("frontmatter", warning)
     categories = resolve_categories(front.categories, config.categories, note)
+    written = written_categories(front.categories)
     link = normalize_url(front.link)
     # A title taken from the body needs its clean HTML (its headings).
     content = content or not has_words(plain_text(front.title or ""))
@@ -85,6 +86,7 @@ def read_article(file: SourceFile, config: Config, *, content: bool = True) -> A
         dedupe_key=make_dedupe_key(link, title, cleaned.text, cleaned.images, file.rel),
         title_key=story_fingerprint(title),
         notes=tuple(notes),
+        written_categories=None if written == categories else written,
     )
 
 
@@ -128,6 +130,11 @@ def resolve_categories(
     why = "no usable category" if names else "no categories"
     note("categories", f"{why}; filed under {default}")
     return (default,)
+
+
+def written_categories(names: Sequence[str]) -> tuple[str, ...]:
+    """The usable names as written, before aliases and the default (no notes: see above)."""
+    return tuple(dict.fromkeys(name for raw in names if (name := _category_name(raw)[0])))
 
 
 def category_name(raw: str, note: NoteFn = _ignore) -> str:

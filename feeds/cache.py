@@ -76,8 +76,9 @@ Row = tuple[str, int, int, str, bytes, str, str, bool]
 def parse_key(config: Config) -> str:
     """A hash of everything that changes what any file turns into.
 
-    Per-category cleaning rules are left out: they are keyed per article by ``rules_key``,
-    so editing the rules of one source re-parses that source's articles only.
+    Per-category cleaning rules, category aliases and the default category are left out:
+    they are keyed per article (``entry_key``), so editing the rules of one source or
+    renaming one category re-parses the articles they touch only.
     """
     shaping = {
         "version": __version__,
@@ -88,8 +89,6 @@ def parse_key(config: Config) -> str:
         "read": dataclasses.asdict(dataclasses.replace(config.read, patterns=[])),
         "clean": dataclasses.asdict(dataclasses.replace(config.clean, rules=[])),
         "images": [config.thumbnail.fields, config.thumbnail.placeholders, config.thumbnail.unwrap],
-        "aliases": config.categories.aliases,
-        "default": config.categories.default,
     }
     return _digest(shaping, 16)
 
@@ -103,9 +102,25 @@ def rules_key(config: Config, categories: Sequence[str]) -> str:
     return _digest(rules, 12) if rules else ""
 
 
+def naming_key(config: Config, written: Sequence[str]) -> str:
+    """A hash of the aliases that apply to the category names ``written`` in an article,
+    or of the default category when it has none: what named its categories.
+
+    An alias always gives a name (the config says so), so only an article that names no
+    category at all is filed under the default.
+    """
+    if not written:
+        return _digest(config.categories.default, 12)
+    aliases = config.categories.aliases
+    used = {name: aliases[name] for name in written if name in aliases}
+    return _digest(used, 12) if used else ""  # "": the usual case, asked once per file
+
+
 def entry_key(config: Config, base: str, entry: Entry) -> str:
-    categories = entry.categories if isinstance(entry, Article) else ()
-    return f"{base}:{rules_key(config, categories)}"
+    if not isinstance(entry, Article):
+        return f"{base}::"
+    written = entry.categories if entry.written_categories is None else entry.written_categories
+    return f"{base}:{rules_key(config, entry.categories)}:{naming_key(config, written)}"
 
 
 def pack(entry: Entry, complete: bool = True) -> Packed:

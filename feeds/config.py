@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import types
 import typing
 from dataclasses import dataclass, field
@@ -232,6 +233,9 @@ def _convert_dataclass(value: Any, cls: type[Any], key: str) -> Any:
     return cls(**kwargs)
 
 
+_NAMELIKE = re.compile(r"[^\W_]")  # a letter or a digit, in any script
+
+
 def _check_values(config: Config) -> None:
     checks: list[tuple[bool, str, str]] = [
         (config.limit >= 1, "limit", f"must be a positive integer, got {config.limit}"),
@@ -261,6 +265,11 @@ def _check_values(config: Config) -> None:
         if not ok:
             raise ConfigError(f"{config.path}: {key}: {reason}")
     _check_slugs(config)
+    for name, target in config.categories.aliases.items():
+        if not _NAMELIKE.search(target):  # else its articles would fall to the default
+            raise ConfigError(
+                f"{config.path}: categories.aliases.{name}: {target!r} is not a category name"
+            )
     if len(set(config.formats)) != len(config.formats):
         raise ConfigError(f"{config.path}: formats: lists a format twice")
     try:

@@ -66,6 +66,9 @@ class Article:
     dedupe_key: str = ""  # same key in one feed = same story
     title_key: str = ""  # the title as letters and digits: copies under other sources share it
     notes: tuple[Problem, ...] = field(default=(), compare=False)  # repairs made while reading
+    # The category names as written, when aliases or the default made ``categories`` differ
+    # from them (None: they did not): what tells a cached article that new aliases touch it.
+    written_categories: tuple[str, ...] | None = None
 
     # Pickling (the cache, the worker pipes) by hand: a plain tuple and a loader that sets
     # the slots directly load a third faster than the dataclass default, and a rebuild with

@@ -180,6 +180,7 @@ def test_check_writes_nothing_and_fails_on_skips(runner: CliRunner, site: Site) 
         ("clean: {remove: ['p..bad']}\n", "clean.remove: invalid CSS selector 'p..bad'"),
         ("clean: {remove_text: ['(']}\n", "clean.remove_text: invalid regular expression"),
         ("cache: {path: /}\n", "cache.path: must name a file, got '/'"),
+        ("categories: {aliases: {金融: ' '}}\n", "categories.aliases.金融: ' ' is not a category"),
     ],
 )
 def test_bad_config_is_one_error_line(

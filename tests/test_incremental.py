@@ -219,6 +219,29 @@ def test_a_category_rule_parses_only_that_category_again(runner: CliRunner, site
     assert build(runner, config)["parsed"] == 7  # 金融 lost its rule, 科技 gained one
 
 
+def test_renaming_a_category_parses_only_its_articles_again(runner: CliRunner, site: Site) -> None:
+    config = site()
+    articles = two_categories(config)
+    write_article(articles, "none/0.md", title="无类", categories=("  ",))  # not a name
+    build(runner, config)
+    edit_config(config, categories={"aliases": {"金融": "财经"}})
+    report = build(runner, config)
+    assert (report["parsed"], report["cached"]) == (3, 5)
+    assert sorted(f["name"] for f in report["feeds"]) == ["", "未分类", "科技", "财经"]
+    edit_config(config, categories={"aliases": {"金融": "财经"}, "default": "其他"})
+    report = build(runner, config)
+    assert (report["parsed"], report["cached"]) == (1, 7)  # the article filed under the default
+    assert sorted(f["name"] for f in report["feeds"]) == ["", "其他", "科技", "财经"]
+    edit_config(config, categories={"default": "其他"})  # the alias goes: 金融 is back
+    report = build(runner, config)
+    assert (report["parsed"], report["cached"]) == (3, 5)
+    assert sorted(f["name"] for f in report["feeds"]) == ["", "其他", "科技", "金融"]
+    # What the cache gave is what a build from scratch gives.
+    shutil.rmtree(config.parent / "output")
+    (config.parent / "cache.sqlite").unlink()
+    assert build(runner, config)["feeds"] == report["feeds"]
+
+
 def test_deleted_articles_leave_the_feeds_and_the_cache(runner: CliRunner, site: Site) -> None:
     config = site()
     articles = two_categories(config)
