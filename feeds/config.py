@@ -108,7 +108,7 @@ class ThumbnailConfig:
 @dataclass(frozen=True, slots=True)
 class CacheConfig:
     enabled: bool = True
-    path: Path = Path(".feeds-cache/cache.sqlite")
+    path: Path = Path(".feeds-cache/config.sqlite")  # <config file's name>.sqlite when unset
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +159,12 @@ def config_from_dict(data: dict[str, Any], path: Path) -> Config:
     except _Invalid as e:
         raise ConfigError(f"{path}: {e.key}: {e.reason}") from None
     _check_values(config)
+    cache = data.get("cache")
+    if not (isinstance(cache, dict) and "path" in cache):
+        # Named after the config: two configs in one folder (other sources, other settings)
+        # must not share a cache, or each run would re-parse what the other one stored.
+        default = Path(".feeds-cache") / f"{path.stem}.sqlite"
+        config = dataclasses.replace(config, cache=dataclasses.replace(config.cache, path=default))
     return _resolve_paths(config, path.parent)
 
 

@@ -294,6 +294,22 @@ def test_disabled_cache_parses_everything_every_run(runner: CliRunner, site: Sit
     assert not (config.parent / ".feeds-cache").exists()
 
 
+def test_two_configs_in_one_folder_keep_a_cache_each(runner: CliRunner, tmp_path: Path) -> None:
+    # Other source roots and other settings over the same files: one shared cache would
+    # have each run re-parse every file the other one stored.
+    write_article(tmp_path / "articles" / "fin", "a.md")
+    write_article(tmp_path / "articles" / "fin", "b.md", title="另一篇")
+    (tmp_path / "whole.yaml").write_text("sources: [articles]\noutput: out1\n", "utf-8")
+    (tmp_path / "part.yaml").write_text(
+        "sources: [articles/fin]\noutput: out2\nclean: {remove: ['.ad']}\n", "utf-8"
+    )
+    configs = [tmp_path / "whole.yaml", tmp_path / "part.yaml"]
+    assert [build(runner, config)["parsed"] for config in configs] == [2, 2]
+    assert [build(runner, config)["parsed"] for config in configs + configs] == [0, 0, 0, 0]
+    caches = sorted(p.name for p in (tmp_path / ".feeds-cache").glob("*.sqlite"))
+    assert caches == ["part.sqlite", "whole.sqlite"]
+
+
 def test_a_cache_inside_a_source_folder_is_not_an_article(runner: CliRunner, site: Site) -> None:
     config = site(cache={"path": "articles/cache.sqlite"}, read={"patterns": ["*"]})
     write_article(config.parent / "articles", "a.md")
