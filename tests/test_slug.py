@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import random
 import re
 import subprocess
 import sys
+from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +23,58 @@ def test_chinese_names_become_pinyin_words() -> None:
     assert slugify("新浪财经－国內") == "xinlang-caijing-guonei"
     assert slugify("金融") == "jinrong"
     assert slugify("掘金 - 热门") == "juejin-remen"
+
+
+def test_words_read_otherwise_than_their_characters() -> None:
+    assert slugify("长沙") == "changsha"  # not zhangsha
+    assert slugify("音乐节") == "yinyuejie"  # not yinlejie
+    assert slugify("银行行长") == "yinhanghangzhang"  # two phrases in one word
+    assert slugify("厦门会计") == "xiamen-kuaiji"
+
+
+def _slugs_in_a_new_process(names: list[str], *, whole_dictionary: bool = False) -> list[Any]:
+    """``[slugs of names, phrases loaded, pypinyin variables left in the environment]``."""
+    script = "import json, os, sys\nimport feeds.slug as s\n"
+    if whole_dictionary:  # as with a pypinyin whose phrases are no JSON file
+        script += "def no_file(*args):\n    raise OSError\ns._phrases_in = no_file\n"
+    script += (
+        "slugs = s._slugify_many(json.load(sys.stdin))\n"
+        "from pypinyin.constants import PHRASES_DICT\n"
+        "env = [k for k in os.environ if k.startswith('PYPINYIN')]\n"
+        "print(json.dumps([slugs, len(PHRASES_DICT), env]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        input=json.dumps(names),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    result: list[Any] = json.loads(done.stdout)
+    return result
+
+
+def test_only_the_phrases_in_the_names_are_loaded_and_they_give_the_same_slugs() -> None:
+    """pypinyin's 47,000 phrases take ~45 MB loaded; the slugs need those in their names."""
+    text = files("pypinyin").joinpath("phrases_dict.json").read_text("utf-8")
+    phrases = sorted(json.loads(text))
+    rng = random.Random(6)
+    names = rng.sample(phrases, 300) + ["".join(rng.sample(phrases, 3)) for _ in range(300)]
+    slugs, loaded, env = _slugs_in_a_new_process(names)
+    assert len(phrases) > 40_000 and 300 <= loaded < 3_000 and env == []
+    everything = _slugs_in_a_new_process(names, whole_dictionary=True)
+    assert everything == [slugs, len(phrases), []]
+
+
+def test_names_without_han_characters_load_no_dictionary() -> None:
+    script = (
+        "import sys\nfrom feeds.slug import slugify_all\n"
+        "slugify_all([]), slugify_all(['Café', 'ボタン'])\n"
+        "print([name for name in ('pypinyin', 'rjieba') if name in sys.modules])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.stdout == "[]\n", done.stderr
 
 
 def test_other_scripts_and_markdown_links() -> None:
@@ -108,6 +165,15 @@ def test_slugs_from_a_script_on_stdin(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert done.stdout == "{'新浪财经': 'xinlang-caijing'}\n", done.stderr
+
+
+def test_a_slug_process_ignores_a_feeds_folder_in_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "feeds").mkdir()
+    (tmp_path / "feeds" / "__init__.py").write_text("raise ImportError('not this one')\n")
+    monkeypatch.chdir(tmp_path)
+    assert SlugProcess().slugify(["新浪财经"]) == ["xinlang-caijing"]
 
 
 def test_a_remembered_slug_is_not_given_to_a_new_name() -> None:
