@@ -2,8 +2,12 @@
 
 Not a test. Generates N articles shaped like the real archive (Chinese paragraphs, images,
 the Sina junk blocks, 1-4 categories out of ~20, a few defects), then runs the real
-``feeds build`` command in a subprocess and reports wall time and peak memory (max RSS of
-the build and its worker processes).
+``feeds build`` command in a subprocess and reports wall time and peak memory, two ways:
+``peak_mib``, the max RSS of the largest single process (the build or one of its workers),
+and ``peak_total_mib``, the most that all the build's processes (the build, its forked
+workers, the slug helper) held at once: their PSS, summed every 10 ms while it runs. PSS
+splits the pages that forked processes share among them, so the sum counts each page once.
+The memory targets are checked against ``peak_total_mib``.
 
 Each scenario runs ``--repeat`` times (3): a cold build on an empty cache and output each
 time, a one-new rebuild with another new file each time. It reports the fastest run, with
@@ -26,8 +30,11 @@ import resource
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -66,7 +73,8 @@ def paragraph(rng: random.Random) -> str:
     return f'<p cms-style="font-L">\u3000\u3000{text}。</p>'
 
 
-def article(i: int, rng: random.Random) -> str:
+def article(i: int, rng: random.Random, date: str | None = None) -> str:
+    """The ``i``-th article; dated in May 2022 (``date`` unless given) as ``i`` says."""
     topic = rng.choice(TOPICS)
     cats = [topic, *rng.sample(SOURCES, rng.randint(0, 3))]
     paras = "\n".join(paragraph(rng) for _ in range(rng.randint(2, 12)))
@@ -75,9 +83,10 @@ def article(i: int, rng: random.Random) -> str:
     thumb = (
         f"https://picsum.photos/400/300?random={i}" if i % 3 else f"https://img.example.com/{i}.jpg"
     )
-    date = f"Thu, {1 + i % 28:02d} May 2022 {i % 24:02d}:{i % 60:02d}:07 GMT"
-    if i % 97 == 0:
-        date = "Invalid Date"  # a defect the real archive has
+    if date is None:
+        date = f"Thu, {1 + i % 28:02d} May 2022 {i % 24:02d}:{i % 60:02d}:07 GMT"
+        if i % 97 == 0:
+            date = "Invalid Date"  # a defect the real archive has
     title = (
         f"@用户{i} 关注了股票"
         if i % 53 == 0
@@ -91,6 +100,16 @@ def article(i: int, rng: random.Random) -> str:
     )
 
 
+def new_article(n: int, k: int) -> str:
+    """The ``k``-th article added to ``n`` generated ones, and the newest of all.
+
+    Generated dates end on 28 May 2022; this one is dated in June, a minute after the one
+    before it, so it enters its feeds and a one-new rebuild renders and writes them again.
+    """
+    date = datetime(2022, 6, 1, tzinfo=UTC) + timedelta(minutes=k)
+    return article(n + 1 + k, random.Random(k), format_datetime(date, usegmt=True))
+
+
 def generate(n: int, folder: Path) -> None:
     rng = random.Random(n)
     for i in range(n):
@@ -99,8 +118,12 @@ def generate(n: int, folder: Path) -> None:
         path.write_text(article(i, rng), encoding="utf-8")
 
 
-def run_build(site: Path) -> tuple[float, float, dict[str, object]]:
-    """Wall seconds, peak MiB (largest process), and the JSON report of one build."""
+def run_build(site: Path) -> tuple[float, float, float, dict[str, object]]:
+    """Wall seconds, peak MiB (largest process; all at once) and the JSON report of a build.
+
+    A wrapper script times the build and reads the largest max RSS of its processes
+    (RUSAGE_CHILDREN); meanwhile ``TreeMemory`` sums the PSS of the processes under it.
+    """
     feeds = Path(sys.executable).parent / "feeds"
     script = (
         "import resource, subprocess, sys, time\n"
@@ -111,14 +134,80 @@ def run_build(site: Path) -> tuple[float, float, dict[str, object]]:
         "sys.stderr.write(p.stderr.decode())\n"
         "print(wall, peak); print(p.stdout.decode())\n"
     )
-    done = subprocess.run(
+    wrapper = subprocess.Popen(
         [sys.executable, "-c", script, str(feeds), "build", "-c", str(site / "config.yaml"),
          "--json", "--quiet"],
-        capture_output=True, text=True, check=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
-    first, _, rest = done.stdout.partition("\n")
+    with TreeMemory(wrapper.pid) as memory:
+        out, err = wrapper.communicate()
+    if wrapper.returncode:
+        raise subprocess.CalledProcessError(wrapper.returncode, wrapper.args, out, err)
+    first, _, rest = out.partition("\n")
     wall, peak = (float(x) for x in first.split())
-    return wall, peak, json.loads(rest)
+    return wall, peak, memory.peak_kib / 1024, json.loads(rest)
+
+
+class TreeMemory:
+    """While in use, samples the summed PSS of every process under ``pid``; keeps the peak.
+
+    A thread takes a sample every ``interval`` seconds: the descendants of ``pid`` (not
+    ``pid`` itself, the wrapper) as /proc lists them then, and the ``Pss`` of each from
+    its smaps_rollup. A process that ends between the two counts for nothing.
+    """
+
+    def __init__(self, pid: int, interval: float = 0.01) -> None:
+        self.peak_kib = 0
+        self._pid = pid
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> TreeMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(self._interval):
+            total = sum(pss_kib(pid) for pid in descendants(self._pid))
+            self.peak_kib = max(self.peak_kib, total)
+
+
+def descendants(pid: int) -> list[int]:
+    """The processes under ``pid`` (children, theirs, ...), from each thread's children."""
+    found: list[int] = []
+    parents = [pid]
+    while parents:
+        parent = parents.pop()
+        try:
+            threads = os.listdir(f"/proc/{parent}/task")
+        except OSError:  # it has ended
+            continue
+        for thread in threads:
+            try:
+                with open(f"/proc/{parent}/task/{thread}/children", encoding="ascii") as file:
+                    children = [int(child) for child in file.read().split()]
+            except OSError:  # the thread or the process has ended
+                continue
+            found += children
+            parents += children
+    return found
+
+
+def pss_kib(pid: int) -> int:
+    """The proportional set size of ``pid`` in KiB: 0 if it has ended (or is a zombie)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as file:
+            for line in file:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1])
+    except OSError:  # ended after it was listed
+        pass
+    return 0
 
 
 def bench(n: int, repeat: int) -> dict[str, object]:
@@ -141,6 +230,7 @@ def bench(n: int, repeat: int) -> dict[str, object]:
             "cpu_reference_s": best.reference,
             "wall_s": round(best.wall, 2),
             "peak_mib": round(max(run.peak for run in runs)),
+            "peak_total_mib": round(max(run.peak_total for run in runs)),
             "parsed": best.report["parsed"],
             "changed": len(best.report["changed"]),  # type: ignore[arg-type]
             "wall_s_runs": [round(run.wall, 2) for run in runs],
@@ -151,11 +241,15 @@ def bench(n: int, repeat: int) -> dict[str, object]:
 
 
 def verdicts(results: dict[str, object], targets: dict[str, float]) -> dict[str, str]:
-    """Each target of this size with the figure measured, e.g. ``"1.58 <= 2.5: met"``."""
+    """Each target of this size with the figure measured, e.g. ``"1.58 <= 2.5: met"``.
+
+    ``peak_mb`` is the largest ``peak_total_mib`` of the scenarios: all the build's
+    processes at once, not the largest one of them (``peak_mib``).
+    """
     figures: dict[str, float] = {}
     for label in ["cold", "no_change", "one_new"]:
         figures[label] = results[label]["wall_s"]  # type: ignore[index]
-    peak_mib = max(results[label]["peak_mib"] for label in figures)  # type: ignore[index]
+    peak_mib = max(results[label]["peak_total_mib"] for label in figures)  # type: ignore[index]
     figures["peak_mb"] = round(peak_mib * 2**20 / 10**6)
     return {
         name: f"{figures[name]} <= {limit}: {'met' if figures[name] <= limit else 'missed'}"
@@ -167,7 +261,8 @@ def verdicts(results: dict[str, object], targets: dict[str, float]) -> dict[str,
 class Run:
     reference: float  # cpu_reference() just before the build
     wall: float
-    peak: float
+    peak: float  # MiB, the largest process
+    peak_total: float  # MiB, all the build's processes at once
     report: dict[str, object]
 
 
@@ -179,7 +274,7 @@ def timed_run(site: Path, label: str, k: int, n: int) -> Run:
             (site / name).unlink(missing_ok=True)
     if label == "one_new":  # a new file each time: the same one again is no change at all
         new = site / "articles" / f"new-{k}.md"
-        new.write_text(article(n + 1 + k, random.Random(k)), "utf-8")
+        new.write_text(new_article(n, k), "utf-8")
     reference = cpu_reference()  # just before: the machine's speed drifts minute by minute
     return Run(reference, *run_build(site))
 

@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import shutil
 import subprocess
 import time
 from pathlib import Path
 
-from bench import WORK, article, cpu_reference, generate
+from bench import WORK, cpu_reference, generate, new_article
 
 Figures = dict[str, list[float]]
 LABELS = ("cold", "no_change", "one_new")
@@ -46,7 +45,7 @@ def one_round(site: Path, name: str, feeds: str, n: int, figures: Figures) -> No
     new.unlink(missing_ok=True)
     figures["cold"].append(timed_build(feeds, config))
     figures["no_change"].append(timed_build(feeds, config))
-    new.write_text(article(n + 1, random.Random(1)), encoding="utf-8")
+    new.write_text(new_article(n, 0), encoding="utf-8")
     try:
         figures["one_new"].append(timed_build(feeds, config))
     finally:
