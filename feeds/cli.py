@@ -1,15 +1,23 @@
 """The command line. The only module that prints or exits.
 
 Library code raises ``FeedsError``; this module turns it into ``Error: ...`` on stderr and
-exit code 1. Chatter (progress, problems) goes to stderr, results to stdout.
+exit code 1. Chatter (progress, problems) goes to stderr, results to stdout. A build stopped
+by SIGINT (Ctrl-C) or SIGTERM (cron, systemd, timeout) says so in one line too, and exits
+with 128 + the signal's number, as a shell reports a process the signal killed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
+import os
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 from typing import Annotated, Any, NoReturn
 
 import typer
@@ -19,6 +27,7 @@ from feeds.config import Config, load_config
 from feeds.errors import FeedsError
 from feeds.models import Progress
 from feeds.pipeline import BuildOptions, BuildReport, build
+from feeds.write import output_lock
 
 app = typer.Typer(
     help="Turn folders of scraped article files into clean per-category RSS, Atom and JSON feeds.",
@@ -121,11 +130,39 @@ def _run(
     cfg: Config, options: BuildOptions, *, quiet: bool, strict: bool, json_report: bool
 ) -> None:
     try:
-        report = _build_with_progress(cfg, options, show=not quiet)
+        with stopped_by_signals():
+            report = _build_or_fail(cfg, options, show=not quiet)
+    except Stopped as e:  # the build has unwound: workers stopped, the lock released
+        if options.write:
+            _remove_temporaries(cfg.output)
+        _fail(_STOPPED[e.signum], code=128 + e.signum)
+    _report(report, options, quiet=quiet, strict=strict, json_report=json_report)
+
+
+def _remove_temporaries(out: Path) -> None:
+    """Remove the temporary files a stopped build left in ``out``, if no build holds it now.
+
+    A signal that lands just after ``mkstemp`` made a file, before it returned its name,
+    leaves that file behind. Taking the output lock removes such files (otherwise the next
+    build does); a build that has taken it since removed them itself.
+    """
+    with contextlib.suppress(FeedsError), output_lock(out, wait=False):
+        pass
+
+
+def _build_or_fail(cfg: Config, options: BuildOptions, *, show: bool) -> BuildReport:
+    # Inside _run's try: a signal that comes while an error is reported is caught there too.
+    try:
+        return _build_with_progress(cfg, options, show=show)
     except FeedsError as e:
         _fail(str(e))
     except Exception as e:  # a bug: one line, no traceback, exit 1
         _fail(f"internal error: {type(e).__name__}: {e}")
+
+
+def _report(
+    report: BuildReport, options: BuildOptions, *, quiet: bool, strict: bool, json_report: bool
+) -> None:
     if not quiet:
         for problem in report.problems:
             verb = "skipped" if problem.skipped else "note"
@@ -190,6 +227,65 @@ def report_to_json(report: BuildReport, options: BuildOptions) -> dict[str, Any]
     }
 
 
-def _fail(message: str) -> NoReturn:
+def _fail(message: str, *, code: int = 1) -> NoReturn:
     typer.echo(f"Error: {message}", err=True)
-    raise typer.Exit(code=1)
+    raise typer.Exit(code=code)
+
+
+class Stopped(BaseException):
+    """Raised where the build is when SIGINT or SIGTERM arrives.
+
+    Not an Exception: no ``except Exception`` in the build swallows it. It unwinds the build
+    as any error does, so the cleanup already there runs: temporary files unlinked, worker
+    processes killed, the cache and the output lock released. Nothing was half-written:
+    files are renamed into place whole.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+_STOPPED: dict[int, str] = {signal.SIGINT: "interrupted", signal.SIGTERM: "terminated"}
+
+
+@contextlib.contextmanager
+def stopped_by_signals() -> Iterator[None]:
+    """Within: SIGINT and SIGTERM raise Stopped in the main thread. Handlers restored after.
+
+    A signal that whoever started the build ignores (``nohup``, a shell's background job)
+    stays ignored. Only the main thread may set handlers; elsewhere this changes nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    owner = os.getpid()
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        # A child forked by the build (a worker, the slug helper before its exec) that has
+        # not set its own handlers yet: the build's cleanup is not its to do.
+        if os.getpid() != owner:
+            _die_as_by_default(signum)
+            return
+        # Once only: a second signal would break into the cleanup the first one started.
+        for sig in old:
+            signal.signal(sig, signal.SIG_IGN)
+        raise Stopped(signum)
+
+    old = {sig: signal.getsignal(sig) for sig in _STOPPED}
+    for sig, handler in old.items():
+        if handler in (signal.SIG_DFL, signal.default_int_handler):
+            signal.signal(sig, stop)
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+
+
+def _die_as_by_default(signum: int) -> None:
+    """In a child: SIGTERM kills it, as with no handler; SIGINT is ignored, as the workers
+    ignore it (the parent stops them)."""
+    if signum == signal.SIGTERM:
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)

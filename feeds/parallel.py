@@ -88,6 +88,9 @@ def _work(
 ) -> None:
     # Ctrl-C is the parent's to handle: it stops the workers and exits with one message.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The CLI's SIGTERM handler, copied by the fork, unwinds the build in the parent; a
+    # worker told to end just ends.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     # A worker orphaned by a killed build would otherwise go on to the end of its share.
     die_with_parent()
     if os.getppid() != parent:  # the parent died before prctl took effect
