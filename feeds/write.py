@@ -14,7 +14,7 @@ import contextlib
 import fcntl
 import json
 import os
-import tempfile
+import secrets
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,16 +76,27 @@ def files_in_the_way(out: Path, manifest: Manifest, names: Collection[str]) -> l
 def prepare_output(config: Config) -> Path:
     """Create the output folder and prove it is writable, or raise a ConfigError naming it."""
     out = config.output
+    probe = temporary_name(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
-        fd, probe = tempfile.mkstemp(dir=out, prefix=TMP_PREFIX)
-        os.close(fd)
-        # A running build may delete it first, taking it for its own killed run's garbage.
-        Path(probe).unlink(missing_ok=True)
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     except OSError as e:
         reason = e.strerror or str(e)
         raise ConfigError(f"{config.path}: output: cannot write to {out}: {reason}") from None
+    finally:
+        # A running build may delete it first, taking it for its own killed run's garbage.
+        with contextlib.suppress(OSError):
+            probe.unlink()
     return out
+
+
+def temporary_name(folder: Path) -> Path:
+    """A new temporary file's name in ``folder``, to create with O_EXCL.
+
+    Named before it is made, not by ``mkstemp``: a signal that lands once the file exists
+    but before ``mkstemp`` returns its name would leave it behind, unknown to the cleanup.
+    """
+    return folder / f"{TMP_PREFIX}{secrets.token_hex(8)}"
 
 
 def remove_stale_temporaries(out: Path) -> None:
@@ -205,16 +216,14 @@ def write_atomic(path: Path, data: bytes, *, sync: bool = True) -> None:
     the caller, who syncs once after many renames. A disk that is full or a folder where
     the file should be is a BuildError naming the file, not a crash.
     """
+    tmp = temporary_name(path.parent)
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TMP_PREFIX)
-    except OSError as e:
-        raise BuildError(f"cannot write {path}: {e.strerror or e}") from None
-    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; the web server must read it
+        os.chmod(tmp, 0o644)  # whatever the umask: the web server must read it
         os.replace(tmp, path)
     except BaseException as e:
         with contextlib.suppress(OSError):

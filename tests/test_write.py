@@ -15,6 +15,7 @@ from feeds.write import (
     prune_outputs,
     read_manifest,
     remove_stale_temporaries,
+    write_atomic,
     write_manifest,
     write_outputs,
 )
@@ -66,3 +67,21 @@ def test_second_lock_fails_at_once(tmp_path: Path) -> None:
         pass
     with output_lock(tmp_path, wait=False):
         pass  # released: a later build gets it
+
+
+def test_a_signal_as_the_temporary_file_is_made_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SIGINT/SIGTERM raise in the build where it is: here, once the temporary file exists
+    # but before the call that made it has returned (mkstemp used to lose it there).
+    real_open = os.open
+
+    def open_then_interrupted(*args: object, **kwargs: object) -> int:
+        os.close(real_open(*args, **kwargs))  # type: ignore[arg-type]
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "open", open_then_interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_atomic(tmp_path / "a.xml", b"x")
+    monkeypatch.undo()
+    assert list(tmp_path.iterdir()) == []
