@@ -35,6 +35,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain click output: a usage error ends in one 'Error: ...' line, like every error here.
+    rich_markup_mode=None,
 )
 
 ConfigOpt = Annotated[Path, typer.Option("--config", "-c", help="The config file.", dir_okay=False)]

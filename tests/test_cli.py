@@ -226,6 +226,25 @@ def test_usage_error_exits_2(runner: CliRunner) -> None:
     assert runner.invoke(app, ["build", "--no-such-flag"]).exit_code == 2
 
 
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (
+            ["--jobs", "-1"],
+            "Error: Invalid value for '--jobs' / '-j': -1 is not in the range x>=0.",
+        ),
+        (["--no-such-flag"], "Error: No such option: --no-such-flag"),
+    ],
+)
+def test_a_usage_error_ends_in_one_plain_error_line(
+    runner: CliRunner, args: list[str], error: str
+) -> None:
+    result = runner.invoke(app, ["build", *args])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == error
+    assert "╭" not in result.stderr  # no box drawn around it
+
+
 def test_an_unwritable_feed_file_is_one_clear_error(runner: CliRunner, site: Site) -> None:
     config = site()
     write_article(config.parent / "articles", "a.md")
