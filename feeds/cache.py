@@ -25,6 +25,7 @@ import json
 import os
 import pickle
 import sqlite3
+import zlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -34,7 +35,7 @@ from feeds.errors import BuildError
 from feeds.models import Article, Problem, SourceFile
 from feeds.write import hold_lock
 
-SCHEMA_VERSION = 11  # 11: dates in UTC, pickled as ISO text
+SCHEMA_VERSION = 12  # 11: dates in UTC, pickled as ISO text; 12: checksums
 _APP_ID = 0x46454544  # "FEED": marks the file as ours
 _SCHEMA = """
 CREATE TABLE files (
@@ -45,7 +46,9 @@ CREATE TABLE files (
     meta BLOB NOT NULL,
     content TEXT NOT NULL,
     summary TEXT NOT NULL,
-    complete INTEGER NOT NULL
+    complete INTEGER NOT NULL,
+    meta_crc INTEGER NOT NULL,
+    text_crc INTEGER NOT NULL
 );
 CREATE TABLE builds (
     key TEXT PRIMARY KEY,
@@ -70,7 +73,7 @@ Entry = Article | Problem  # a readable file gives an article, a bad one its pro
 # there (an article read for its light form only has neither yet). See pack.
 Packed = tuple[bytes, str, str, bool]
 _PROTOCOL = pickle.HIGHEST_PROTOCOL
-Row = tuple[str, int, int, str, bytes, str, str, bool]
+Row = tuple[str, int, int, str, bytes, str, str, bool, int, int]
 
 
 def parse_key(config: Config) -> str:
@@ -212,8 +215,8 @@ class ArticleCache:
         roots = tuple(os.path.join(os.path.abspath(s), "") for s in config.sources)
         gone: list[tuple[str]] = []
         # Row by row, not all rows at once: at 100k articles the pickles alone are ~100 MB.
-        query = "SELECT path, size, mtime_ns, parse_key, meta FROM files"
-        for path, size, mtime, key, meta in self.db.execute(query):
+        query = "SELECT path, size, mtime_ns, parse_key, meta, meta_crc FROM files"
+        for path, size, mtime, key, meta, crc in self.db.execute(query):
             file = by_path.get(path)
             if file is None:
                 if isinstance(path, str) and path.startswith(roots):
@@ -221,7 +224,7 @@ class ArticleCache:
                 continue
             # A text column of a damaged row may hold bytes: such a row is parsed again.
             fresh = size == file.size and mtime == file.mtime_ns
-            if fresh and isinstance(key, str) and key.startswith(prefix):
+            if fresh and isinstance(key, str) and key.startswith(prefix) and _sound(meta, crc):
                 entry = _unpickle(meta, file.rel)
                 if entry is not None and key == entry_key(config, base, entry):
                     cached[file.rel] = entry
@@ -241,7 +244,8 @@ class ArticleCache:
         entry = unpack(packed)
         key = entry_key(config, self._base, entry)
         path = self._paths[file.rel]
-        row = (path, file.size, file.mtime_ns, key, meta, content, summary, complete)
+        checks = zlib.crc32(meta), _text_crc(content, summary)
+        row = (path, file.size, file.mtime_ns, key, meta, content, summary, complete, *checks)
         self._batch.append(row)
         self._batch_size += len(meta) + len(content) + len(summary)
         if self._batch_size >= _BATCH_SIZE:
@@ -252,7 +256,7 @@ class ArticleCache:
         batch, self._batch, self._batch_size = self._batch, [], 0
         if not batch:
             return
-        query = "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        query = "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         try:
             self.db.executemany(query, batch)
             self.db.commit()
@@ -273,11 +277,11 @@ class ArticleCache:
                 chunk = wanted[start : start + _QUERY_BATCH]
                 marks = ",".join("?" * len(chunk))
                 where = f"complete AND path IN ({marks})"
-                query = f"SELECT path, content, summary FROM files WHERE {where}"
+                query = f"SELECT path, content, summary, text_crc FROM files WHERE {where}"
                 found.update(
                     (rel_of[path], (html, summary))
-                    for path, html, summary in self.db.execute(query, chunk)
-                    if isinstance(html, str) and isinstance(summary, str)  # else: damaged
+                    for path, html, summary, crc in self.db.execute(query, chunk)
+                    if _sound_text(html, summary, crc)  # else read again from its file
                 )
         except sqlite3.Error as e:
             self._recover_or_raise("read", e)
@@ -398,6 +402,22 @@ def _refuse_foreign(path: Path) -> None:
         f"cannot use the cache {path}: it is a file this tool did not make, and it is left "
         "as it is (set cache.path to another file, or delete this one)"
     )
+
+
+# Checksums: SQLite notices a damaged page structure, not a changed byte inside a value.
+# A disk that flips one bit in a cached title would otherwise publish it for ever.
+def _sound(meta: object, crc: object) -> bool:
+    return isinstance(meta, bytes) and zlib.crc32(meta) == crc
+
+
+def _sound_text(html: object, summary: object, crc: object) -> bool:
+    """Whether a row's HTML and summary are the ones stored (a damaged one may be bytes)."""
+    return isinstance(html, str) and isinstance(summary, str) and _text_crc(html, summary) == crc
+
+
+def _text_crc(html: str, summary: str) -> int:
+    crc = zlib.crc32(html.encode("utf-8", "surrogatepass"))
+    return zlib.crc32(summary.encode("utf-8", "surrogatepass"), crc)
 
 
 def _unpickle(meta: bytes, rel: str) -> Entry | None:

@@ -274,6 +274,30 @@ def test_an_untrustworthy_row_is_parsed_again(
     assert outputs(config) == clean
 
 
+@pytest.mark.parametrize("column", ["meta", "content"])
+def test_a_value_changed_inside_a_row_is_not_published(
+    runner: CliRunner, built: tuple[Path, dict[str, bytes]], column: str
+) -> None:
+    # A byte changed on disk inside a value, not in SQLite's structure: the row still reads,
+    # and its pickle still loads (same length, same path). Only a checksum tells.
+    config, clean = built
+    db = sqlite3.connect(cache_db(config))
+    query = f"SELECT path, {column} FROM files WHERE path LIKE '%/007.md'"
+    path, value = db.execute(query).fetchone()
+    if column == "meta":
+        changed = value.replace("文章7".encode(), "文章9".encode())
+    else:
+        changed = value.replace("第7篇", "第9篇")
+    assert changed != value
+    db.execute(f"UPDATE files SET {column} = ? WHERE path = ?", (changed, path))
+    db.execute("DELETE FROM builds")
+    db.commit()
+    db.close()
+    report = build(runner, config)
+    assert (report["parsed"], report["cached"]) == (1, COUNT - 1)
+    assert outputs(config) == clean
+
+
 def test_an_unwritable_cache_folder_is_one_clear_error(runner: CliRunner, site: Site) -> None:
     config = site(cache={"path": "blocker/cache.sqlite"})
     write_article(config.parent / "articles", "a.md")
