@@ -103,10 +103,12 @@ def article(i: int, rng: random.Random, date: str | None = None) -> str:
 def new_article(n: int, k: int) -> str:
     """The ``k``-th article added to ``n`` generated ones, and the newest of all.
 
-    Generated dates end on 28 May 2022; this one is dated in June, a minute after the one
-    before it, so it enters its feeds and a one-new rebuild renders and writes them again.
+    Dated now, as a freshly scraped one is: generated dates end on 28 May 2022, but one
+    article in 97 has an invalid date and is dated by its file's mtime, the time it was
+    generated. Newer than all of them, it enters every feed it belongs to (its categories
+    and the feed of all articles), and a one-new rebuild renders and writes those again.
     """
-    date = datetime(2022, 6, 1, tzinfo=UTC) + timedelta(minutes=k)
+    date = datetime.now(UTC) + timedelta(seconds=k)
     return article(n + 1 + k, random.Random(k), format_datetime(date, usegmt=True))
 
 

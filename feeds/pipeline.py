@@ -282,11 +282,12 @@ def _run_stages(
     from feeds.thumbnail import choose_thumbnail_urls
 
     with SlugProcess() as slug_helper:
+        read = read_articles(files, config, cache, progress)
         if not manifest.slugs and len(files) >= ISOLATE_SLUGS_FROM:
             # A first build of a large archive: every name is new, so the slug process will
-            # be needed; its dictionaries load while the articles are read.
+            # be needed; its dictionaries load while the thumbnails are chosen. Not sooner:
+            # beside the readers, its 64 MiB would be on top of the build's peak.
             slug_helper.start()
-        read = read_articles(files, config, cache, progress)
         texts = Texts(cache, files, config, read)
         thumbnails = choose_thumbnail_urls(
             read.articles, config.thumbnail, config.clean.image_proxy, prefiltered=True
