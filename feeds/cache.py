@@ -25,6 +25,7 @@ import json
 import os
 import pickle
 import sqlite3
+import stat
 import zlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -35,7 +36,7 @@ from feeds.errors import BuildError
 from feeds.models import Article, Problem, SourceFile
 from feeds.write import hold_lock
 
-SCHEMA_VERSION = 12  # 11: dates in UTC, pickled as ISO text; 12: checksums
+SCHEMA_VERSION = 13  # 11: dates in UTC, pickled as ISO text; 12, 13: checksums
 _APP_ID = 0x46454544  # "FEED": marks the file as ours
 _SCHEMA = """
 CREATE TABLE files (
@@ -166,9 +167,10 @@ class ArticleCache:
         self.rebuilt = False  # found damaged and started afresh during this build
         try:
             if path is not None:
+                _refuse_foreign(path)  # before the lock is made beside it, too
                 path.parent.mkdir(parents=True, exist_ok=True)
                 self._lock.enter_context(hold_lock(_sibling(path, ".lock"), wait=True))
-                _refuse_foreign(path)
+                _refuse_foreign(path)  # again: it might have changed while we waited
             self.db = _open(path)
         except BaseException as e:
             self._lock.close()
@@ -244,7 +246,7 @@ class ArticleCache:
         entry = unpack(packed)
         key = entry_key(config, self._base, entry)
         path = self._paths[file.rel]
-        checks = zlib.crc32(meta), _text_crc(content, summary)
+        checks = zlib.crc32(meta), _text_crc(content, summary, complete)
         row = (path, file.size, file.mtime_ns, key, meta, content, summary, complete, *checks)
         self._batch.append(row)
         self._batch_size += len(meta) + len(content) + len(summary)
@@ -294,17 +296,21 @@ class ArticleCache:
             row = self.db.execute("SELECT report FROM builds WHERE key = ?", (key,)).fetchone()
         except sqlite3.Error:
             return None  # no shortcut then: the build reads the cache the long way
-        return row[0] if row and isinstance(row[0], bytes) else None
+        stored = row[0] if row else None
+        if not isinstance(stored, bytes) or not _sound(stored[4:], _crc_prefix(stored)):
+            return None
+        return stored[4:]
 
     def save_build(self, key: str, report: bytes) -> None:
         """Remember one build's report under a key of all its inputs (only the last one)."""
+        stored = zlib.crc32(report).to_bytes(4, "big") + report  # checked as a row's light part
         try:
             self.db.execute("DELETE FROM builds")
-            self.db.execute("INSERT INTO builds VALUES (?, ?)", (key, report))
+            self.db.execute("INSERT INTO builds VALUES (?, ?)", (key, stored))
             self.db.commit()
         except sqlite3.Error as e:
             self._recover_or_raise("write", e)
-            self._write_afresh("INSERT INTO builds VALUES (?, ?)", [(key, report)])
+            self._write_afresh("INSERT INTO builds VALUES (?, ?)", [(key, stored)])
 
     def _recover_or_raise(self, doing: str, error: sqlite3.Error) -> None:
         """Start afresh from an empty cache if ``error`` is damage; else raise BuildError.
@@ -386,22 +392,31 @@ def _create(db: sqlite3.Connection) -> sqlite3.Connection:
 def _refuse_foreign(path: Path) -> None:
     """Raise BuildError if ``path`` holds a file this tool did not make.
 
-    ``cache.path`` set by mistake to a config file, notes or another program's database
-    must not be deleted to make room for a cache. Ours is known by the application id in
-    its SQLite header; an empty file holds nothing to lose.
+    ``cache.path`` set by mistake to a config file, notes, another program's database or a
+    device must not be deleted to make room for a cache. Ours is a regular file with the
+    application id in its SQLite header; an empty file, or a SQLite file cut short before
+    the id, holds nothing to lose. A cache of ours whose first bytes are damaged is refused
+    too: they cannot tell it from someone else's file.
     """
     try:
+        if not stat.S_ISREG(path.stat().st_mode):  # /dev/null, a FIFO: never opened
+            raise BuildError(f"cannot use the cache {path}: it is not a regular file")
         with path.open("rb") as f:
-            header = f.read(100)
+            header = f.read(_APP_ID_OFFSET + 4)
     except FileNotFoundError:
         return
-    app_id = header[_APP_ID_OFFSET : _APP_ID_OFFSET + 4]
-    if not header or (header.startswith(_SQLITE_HEADER) and app_id == _APP_ID.to_bytes(4, "big")):
+    if not header or (header.startswith(_SQLITE_HEADER) and _app_id_in(header) in (None, _APP_ID)):
         return
     raise BuildError(
         f"cannot use the cache {path}: it is a file this tool did not make, and it is left "
         "as it is (set cache.path to another file, or delete this one)"
     )
+
+
+def _app_id_in(header: bytes) -> int | None:
+    if len(header) < _APP_ID_OFFSET + 4:
+        return None  # cut short before it
+    return int.from_bytes(header[_APP_ID_OFFSET : _APP_ID_OFFSET + 4], "big")
 
 
 # Checksums: SQLite notices a damaged page structure, not a changed byte inside a value.
@@ -411,13 +426,23 @@ def _sound(meta: object, crc: object) -> bool:
 
 
 def _sound_text(html: object, summary: object, crc: object) -> bool:
-    """Whether a row's HTML and summary are the ones stored (a damaged one may be bytes)."""
-    return isinstance(html, str) and isinstance(summary, str) and _text_crc(html, summary) == crc
+    """Whether a complete row's HTML and summary are the ones stored (damaged: maybe bytes).
+
+    The checksum covers the row's ``complete`` flag too: a light row flipped to complete
+    would otherwise publish its empty HTML.
+    """
+    if not (isinstance(html, str) and isinstance(summary, str)):
+        return False
+    return _text_crc(html, summary, True) == crc
 
 
-def _text_crc(html: str, summary: str) -> int:
-    crc = zlib.crc32(html.encode("utf-8", "surrogatepass"))
+def _text_crc(html: str, summary: str, complete: bool) -> int:
+    crc = zlib.crc32(html.encode("utf-8", "surrogatepass"), 1 if complete else 2)
     return zlib.crc32(summary.encode("utf-8", "surrogatepass"), crc)
+
+
+def _crc_prefix(stored: bytes) -> int:
+    return int.from_bytes(stored[:4], "big")
 
 
 def _unpickle(meta: bytes, rel: str) -> Entry | None:

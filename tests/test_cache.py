@@ -22,6 +22,7 @@ import pytest
 from typer.testing import CliRunner
 
 from feeds import cache as cache_module
+from feeds import reader
 from feeds.article import read_article
 from feeds.cache import ArticleCache
 from feeds.cli import app
@@ -160,6 +161,7 @@ def test_the_config_file_is_never_taken_for_a_cache(runner: CliRunner, site: Sit
     assert result.exit_code == 1
     assert result.stderr.startswith(f"Error: cannot use the cache {config}: it is a file this")
     assert config.read_bytes() == before
+    assert not (config.parent / "config.yaml.lock").exists()  # nothing made beside it
 
 
 def tamper(config: Path, *statements: str) -> None:
@@ -226,6 +228,58 @@ def test_a_damaged_report_of_the_last_build_is_not_trusted(
         report = build(runner, config)
         assert (report["parsed"], report["cached"], report["changed"]) == (0, COUNT, [])
         assert outputs(config) == clean
+
+
+def test_one_byte_changed_in_the_report_of_the_last_build_is_noticed(
+    runner: CliRunner, built: tuple[Path, dict[str, bytes]]
+) -> None:
+    # Still a valid pickle, with another article count: only its checksum tells.
+    config, _ = built
+    db = sqlite3.connect(cache_db(config))
+    (stored,) = db.execute("SELECT report FROM builds").fetchone()
+    # The report is (articles, feeds, problems): its first small int is the article count.
+    count = bytes([ord("K"), COUNT])  # pickle's opcode for a small int, then the int
+    assert count in stored
+    db.execute("UPDATE builds SET report = ?", (stored.replace(count, b"Kc", 1),))
+    db.commit()
+    db.close()
+    report = build(runner, config)
+    assert (report["articles"], report["parsed"], report["cached"]) == (COUNT, 0, COUNT)
+
+
+def test_a_light_row_marked_complete_is_not_published(
+    runner: CliRunner, site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A light row (no HTML yet) whose flag says complete would publish an empty body.
+    monkeypatch.setattr(reader, "LIGHT_FROM", 1)
+    config = site(limit=2)
+    for i in range(6):
+        date = f"2022-05-0{i + 1} 10:00:00"
+        write_article(config.parent / "articles", f"{i}.md", title=f"文{i}", date=date,
+                      body=f"<p>第{i}篇的正文。</p>")  # fmt: skip
+    build(runner, config)
+    tamper(config, "UPDATE files SET complete = 1 WHERE complete = 0", "DELETE FROM builds")
+    fresh = make_site(config.parent / "fresh", config.parent / "articles", limit=6)
+    config.write_text(fresh.read_text(encoding="utf-8"), encoding="utf-8")
+    report = build(runner, config)
+    assert report["parsed"] == 4  # the four light ones, read again for their HTML
+    assert build(runner, fresh)["parsed"] == 6
+    assert outputs(config) == outputs(fresh)
+    assert "第0篇的正文" in (config.parent / "output" / "all.json").read_text(encoding="utf-8")
+
+
+def test_a_device_or_fifo_is_never_taken_for_a_cache(tmp_path: Path) -> None:
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    config = make_site(tmp_path / "site", cache={"path": str(fifo)})
+    write_article(config.parent / "articles", "a.md")
+    done = subprocess.run(
+        [sys.executable, "-m", "feeds", "build", "-c", str(config)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr == f"Error: cannot use the cache {fifo}: it is not a regular file\n"
+    assert fifo.is_fifo() and not (tmp_path / "fifo.lock").exists()
 
 
 def test_a_hot_journal_of_a_killed_build_is_rolled_back(
