@@ -51,7 +51,9 @@ JobsOpt = Annotated[
     int | None, typer.Option("--jobs", "-j", min=0, help="Parallel readers; 0 = every core.")
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
-StrictOpt = Annotated[bool, typer.Option("--strict", help="Exit 1 if any article is skipped.")]
+StrictOpt = Annotated[
+    bool, typer.Option("--strict", help="Exit 1 if any article or feed file is skipped.")
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON report on stdout.")]
 
 
@@ -175,7 +177,7 @@ def _report(
         typer.echo(summary_line(report, options))
     for problem in report.internal_errors:
         _fail(f"internal error while processing {problem.path}: {problem.reason}")
-    if strict and report.skipped:
+    if strict and (report.skipped or report.unwritten):
         raise typer.Exit(code=1)
 
 

@@ -78,6 +78,11 @@ class BuildReport:
         return [p for p in self.problems if p.skipped]
 
     @property
+    def unwritten(self) -> list[Problem]:
+        """Feed files left unwritten: a file this tool did not write has their name."""
+        return [p for p in self.problems if p.stage == "write"]
+
+    @property
     def internal_errors(self) -> list[Problem]:
         return [p for p in self.problems if p.stage == "internal"]
 
@@ -170,13 +175,25 @@ def _files_in_the_way(
     out: Path, manifest: Manifest, rendered: Rendered, report: BuildReport
 ) -> set[str]:
     """Output files this tool did not write, where it would write a feed: reported, kept."""
-    blocked = files_in_the_way(out, manifest, rendered.outputs)
+    from feeds.render import same_feed
+
+    blocked = set(files_in_the_way(out, manifest, rendered.outputs, same_feed))
     reason = (
         "a file this tool did not write has this feed's name; left as it is "
         "(move it away, or give the category another slug)"
     )
-    report.problems += [Problem(str(out / name), "write", reason, False) for name in blocked]
-    return set(blocked)
+    report.problems += [
+        Problem(str(out / name), "write", reason, False) for name in sorted(blocked)
+    ]
+    report.feeds = [_unwritten_left_out(feed, blocked) for feed in report.feeds]
+    return blocked
+
+
+def _unwritten_left_out(feed: FeedReport, blocked: set[str]) -> FeedReport:
+    if not blocked.intersection(feed.files.values()):
+        return feed
+    files = {fmt: name for fmt, name in feed.files.items() if name not in blocked}
+    return dataclasses.replace(feed, files=files)
 
 
 def _without(rendered: Rendered, names: set[str]) -> Rendered:

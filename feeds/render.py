@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -45,6 +46,25 @@ JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 def output_name(slug: str, fmt: Format) -> str:
     """The file name of a feed inside the output folder, e.g. ``xinlang-caijing.rss.xml``."""
     return slug + EXTENSIONS[fmt]
+
+
+# What marks a file as this tool's rendering of one feed: its self link (every format) and
+# its generator (RSS, Atom). Found in the new rendering, looked for in an old file.
+_MARKS = re.compile(
+    rb'<(?:atom:)?link href="[^"]*" rel="self"'
+    rb"|<generator[^>]*>" + GENERATOR.encode() + rb"</generator>"
+    rb'|"feed_url": "[^"]*"'
+)
+
+
+def same_feed(old: bytes, new: bytes) -> bool:
+    """Whether ``old`` is an earlier rendering, by this tool, of the feed ``new`` is.
+
+    It tells this tool's own files when the manifest that listed them is gone (deleted, or
+    the folder copied without it); a file a person wrote does not carry these marks.
+    """
+    marks = set(_MARKS.findall(new))
+    return bool(marks) and marks <= set(_MARKS.findall(old))
 
 
 def feed_url(site: SiteConfig, slug: str, fmt: Format) -> str:

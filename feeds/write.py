@@ -15,7 +15,7 @@ import fcntl
 import json
 import os
 import secrets
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,14 +63,33 @@ def is_output_name(name: str) -> bool:
     return bool(name) and "/" not in name and os.sep not in name and not name.startswith(".")
 
 
-def files_in_the_way(out: Path, manifest: Manifest, names: Collection[str]) -> list[str]:
-    """Those of ``names`` that exist in ``out`` but that no build of this tool wrote.
+def files_in_the_way(
+    out: Path,
+    manifest: Manifest,
+    outputs: Mapping[str, bytes],
+    same_feed: Callable[[bytes, bytes], bool],
+) -> list[str]:
+    """Those of ``outputs`` that exist in ``out`` but that this tool did not write.
 
     A file a person put there (a hand-written feed with the name a new category's feed
-    gets) is theirs: it is neither overwritten nor, later, pruned.
+    gets) is theirs: it is neither overwritten nor, later, pruned. A file the manifest
+    does not list but that ``same_feed`` knows for an earlier rendering is this tool's.
     """
     listed = set(manifest.files)
-    return sorted(name for name in names if name not in listed and os.path.lexists(out / name))
+    return sorted(
+        name
+        for name, data in outputs.items()
+        if name not in listed
+        and os.path.lexists(out / name)
+        and not same_feed(_read_or_empty(out / name), data)
+    )
+
+
+def _read_or_empty(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:  # a folder, unreadable: nothing of this tool's
+        return b""
 
 
 def prepare_output(config: Config) -> Path:

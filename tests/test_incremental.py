@@ -306,11 +306,46 @@ def test_a_file_this_tool_did_not_write_is_never_overwritten_nor_pruned(
     shutil.rmtree(articles / "game")
     assert build(runner, config, "--prune")["removed"] == ["zeta.atom.xml", "zeta.json"]
     assert own.read_text(encoding="utf-8") == "<rss>written by hand</rss>"
+    strict = runner.invoke(app, ["build", "-c", str(config), "--strict", "--quiet"])
+    assert (strict.exit_code, strict.stdout, strict.stderr) == (0, "", "")  # zeta: no feed now
+    write_article(articles, "game/0.md", title="游戏0", categories=("游戏",))
+    strict = runner.invoke(app, ["build", "-c", str(config), "--strict", "--json"])
+    assert strict.exit_code == 1  # a feed file left unwritten fails a strict build
+    assert json.loads(strict.stdout)["feeds"][-1]["files"] == {
+        "atom": "zeta.atom.xml",
+        "json": "zeta.json",
+    }
+    shutil.rmtree(articles / "game")
+    build(runner, config)
     # Once it is moved away, the feed's own file takes its place.
     own.unlink()
     write_article(articles, "game/0.md", title="游戏0", categories=("游戏",))
     assert "zeta.rss.xml" in build(runner, config)["changed"]
     assert "游戏0" in own.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("how", ["manifest deleted", "copied without it"])
+def test_feeds_go_on_updating_when_the_manifest_is_lost(
+    runner: CliRunner, site: Site, how: str
+) -> None:
+    # This tool's own files are known by their self link and generator, manifest or not.
+    config = site()
+    articles = two_categories(config)
+    build(runner, config)
+    out = config.parent / "output"
+    if how == "manifest deleted":
+        (out / ".feeds-manifest.json").unlink()
+    else:  # cp -r output/* deploy/: the dot files stay behind
+        deploy = config.parent / "deploy"
+        shutil.copytree(out, deploy, ignore=shutil.ignore_patterns(".*"))
+        edit_config(config, output="deploy")
+        out = deploy
+    write_article(articles, "fin/new.md", title="新的一篇", date=NEWEST, categories=("金融",))
+    report = build(runner, config, "--strict")
+    assert report["problems"] == []
+    assert len(report["changed"]) == 2 * 3  # 金融 and the feed of all, in three formats
+    assert "新的一篇" in (out / "all.rss.xml").read_text(encoding="utf-8")
+    assert build(runner, config)["changed"] == []
 
 
 def test_prune_never_deletes_this_tools_own_files(runner: CliRunner, site: Site) -> None:
