@@ -93,9 +93,10 @@ def build_command(
     ] = False,
 ) -> None:
     """Build every feed into the output folder. Unchanged files are not rewritten."""
-    cfg = _load(config, source=source, output=output, limit=limit, jobs=jobs)
-    options = BuildOptions(write=True, prune=prune, wait=wait)
-    _run(cfg, options, quiet=quiet, strict=strict, json_report=json_report)
+    with _stoppable():
+        cfg = _load(config, source=source, output=output, limit=limit, jobs=jobs)
+        options = BuildOptions(write=True, prune=prune, wait=wait)
+        _run(cfg, options, quiet=quiet, strict=strict, json_report=json_report)
 
 
 @app.command("check")
@@ -106,8 +107,20 @@ def check_command(
     json_report: JsonOpt = False,
 ) -> None:
     """Read and validate the config and every article; write nothing. Exit 1 if any is skipped."""
-    cfg = _load(config, source=source)
-    _run(cfg, BuildOptions(write=False), quiet=quiet, strict=True, json_report=json_report)
+    with _stoppable():
+        cfg = _load(config, source=source)
+        _run(cfg, BuildOptions(write=False), quiet=quiet, strict=True, json_report=json_report)
+
+
+@contextlib.contextmanager
+def _stoppable() -> Iterator[None]:
+    """A whole command, from reading the config to the last line of its report, under
+    ``stopped_by_signals``: SIGINT or SIGTERM anywhere in it is one ``Error:`` line."""
+    try:
+        with stopped_by_signals():
+            yield
+    except Stopped as e:
+        _fail(_STOPPED[e.signum], code=128 + e.signum)
 
 
 def _load(
@@ -134,12 +147,11 @@ def _run(
     cfg: Config, options: BuildOptions, *, quiet: bool, strict: bool, json_report: bool
 ) -> None:
     try:
-        with stopped_by_signals():
-            report = _build_or_fail(cfg, options, show=not quiet)
-    except Stopped as e:  # the build has unwound: workers stopped, the lock released
+        report = _build_or_fail(cfg, options, show=not quiet)
+    except Stopped:  # the build has unwound: workers stopped, the lock released
         if options.write:
             _remove_temporaries(cfg.output)
-        _fail(_STOPPED[e.signum], code=128 + e.signum)
+        raise  # to _stoppable, which says so
     _report(report, options, quiet=quiet, strict=strict, json_report=json_report)
 
 

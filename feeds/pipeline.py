@@ -12,6 +12,7 @@ import contextlib
 import dataclasses
 import gc
 import hashlib
+import os
 import pickle
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -26,6 +27,7 @@ from feeds.discover import discover_files
 from feeds.errors import ConfigError
 from feeds.models import Article, Feed, Problem, Progress, SourceFile
 from feeds.write import (
+    OWN_PREFIX,
     Manifest,
     files_in_the_way,
     output_lock,
@@ -155,6 +157,8 @@ def _build_into(
 ) -> None:
     manifest = read_manifest(out)
     cache_path = config.cache.path if config.cache.enabled else None
+    if cache_path is not None:
+        check_cache_path(cache_path, out, config)
     sources = _sources_digest(files)
     with contextlib.closing(ArticleCache(cache_path)) as cache:
         key = _build_key(config, sources, options, manifest)
@@ -202,6 +206,26 @@ def _without(rendered: Rendered, names: set[str]) -> Rendered:
     outputs = {k: v for k, v in rendered.outputs.items() if k not in names}
     prints = {k: v for k, v in rendered.fingerprints.items() if k not in names}
     return Rendered(outputs, prints)
+
+
+def check_cache_path(cache: Path, out: Path, config: Config) -> None:
+    """The cache must not take a name the output folder keeps for its own files.
+
+    ``output/.feeds`` would lock ``output/.feeds.lock``, the output's lock, which this
+    build already holds: it would wait for itself for ever.
+    """
+    if cache.name.startswith(OWN_PREFIX) and _same_folder(cache.parent, out):
+        raise ConfigError(
+            f"{config.path}: cache.path: {cache} takes a name the output folder keeps for "
+            f"its own files ({OWN_PREFIX}*); choose another"
+        )
+
+
+def _same_folder(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one is missing: then they are not the same
+        return False
 
 
 def _write(

@@ -22,9 +22,10 @@ from pathlib import Path
 from feeds.config import Config
 from feeds.errors import BuildError, ConfigError
 
-MANIFEST = ".feeds-manifest.json"
-LOCK = ".feeds.lock"
-TMP_PREFIX = ".feeds-tmp-"
+OWN_PREFIX = ".feeds"  # the output folder's own files: never a feed, never pruned
+MANIFEST = OWN_PREFIX + "-manifest.json"
+LOCK = OWN_PREFIX + ".lock"
+TMP_PREFIX = OWN_PREFIX + "-tmp-"
 _held_locks: set[int] = set()  # descriptors of the locks this process holds
 
 

@@ -221,6 +221,20 @@ def test_a_folder_in_place_of_the_lock_is_one_error_line(runner: CliRunner, site
     assert result.stderr == f"Error: cannot lock {lock}: Is a directory\n"
 
 
+def test_a_cache_named_like_the_outputs_own_files_is_one_error_line(
+    runner: CliRunner, site: Site
+) -> None:
+    # output/.feeds would lock output/.feeds.lock, which the build holds: it waited for ever.
+    config = site(cache={"path": "output/.feeds"})
+    write_article(config.parent / "articles", "a.md")
+    result = runner.invoke(app, ["build", "-c", str(config)])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {config}: cache.path: {config.parent / 'output' / '.feeds'} takes a name the "
+        "output folder keeps for its own files (.feeds*); choose another\n"
+    )
+
+
 def test_usage_error_exits_2(runner: CliRunner) -> None:
     assert runner.invoke(app, ["build", "--limit", "0"]).exit_code == 2
     assert runner.invoke(app, ["build", "--no-such-flag"]).exit_code == 2

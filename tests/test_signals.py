@@ -22,6 +22,7 @@ import psutil  # type: ignore[import-untyped]
 import pytest
 import typer
 from lxml import etree
+from typer.testing import CliRunner
 
 from feeds import cli
 from feeds.config import Config, load_config
@@ -194,12 +195,33 @@ def test_the_workers_are_stopped_before_the_cli_reports(
 
     monkeypatch.setattr(cli, "build", build_signalled)
     with pytest.raises(typer.Exit) as stopped:
-        cli._run(cfg, BuildOptions(), quiet=True, strict=False, json_report=False)
+        run_command(cfg)
     assert stopped.value.exit_code == 128 + signal.SIGTERM
     assert capsys.readouterr().err == "Error: terminated\n"
     assert workers, "the build read without workers"
     assert not [pid for pid in workers if psutil.pid_exists(pid)]  # killed and reaped
     assert not list((tmp_path / "site" / "output").glob(TMP_PREFIX + "*"))
+
+
+def run_command(cfg: Config) -> None:
+    """What ``feeds build`` runs once its config is loaded."""
+    with cli._stoppable():
+        cli._run(cfg, BuildOptions(), quiet=True, strict=False, json_report=False)
+
+
+def test_a_signal_while_the_config_is_read_is_one_error_line(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = empty_site(tmp_path / "site")
+    real_load = cli.load_config
+
+    def load_interrupted(path: Path) -> Config:
+        os.kill(os.getpid(), signal.SIGINT)  # raises cli.Stopped, here
+        return real_load(path)
+
+    monkeypatch.setattr(cli, "load_config", load_interrupted)
+    result = runner.invoke(cli.app, ["build", "-c", str(config)])
+    assert (result.exit_code, result.stderr) == (130, "Error: interrupted\n")
 
 
 def stop_leaving_a_temporary_file(cfg: Config, options: BuildOptions) -> BuildReport:
@@ -215,7 +237,7 @@ def test_the_cli_removes_a_temporary_file_the_stopped_build_left(
     cfg.output.mkdir()
     monkeypatch.setattr(cli, "build", stop_leaving_a_temporary_file)
     with pytest.raises(typer.Exit) as stopped:
-        cli._run(cfg, BuildOptions(), quiet=True, strict=False, json_report=False)
+        run_command(cfg)
     assert stopped.value.exit_code == 128 + signal.SIGTERM
     assert not list(cfg.output.glob(TMP_PREFIX + "*"))
 
@@ -227,7 +249,7 @@ def test_a_temporary_file_of_a_build_running_since_stays(
     cfg.output.mkdir()
     monkeypatch.setattr(cli, "build", stop_leaving_a_temporary_file)
     with output_lock(cfg.output, wait=False), pytest.raises(typer.Exit):
-        cli._run(cfg, BuildOptions(), quiet=True, strict=False, json_report=False)
+        run_command(cfg)
     assert list(cfg.output.glob(TMP_PREFIX + "*"))  # maybe that build's, about to be renamed
 
 
