@@ -230,24 +230,24 @@ def stop_leaving_a_temporary_file(cfg: Config, options: BuildOptions) -> BuildRe
     raise cli.Stopped(signal.SIGTERM)
 
 
-def test_the_cli_removes_a_temporary_file_the_stopped_build_left(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def stopped_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Config:
+    """The config of a site whose build is stopped leaving a temporary file."""
     cfg = load_config(empty_site(tmp_path / "site"))
     cfg.output.mkdir()
     monkeypatch.setattr(cli, "build", stop_leaving_a_temporary_file)
+    return cfg
+
+
+def test_the_cli_removes_a_temporary_file_the_stopped_build_left(stopped_site: Config) -> None:
     with pytest.raises(typer.Exit) as stopped:
-        run_command(cfg)
+        run_command(stopped_site)
     assert stopped.value.exit_code == 128 + signal.SIGTERM
-    assert not list(cfg.output.glob(TMP_PREFIX + "*"))
+    assert not list(stopped_site.output.glob(TMP_PREFIX + "*"))
 
 
-def test_a_temporary_file_of_a_build_running_since_stays(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    cfg = load_config(empty_site(tmp_path / "site"))
-    cfg.output.mkdir()
-    monkeypatch.setattr(cli, "build", stop_leaving_a_temporary_file)
+def test_a_temporary_file_of_a_build_running_since_stays(stopped_site: Config) -> None:
+    cfg = stopped_site
     with output_lock(cfg.output, wait=False), pytest.raises(typer.Exit):
         run_command(cfg)
     assert list(cfg.output.glob(TMP_PREFIX + "*"))  # maybe that build's, about to be renamed
