@@ -31,7 +31,6 @@ from feeds.write import (
     Manifest,
     files_in_the_way,
     output_lock,
-    output_stat,
     output_stats,
     prepare_output,
     prune_outputs,
@@ -262,9 +261,7 @@ def _unchanged_since_last_build(
     and an idle exit.
     """
     saved = cache.saved_build(key)
-    if saved is None or not all(
-        output_stat(out / name) == manifest.stats.get(name) for name in manifest.fingerprints
-    ):
+    if saved is None or not all(manifest.intact(out, name) for name in manifest.fingerprints):
         return False
     try:
         articles, feeds, problems = pickle.loads(saved)
@@ -397,9 +394,8 @@ def render_changed(feeds: Sequence[Feed], config: Config, manifest: Manifest) ->
         for fmt in config.formats:
             name = output_name(feed.slug, fmt)
             fingerprints[name] = hashlib.sha256(inputs + fmt.encode()).hexdigest()[:24]
-            if manifest.fingerprints.get(name) != fingerprints[name] or output_stat(
-                config.output / name
-            ) != manifest.stats.get(name):
+            unchanged = manifest.fingerprints.get(name) == fingerprints[name]
+            if not (unchanged and manifest.intact(config.output, name)):
                 wanted.append((feed, fmt))
                 names.append(name)
     outputs = dict(zip(names, render_all(wanted, config), strict=True))

@@ -40,6 +40,10 @@ class Manifest:
     # differs, and is written again although its inputs did not change.
     stats: dict[str, tuple[int, int]] = field(default_factory=dict)
 
+    def intact(self, out: Path, name: str) -> bool:
+        """Whether ``out/name`` is still as the build that wrote this manifest left it."""
+        return output_stat(out / name) == self.stats.get(name)
+
 
 Stat = tuple[int, int]
 
