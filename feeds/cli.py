@@ -158,16 +158,15 @@ def _run(
 def _remove_temporaries(out: Path) -> None:
     """Remove the temporary files a stopped build left in ``out``, if no build holds it now.
 
-    A signal that lands just after ``mkstemp`` made a file, before it returned its name,
-    leaves that file behind. Taking the output lock removes such files (otherwise the next
-    build does); a build that has taken it since removed them itself.
+    ``write_atomic`` removes its own, named before they are made; this is the second line,
+    for whatever else a signal's timing leaves. Taking the output lock removes such files
+    (otherwise the next build does); a build that has taken it since removed them itself.
     """
     with contextlib.suppress(FeedsError), output_lock(out, wait=False):
         pass
 
 
 def _build_or_fail(cfg: Config, options: BuildOptions, *, show: bool) -> BuildReport:
-    # Inside _run's try: a signal that comes while an error is reported is caught there too.
     try:
         return _build_with_progress(cfg, options, show=show)
     except FeedsError as e:
