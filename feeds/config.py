@@ -304,6 +304,19 @@ def _check_slugs(config: Config) -> None:
         seen[slug] = key
 
 
+def check_cache_outside_output(config: Config) -> None:
+    """The cache must not be in the output folder: that is served as it is, and the cache's
+    files could take a feed's name or the folder's lock (which waited for itself)."""
+    if not config.cache.enabled:
+        return
+    cache, out = os.path.realpath(config.cache.path), os.path.realpath(config.output)
+    if cache.startswith(os.path.join(out, "")):
+        raise ConfigError(
+            f"{config.path}: cache.path: {config.cache.path} is inside the output folder "
+            f"{config.output}, which is served as it is; put it elsewhere"
+        )
+
+
 def _resolve_paths(config: Config, base: Path) -> Config:
     """Absolute paths: the cache keys articles by them, and a later chdir cannot move them."""
     base = Path(os.path.abspath(base))

@@ -12,7 +12,6 @@ import contextlib
 import dataclasses
 import gc
 import hashlib
-import os
 import pickle
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -22,12 +21,11 @@ from typing import TYPE_CHECKING
 
 from feeds import __version__
 from feeds.cache import ArticleCache
-from feeds.config import Config, Format
+from feeds.config import Config, Format, check_cache_outside_output
 from feeds.discover import discover_files
 from feeds.errors import ConfigError
 from feeds.models import Article, Feed, Problem, Progress, SourceFile
 from feeds.write import (
-    OWN_PREFIX,
     Manifest,
     files_in_the_way,
     output_lock,
@@ -98,6 +96,7 @@ def build(config: Config, options: BuildOptions, progress: Progress | None = Non
     started = time.perf_counter()
     report = BuildReport()
     check_clean_rules(config)
+    check_cache_outside_output(config)
     with _without_cycle_collection():
         files, report.problems = discover_files(config)
         if not options.write:
@@ -156,8 +155,6 @@ def _build_into(
 ) -> None:
     manifest = read_manifest(out)
     cache_path = config.cache.path if config.cache.enabled else None
-    if cache_path is not None:
-        check_cache_path(cache_path, out, config)
     sources = _sources_digest(files)
     with contextlib.closing(ArticleCache(cache_path)) as cache:
         key = _build_key(config, sources, options, manifest)
@@ -178,9 +175,9 @@ def _files_in_the_way(
     out: Path, manifest: Manifest, rendered: Rendered, report: BuildReport
 ) -> set[str]:
     """Output files this tool did not write, where it would write a feed: reported, kept."""
-    from feeds.render import same_feed
+    from feeds.render import made_here
 
-    blocked = set(files_in_the_way(out, manifest, rendered.outputs, same_feed))
+    blocked = set(files_in_the_way(out, manifest, rendered.outputs, made_here))
     reason = (
         "a file this tool did not write has this feed's name; left as it is "
         "(move it away, or give the category another slug)"
@@ -205,26 +202,6 @@ def _without(rendered: Rendered, names: set[str]) -> Rendered:
     outputs = {k: v for k, v in rendered.outputs.items() if k not in names}
     prints = {k: v for k, v in rendered.fingerprints.items() if k not in names}
     return Rendered(outputs, prints)
-
-
-def check_cache_path(cache: Path, out: Path, config: Config) -> None:
-    """The cache must not take a name the output folder keeps for its own files.
-
-    ``output/.feeds`` would lock ``output/.feeds.lock``, the output's lock, which this
-    build already holds: it would wait for itself for ever.
-    """
-    if cache.name.startswith(OWN_PREFIX) and _same_folder(cache.parent, out):
-        raise ConfigError(
-            f"{config.path}: cache.path: {cache} takes a name the output folder keeps for "
-            f"its own files ({OWN_PREFIX}*); choose another"
-        )
-
-
-def _same_folder(a: Path, b: Path) -> bool:
-    try:
-        return os.path.samefile(a, b)
-    except OSError:  # one is missing: then they are not the same
-        return False
 
 
 def _write(

@@ -48,23 +48,23 @@ def output_name(slug: str, fmt: Format) -> str:
     return slug + EXTENSIONS[fmt]
 
 
-# What marks a file as this tool's rendering of one feed: its self link (every format) and
-# its generator (RSS, Atom). Found in the new rendering, looked for in an old file.
-_MARKS = re.compile(
-    rb'<(?:atom:)?link href="[^"]*" rel="self"'
-    rb"|<generator[^>]*>" + GENERATOR.encode() + rb"</generator>"
-    rb'|"feed_url": "[^"]*"'
+# What marks a file as written by this tool: RSS's and Atom's generator element, and the
+# JSON Feed extension object ``_feeds`` (JSON Feed has no generator field). It is in the
+# head of the file, before the first item.
+_MARK = re.compile(
+    rb"<generator[^>]*>" + re.escape(GENERATOR.encode()) + rb"</generator>"
+    rb'|"_feeds": \{\s*"about": "' + re.escape(GENERATOR_URI.encode()) + rb'"'
 )
 
 
-def same_feed(old: bytes, new: bytes) -> bool:
-    """Whether ``old`` is an earlier rendering, by this tool, of the feed ``new`` is.
+def made_here(head: bytes) -> bool:
+    """Whether a file that starts with ``head`` was written by this tool (any version).
 
-    It tells this tool's own files when the manifest that listed them is gone (deleted, or
-    the folder copied without it); a file a person wrote does not carry these marks.
+    It tells this tool's own feed files when the manifest that listed them is gone
+    (deleted, or the folder copied without it), whatever ``site.url`` was then; a feed a
+    person wrote does not carry the mark.
     """
-    marks = set(_MARKS.findall(new))
-    return bool(marks) and marks <= set(_MARKS.findall(old))
+    return _MARK.search(head) is not None
 
 
 def feed_url(site: SiteConfig, slug: str, fmt: Format) -> str:
@@ -276,6 +276,7 @@ def render_json(feed: Feed, site: SiteConfig) -> bytes:
         data["authors"] = [{"name": author}]
     if site.language:
         data["language"] = site.language
+    data["_feeds"] = {"about": GENERATOR_URI, "generator": GENERATOR}  # made_here's mark
     data["items"] = [_json_item(article, feed) for article in feed.articles]
     return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 

@@ -15,6 +15,7 @@ import fcntl
 import json
 import os
 import secrets
+import stat
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,10 +23,9 @@ from pathlib import Path
 from feeds.config import Config
 from feeds.errors import BuildError, ConfigError
 
-OWN_PREFIX = ".feeds"  # the output folder's own files: never a feed, never pruned
-MANIFEST = OWN_PREFIX + "-manifest.json"
-LOCK = OWN_PREFIX + ".lock"
-TMP_PREFIX = OWN_PREFIX + "-tmp-"
+MANIFEST = ".feeds-manifest.json"
+LOCK = ".feeds.lock"
+TMP_PREFIX = ".feeds-tmp-"
 _held_locks: set[int] = set()  # descriptors of the locks this process holds
 
 
@@ -42,7 +42,8 @@ class Manifest:
 
     def intact(self, out: Path, name: str) -> bool:
         """Whether ``out/name`` is still as the build that wrote this manifest left it."""
-        return output_stat(out / name) == self.stats.get(name)
+        found = output_stat(out / name)
+        return found is not None and found == self.stats.get(name)
 
 
 Stat = tuple[int, int]
@@ -69,31 +70,33 @@ def is_output_name(name: str) -> bool:
 
 
 def files_in_the_way(
-    out: Path,
-    manifest: Manifest,
-    outputs: Mapping[str, bytes],
-    same_feed: Callable[[bytes, bytes], bool],
+    out: Path, manifest: Manifest, names: Collection[str], made_here: Callable[[bytes], bool]
 ) -> list[str]:
-    """Those of ``outputs`` that exist in ``out`` but that this tool did not write.
+    """Those of ``names`` that exist in ``out`` but that this tool did not write.
 
     A file a person put there (a hand-written feed with the name a new category's feed
-    gets) is theirs: it is neither overwritten nor, later, pruned. A file the manifest
-    does not list but that ``same_feed`` knows for an earlier rendering is this tool's.
+    gets) is theirs: it is neither overwritten nor, later, pruned. A file the manifest does
+    not list but whose start ``made_here`` knows is this tool's.
     """
     listed = set(manifest.files)
     return sorted(
         name
-        for name, data in outputs.items()
+        for name in names
         if name not in listed
         and os.path.lexists(out / name)
-        and not same_feed(_read_or_empty(out / name), data)
+        and not made_here(_head_of_regular_file(out / name))
     )
 
 
-def _read_or_empty(path: Path) -> bytes:
+def _head_of_regular_file(path: Path, size: int = 65536) -> bytes:
+    """The first bytes of ``path`` (a feed's head, past its title and description); none
+    if it is not a regular file (reading a FIFO would hang)."""
     try:
-        return path.read_bytes()
-    except OSError:  # a folder, unreadable: nothing of this tool's
+        if not stat.S_ISREG(path.stat().st_mode):
+            return b""
+        with path.open("rb") as f:
+            return f.read(size)
+    except OSError:  # unreadable: nothing of this tool's
         return b""
 
 

@@ -221,18 +221,22 @@ def test_a_folder_in_place_of_the_lock_is_one_error_line(runner: CliRunner, site
     assert result.stderr == f"Error: cannot lock {lock}: Is a directory\n"
 
 
-def test_a_cache_named_like_the_outputs_own_files_is_one_error_line(
-    runner: CliRunner, site: Site
+@pytest.mark.parametrize("cache", ["output/.feeds", "output/all.json", "output/sub/c.sqlite"])
+@pytest.mark.parametrize("command", ["build", "check"])
+def test_a_cache_in_the_output_folder_is_one_error_line(
+    runner: CliRunner, site: Site, cache: str, command: str
 ) -> None:
-    # output/.feeds would lock output/.feeds.lock, which the build holds: it waited for ever.
-    config = site(cache={"path": "output/.feeds"})
+    # Served to the world; output/.feeds locked output/.feeds.lock, which the build holds,
+    # and waited for itself for ever; output/all.json took the feed's place.
+    config = site(cache={"path": cache})
     write_article(config.parent / "articles", "a.md")
-    result = runner.invoke(app, ["build", "-c", str(config)])
+    result = runner.invoke(app, [command, "-c", str(config)])
     assert result.exit_code == 1
     assert result.stderr == (
-        f"Error: {config}: cache.path: {config.parent / 'output' / '.feeds'} takes a name the "
-        "output folder keeps for its own files (.feeds*); choose another\n"
+        f"Error: {config}: cache.path: {config.parent / cache} is inside the output folder "
+        f"{config.parent / 'output'}, which is served as it is; put it elsewhere\n"
     )
+    assert not (config.parent / "output").exists()
 
 
 def test_usage_error_exits_2(runner: CliRunner) -> None:

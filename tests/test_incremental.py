@@ -9,6 +9,8 @@ import os
 import pickle
 import shutil
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -324,11 +326,11 @@ def test_a_file_this_tool_did_not_write_is_never_overwritten_nor_pruned(
     assert "游戏0" in own.read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("how", ["manifest deleted", "copied without it"])
+@pytest.mark.parametrize("how", ["manifest deleted", "copied without it", "site moved"])
 def test_feeds_go_on_updating_when_the_manifest_is_lost(
     runner: CliRunner, site: Site, how: str
 ) -> None:
-    # This tool's own files are known by their self link and generator, manifest or not.
+    # This tool's own files are known by their generator mark, manifest or not.
     config = site()
     articles = two_categories(config)
     build(runner, config)
@@ -339,13 +341,58 @@ def test_feeds_go_on_updating_when_the_manifest_is_lost(
         deploy = config.parent / "deploy"
         shutil.copytree(out, deploy, ignore=shutil.ignore_patterns(".*"))
         edit_config(config, output="deploy")
+        if how == "site moved":  # every self link changes
+            edit_config(config, site={"url": "https://new.example.org/feeds/"})
         out = deploy
     write_article(articles, "fin/new.md", title="新的一篇", date=NEWEST, categories=("金融",))
     report = build(runner, config, "--strict")
     assert report["problems"] == []
-    assert len(report["changed"]) == 2 * 3  # 金融 and the feed of all, in three formats
+    changed = 3 * 3 if how == "site moved" else 2 * 3  # 金融 and all (or every feed) x 3
+    assert len(report["changed"]) == changed
     assert "新的一篇" in (out / "all.rss.xml").read_text(encoding="utf-8")
     assert build(runner, config)["changed"] == []
+
+
+def test_a_hand_written_feed_of_any_format_is_kept(runner: CliRunner, site: Site) -> None:
+    config = site(categories={"feeds": {"游戏": {"slug": "zeta"}}})
+    articles = two_categories(config)
+    build(runner, config)
+    out = config.parent / "output"
+    # Correct feeds at the very addresses this tool would serve, but written by a person.
+    mine = {
+        "zeta.json": json.dumps(
+            {
+                "version": "https://jsonfeed.org/version/1.1",
+                "title": "mine",
+                "feed_url": "http://localhost:8000/zeta.json",
+                "items": [{"id": "1", "content_text": "precious"}],
+            },
+            indent=2,
+        ),
+        "zeta.atom.xml": '<feed xmlns="http://www.w3.org/2005/Atom"><link '
+        'href="http://localhost:8000/zeta.atom.xml" rel="self"/><title>mine</title></feed>',
+    }
+    for name, text in mine.items():
+        (out / name).write_text(text, encoding="utf-8")
+    write_article(articles, "game/0.md", title="游戏0", categories=("游戏",))
+    report = build(runner, config)
+    assert sorted(Path(p["path"]).name for p in report["problems"]) == sorted(mine)
+    assert {name: (out / name).read_text(encoding="utf-8") for name in mine} == mine
+    assert "游戏0" in (out / "zeta.rss.xml").read_text(encoding="utf-8")
+
+
+def test_a_fifo_in_a_feeds_place_is_left_alone_without_waiting(tmp_path: Path) -> None:
+    config = make_site(tmp_path / "site")
+    write_article(config.parent / "articles", "a.md")
+    (config.parent / "output").mkdir()
+    os.mkfifo(config.parent / "output" / "all.rss.xml")
+    done = subprocess.run(
+        [sys.executable, "-m", "feeds", "build", "-c", str(config), "--json"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert [Path(p["path"]).name for p in json.loads(done.stdout)["problems"]] == ["all.rss.xml"]
+    assert (config.parent / "output" / "all.rss.xml").is_fifo()
 
 
 def test_prune_never_deletes_this_tools_own_files(runner: CliRunner, site: Site) -> None:
@@ -362,7 +409,7 @@ def test_prune_never_deletes_this_tools_own_files(runner: CliRunner, site: Site)
     assert build(runner, config)["parsed"] == 0
 
 
-@pytest.mark.parametrize("damage", ["emptied", "edited", "deleted"])
+@pytest.mark.parametrize("damage", ["emptied", "edited", "deleted", "deleted, unrecorded"])
 def test_a_damaged_output_file_is_repaired_by_the_next_run(
     runner: CliRunner, site: Site, damage: str
 ) -> None:
@@ -378,6 +425,10 @@ def test_a_damaged_output_file_is_repaired_by_the_next_run(
         (out / name).write_bytes(good.replace(b"<", b"[", 1))
     else:
         (out / name).unlink()
+    if damage == "deleted, unrecorded":  # a manifest of a version that kept no stats
+        manifest = json.loads((out / ".feeds-manifest.json").read_text(encoding="utf-8"))
+        del manifest["stats"]
+        (out / ".feeds-manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     report = build(runner, config)
     assert (report["parsed"], report["changed"]) == (0, [name])
     assert (out / name).read_bytes() == good

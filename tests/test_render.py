@@ -548,5 +548,8 @@ def test_json_feed_required_fields_and_layout() -> None:
         "feed_url",
         "description",
         "language",
+        "_feeds",
         "items",
     ]
+    # A JSON Feed extension (a name starting with _): what marks the file as this tool's.
+    assert data["_feeds"] == {"about": "https://pypi.org/project/feeds/", "generator": "feeds"}

@@ -224,6 +224,27 @@ def test_a_signal_while_the_config_is_read_is_one_error_line(
     assert (result.exit_code, result.stderr) == (130, "Error: interrupted\n")
 
 
+def interrupted_while_a_class_is_made(cfg: Config, options: BuildOptions) -> BuildReport:
+    """A build interrupted while a lazily imported module makes a class: Python 3.11 wraps
+    what ``__set_name__`` raises (here, the signal's Stopped) in a RuntimeError."""
+
+    class Descriptor:
+        def __set_name__(self, owner: type, name: str) -> None:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    type("Texts", (), {"_by_rel": Descriptor()})
+    raise AssertionError("not stopped")
+
+
+def test_a_signal_while_a_class_is_made_is_no_internal_error(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = empty_site(tmp_path / "site")
+    monkeypatch.setattr(cli, "build", interrupted_while_a_class_is_made)
+    result = runner.invoke(cli.app, ["build", "-c", str(config)])
+    assert (result.exit_code, result.stderr) == (130, "Error: interrupted\n")
+
+
 def stop_leaving_a_temporary_file(cfg: Config, options: BuildOptions) -> BuildReport:
     """A build stopped just as ``mkstemp`` made a file, before its caller knew the name."""
     (cfg.output / f"{TMP_PREFIX}made-as-the-signal-came").write_bytes(b"")
