@@ -309,11 +309,15 @@ def check_cache_outside_output(config: Config) -> None:
     files could take a feed's name or the folder's lock (which waited for itself)."""
     if not config.cache.enabled:
         return
-    cache, out = os.path.realpath(config.cache.path), os.path.realpath(config.output)
-    if cache.startswith(os.path.join(out, "")):
+    # The cache's folder resolved, not the cache: a link in the output to a cache elsewhere
+    # still puts the link, and the lock beside it, in the served folder.
+    cache = os.path.join(os.path.realpath(config.cache.path.parent), config.cache.path.name)
+    out = os.path.realpath(config.output)
+    if cache == out or cache.startswith(os.path.join(out, "")):
         raise ConfigError(
-            f"{config.path}: cache.path: {config.cache.path} is inside the output folder "
-            f"{config.output}, which is served as it is; put it elsewhere"
+            f"{config.path}: cache.path: the cache {config.cache.path} would be inside the "
+            f"output folder {out}, which is served as it is (set cache.path to a file "
+            "outside it, or cache.enabled: false)"
         )
 
 

@@ -113,6 +113,10 @@ def _parse(file: SourceFile, config: Config, content: bool) -> tuple[Entry, bool
         # to the file's size or mtime: such a problem must not be cached.
         return Problem(file.rel, e.stage, e.reason), not isinstance(e.__context__, OSError)
     except Exception as e:  # a bug, not bad input: report the file, keep building
+        if isinstance(e.__cause__, BaseException) and not isinstance(e.__cause__, Exception):
+            # A signal's exception that Python wrapped (3.11: a class made in a lazy
+            # import wraps what __set_name__ raises): the build must stop, not go on.
+            raise e.__cause__ from None
         return Problem(file.rel, "internal", f"{type(e).__name__}: {e}"), False
 
 

@@ -35,6 +35,8 @@ MEDIA_TYPES: dict[Format, str] = {
 }
 GENERATOR = "feeds"
 GENERATOR_URI = "https://pypi.org/project/feeds/"  # no version: upgrades must not change output
+# RSS's generator is plain text: the URI in it makes the mark (made_here) this tool's alone.
+RSS_GENERATOR = f"{GENERATOR} ({GENERATOR_URI})"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # "updated" of a feed without items, instead of now()
 RSS_DOCS = "https://www.rssboard.org/rss-specification"
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
@@ -48,23 +50,30 @@ def output_name(slug: str, fmt: Format) -> str:
     return slug + EXTENSIONS[fmt]
 
 
-# What marks a file as written by this tool: RSS's and Atom's generator element, and the
-# JSON Feed extension object ``_feeds`` (JSON Feed has no generator field). It is in the
-# head of the file, before the first item.
+# What marks a file as written by this tool, in its head (before the first item): RSS's
+# and Atom's generator, with this tool's URI, and the JSON Feed extension object
+# ``_feeds`` at the top level (JSON Feed has no generator field). Text inside an item
+# cannot pass for them: it comes after the head, and JSON escapes its quotes.
 _MARK = re.compile(
-    rb"<generator[^>]*>" + re.escape(GENERATOR.encode()) + rb"</generator>"
-    rb'|"_feeds": \{\s*"about": "' + re.escape(GENERATOR_URI.encode()) + rb'"'
+    re.escape(f"<generator>{RSS_GENERATOR}</generator>".encode())
+    + b"|"
+    + re.escape(f'<generator uri="{GENERATOR_URI}">{GENERATOR}</generator>'.encode())
+    + b"|"
+    + re.escape(f'\n  "_feeds": {{\n    "about": "{GENERATOR_URI}"'.encode())
 )
+_FIRST_ITEM = re.compile(rb'<item[\s>]|<entry[\s>]|\n  "items": ')
 
 
 def made_here(head: bytes) -> bool:
-    """Whether a file that starts with ``head`` was written by this tool (any version).
+    """Whether a file that starts with ``head`` was written by this tool.
 
     It tells this tool's own feed files when the manifest that listed them is gone
     (deleted, or the folder copied without it), whatever ``site.url`` was then; a feed a
-    person wrote does not carry the mark.
+    person or another program wrote does not carry the mark. Files written before the
+    mark existed (RSS and JSON before 0.1.0's last changes) are not recognised.
     """
-    return _MARK.search(head) is not None
+    first_item = _FIRST_ITEM.search(head)
+    return _MARK.search(head, 0, first_item.start() if first_item else len(head)) is not None
 
 
 def feed_url(site: SiteConfig, slug: str, fmt: Format) -> str:
@@ -165,7 +174,7 @@ def _generator(feed: Feed, site: SiteConfig, fmt: Format) -> Any:
     # feedgen's RSS <link> is the LAST link added: self first, the site's page last.
     fg.link(href=feed_url(site, feed.slug, fmt), rel="self", type=MEDIA_TYPES[fmt])
     fg.link(href=_site_link(site), rel="alternate", type="text/html")
-    fg.generator(GENERATOR, uri=GENERATOR_URI)
+    fg.generator(RSS_GENERATOR if fmt == "rss" else GENERATOR, uri=GENERATOR_URI)
     fg.updated(feed_updated(feed))  # also lastBuildDate; feedgen's default is now()
     return fg
 

@@ -221,7 +221,9 @@ def test_a_folder_in_place_of_the_lock_is_one_error_line(runner: CliRunner, site
     assert result.stderr == f"Error: cannot lock {lock}: Is a directory\n"
 
 
-@pytest.mark.parametrize("cache", ["output/.feeds", "output/all.json", "output/sub/c.sqlite"])
+@pytest.mark.parametrize(
+    "cache", ["output/.feeds", "output/all.json", "output/sub/c.sqlite", "output"]
+)
 @pytest.mark.parametrize("command", ["build", "check"])
 def test_a_cache_in_the_output_folder_is_one_error_line(
     runner: CliRunner, site: Site, cache: str, command: str
@@ -233,10 +235,26 @@ def test_a_cache_in_the_output_folder_is_one_error_line(
     result = runner.invoke(app, [command, "-c", str(config)])
     assert result.exit_code == 1
     assert result.stderr == (
-        f"Error: {config}: cache.path: {config.parent / cache} is inside the output folder "
-        f"{config.parent / 'output'}, which is served as it is; put it elsewhere\n"
+        f"Error: {config}: cache.path: the cache {config.parent / cache} would be inside the "
+        f"output folder {config.parent / 'output'}, which is served as it is (set cache.path "
+        "to a file outside it, or cache.enabled: false)\n"
     )
     assert not (config.parent / "output").exists()
+
+
+def test_a_link_in_the_output_folder_to_a_cache_elsewhere_is_refused(
+    runner: CliRunner, site: Site
+) -> None:
+    # The link (and the lock beside it) would be served with the feeds.
+    config = site(cache={"path": "output/c.sqlite"})
+    write_article(config.parent / "articles", "a.md")
+    (config.parent / "output").mkdir()
+    (config.parent / "elsewhere").mkdir()
+    (config.parent / "output" / "c.sqlite").symlink_to(config.parent / "elsewhere" / "c.sqlite")
+    result = runner.invoke(app, ["build", "-c", str(config)])
+    assert result.exit_code == 1
+    assert "would be inside the output folder" in result.stderr
+    assert sorted(p.name for p in (config.parent / "output").iterdir()) == ["c.sqlite"]
 
 
 def test_usage_error_exits_2(runner: CliRunner) -> None:

@@ -358,19 +358,24 @@ def test_a_hand_written_feed_of_any_format_is_kept(runner: CliRunner, site: Site
     articles = two_categories(config)
     build(runner, config)
     out = config.parent / "output"
-    # Correct feeds at the very addresses this tool would serve, but written by a person.
+    # Feeds at the very addresses this tool would serve, written by a person or another
+    # program named "feeds", or quoting this tool's marks in an item.
+    mark = '<generator uri="https://pypi.org/project/feeds/">feeds</generator>'
     mine = {
         "zeta.json": json.dumps(
             {
                 "version": "https://jsonfeed.org/version/1.1",
                 "title": "mine",
                 "feed_url": "http://localhost:8000/zeta.json",
-                "items": [{"id": "1", "content_text": "precious"}],
+                "items": [{"id": "1", "content_html": f"<p>{mark}</p>", "_feeds": {}}],
             },
             indent=2,
         ),
         "zeta.atom.xml": '<feed xmlns="http://www.w3.org/2005/Atom"><link '
-        'href="http://localhost:8000/zeta.atom.xml" rel="self"/><title>mine</title></feed>',
+        'href="http://localhost:8000/zeta.atom.xml" rel="self"/><title>mine</title>'
+        f"<entry><content><![CDATA[{mark}]]></content></entry></feed>",
+        "zeta.rss.xml": '<rss version="2.0"><channel><title>mine</title>'
+        "<generator>feeds</generator><item><title>precious</title></item></channel></rss>",
     }
     for name, text in mine.items():
         (out / name).write_text(text, encoding="utf-8")
@@ -378,7 +383,6 @@ def test_a_hand_written_feed_of_any_format_is_kept(runner: CliRunner, site: Site
     report = build(runner, config)
     assert sorted(Path(p["path"]).name for p in report["problems"]) == sorted(mine)
     assert {name: (out / name).read_text(encoding="utf-8") for name in mine} == mine
-    assert "游戏0" in (out / "zeta.rss.xml").read_text(encoding="utf-8")
 
 
 def test_a_fifo_in_a_feeds_place_is_left_alone_without_waiting(tmp_path: Path) -> None:

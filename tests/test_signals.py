@@ -24,13 +24,14 @@ import typer
 from lxml import etree
 from typer.testing import CliRunner
 
-from feeds import cli
+from feeds import cli, reader
 from feeds.config import Config, load_config
-from feeds.models import Progress
+from feeds.models import Progress, SourceFile
 from feeds.parallel import map_forked
 from feeds.pipeline import BuildOptions, BuildReport, build
 from feeds.write import TMP_PREFIX, output_lock
 from tests.conftest import make_site as empty_site
+from tests.conftest import write_article
 from tests.test_crash import ARTICLES, command, files_of, generate, make_site, mtimes, run
 
 Ready = Callable[[psutil.Process], bool]  # whether a running build is where to stop it
@@ -228,12 +229,16 @@ def interrupted_while_a_class_is_made(cfg: Config, options: BuildOptions) -> Bui
     """A build interrupted while a lazily imported module makes a class: Python 3.11 wraps
     what ``__set_name__`` raises (here, the signal's Stopped) in a RuntimeError."""
 
+    make_a_class_interrupted()
+    raise AssertionError("not stopped")
+
+
+def make_a_class_interrupted() -> None:
     class Descriptor:
         def __set_name__(self, owner: type, name: str) -> None:
             os.kill(os.getpid(), signal.SIGINT)
 
     type("Texts", (), {"_by_rel": Descriptor()})
-    raise AssertionError("not stopped")
 
 
 def test_a_signal_while_a_class_is_made_is_no_internal_error(
@@ -243,6 +248,25 @@ def test_a_signal_while_a_class_is_made_is_no_internal_error(
     monkeypatch.setattr(cli, "build", interrupted_while_a_class_is_made)
     result = runner.invoke(cli.app, ["build", "-c", str(config)])
     assert (result.exit_code, result.stderr) == (130, "Error: interrupted\n")
+
+
+def test_a_wrapped_signal_while_an_article_is_read_stops_the_build(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each article is isolated from the others' errors; a signal is not an article's error.
+    config = empty_site(tmp_path / "site")
+    for i in range(5):
+        write_article(config.parent / "articles", f"{i}.md", title=f"文{i}")
+    read: list[str] = []
+
+    def read_article(file: SourceFile, *args: object, **kwargs: object) -> None:
+        read.append(file.rel)
+        make_a_class_interrupted()
+
+    monkeypatch.setattr(reader, "read_article", read_article)
+    result = runner.invoke(cli.app, ["build", "-c", str(config), "--jobs", "1"])
+    assert (result.exit_code, result.stderr) == (130, "Error: interrupted\n")
+    assert len(read) == 1
 
 
 def stop_leaving_a_temporary_file(cfg: Config, options: BuildOptions) -> BuildReport:
