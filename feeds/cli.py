@@ -24,7 +24,7 @@ import typer
 
 from feeds import __version__
 from feeds.config import Config, load_config
-from feeds.errors import FeedsError
+from feeds.errors import FeedsError, wrapped_interruption
 from feeds.models import Progress
 from feeds.pipeline import BuildOptions, BuildReport, build
 from feeds.write import output_lock
@@ -172,8 +172,8 @@ def _build_or_fail(cfg: Config, options: BuildOptions, *, show: bool) -> BuildRe
     except FeedsError as e:
         _fail(str(e))
     except Exception as e:  # a bug: one line, no traceback, exit 1
-        if stopped := _stopped_inside(e):
-            raise stopped from None
+        if (interruption := wrapped_interruption(e)) is not None:
+            raise interruption from None
         _fail(f"internal error: {type(e).__name__}: {e}")
 
 
@@ -264,19 +264,6 @@ class Stopped(BaseException):
 
 
 _STOPPED: dict[int, str] = {signal.SIGINT: "interrupted", signal.SIGTERM: "terminated"}
-
-
-def _stopped_inside(error: BaseException) -> Stopped | None:
-    """The Stopped that ``error`` wraps, if any: Python 3.11 wraps what a class's creation
-    raises (a signal during a lazy import, say) in a RuntimeError."""
-    seen: set[int] = set()
-    cause: BaseException | None = error
-    while cause is not None and id(cause) not in seen:
-        if isinstance(cause, Stopped):
-            return cause
-        seen.add(id(cause))
-        cause = cause.__cause__ or cause.__context__
-    return None
 
 
 @contextlib.contextmanager

@@ -22,3 +22,20 @@ class ArticleError(FeedsError):
 
 class BuildError(FeedsError):
     """The build as a whole cannot go on (output folder unwritable, lock held, ...)."""
+
+
+def wrapped_interruption(error: Exception) -> BaseException | None:
+    """The interruption (a BaseException that is no Exception: a signal's) behind ``error``.
+
+    Python 3.11 wraps what a class's creation raises (``__set_name__``, in a module
+    imported lazily, say) in a RuntimeError: a signal that comes then must stop the build,
+    not pass for one article's bug or an internal error.
+    """
+    seen: set[int] = set()
+    cause: BaseException | None = error
+    while cause is not None and id(cause) not in seen:
+        if not isinstance(cause, Exception):
+            return cause
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return None

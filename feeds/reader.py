@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from feeds.article import read_article
 from feeds.cache import ArticleCache, Entry, Packed, pack, unpack
 from feeds.config import Config
-from feeds.errors import ArticleError
+from feeds.errors import ArticleError, wrapped_interruption
 from feeds.models import Article, Problem, Progress, SourceFile
 from feeds.parallel import available_cores, can_fork, map_forked
 
@@ -113,10 +113,8 @@ def _parse(file: SourceFile, config: Config, content: bool) -> tuple[Entry, bool
         # to the file's size or mtime: such a problem must not be cached.
         return Problem(file.rel, e.stage, e.reason), not isinstance(e.__context__, OSError)
     except Exception as e:  # a bug, not bad input: report the file, keep building
-        if isinstance(e.__cause__, BaseException) and not isinstance(e.__cause__, Exception):
-            # A signal's exception that Python wrapped (3.11: a class made in a lazy
-            # import wraps what __set_name__ raises): the build must stop, not go on.
-            raise e.__cause__ from None
+        if (interruption := wrapped_interruption(e)) is not None:
+            raise interruption from None
         return Problem(file.rel, "internal", f"{type(e).__name__}: {e}"), False
 
 
