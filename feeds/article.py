@@ -13,17 +13,17 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import PurePosixPath
 
-from feeds.clean import CleanedBody, clean_body
+from feeds.clean.body import CleanedBody, clean_body
+from feeds.clean.text import collapse_spaces, plain_text, summarize
+from feeds.clean.thumbnail import real_images, usable_images
+from feeds.clean.urls import normalize_url
 from feeds.config import CategoriesConfig, Config
-from feeds.dates import parse_date
 from feeds.errors import ArticleError
-from feeds.frontmatter import read_front_matter
-from feeds.identity import make_dedupe_key, make_guid, story_fingerprint
+from feeds.group.identity import make_dedupe_key, make_guid, story_fingerprint
 from feeds.models import Article, Problem, SourceFile
-from feeds.text import collapse_spaces, plain_text, summarize
-from feeds.textio import read_article_text
-from feeds.thumbnail import real_images, usable_images
-from feeds.urls import normalize_url
+from feeds.read.dates import parse_date
+from feeds.read.decode import read_article_text
+from feeds.read.frontmatter import read_front_matter
 
 NoteFn = Callable[[str, str], None]  # (stage, reason): record a repair
 MAX_TITLE = 140

@@ -287,7 +287,7 @@ def _check_values(config: Config) -> None:
 
 
 def _check_slugs(config: Config) -> None:
-    from feeds.slug import check_slug
+    from feeds.group.slug import check_slug
 
     slugs = {"categories.all.slug": config.categories.all.slug}
     for name, feed in config.categories.feeds.items():

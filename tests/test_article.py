@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from feeds.article import MAX_CATEGORIES, MAX_CATEGORY, MAX_TITLE, read_article
 from feeds.config import Config, config_from_dict
 from feeds.errors import ArticleError
-from feeds.identity import make_dedupe_key, same_story
+from feeds.group.identity import make_dedupe_key, same_story
 from feeds.models import Article, SourceFile
 from tests.conftest import CORPUS, FIXED_MTIME
 
@@ -37,7 +37,7 @@ def _file(path: Path, rel: str | None = None, mtime_ns: int | None = None) -> So
     )
 
 
-def _write(tmp_path: Path, front: str, body: str = BODY, name: str = "a.md") -> SourceFile:
+def write_build(tmp_path: Path, front: str, body: str = BODY, name: str = "a.md") -> SourceFile:
     path = tmp_path / name
     path.write_text(f"\n---\n{front}---\n\n{body}", encoding="utf-8")
     os.utime(path, (FIXED_MTIME, FIXED_MTIME))
@@ -47,7 +47,7 @@ def _write(tmp_path: Path, front: str, body: str = BODY, name: str = "a.md") -> 
 def _read(
     tmp_path: Path, front: str, body: str = BODY, name: str = "a.md", **settings: Any
 ) -> Article:
-    return read_article(_write(tmp_path, front, body, name), _config(tmp_path, **settings))
+    return read_article(write_build(tmp_path, front, body, name), _config(tmp_path, **settings))
 
 
 def _notes(article: Article) -> list[tuple[str, str]]:
@@ -257,7 +257,7 @@ def test_missing_date_uses_mtime_or_skips(tmp_path: Path, date_line: str, reason
 
 
 def test_unusable_mtime_skips_the_article(tmp_path: Path) -> None:
-    file = _write(tmp_path, "title: t\ncategories: [a]\n")
+    file = write_build(tmp_path, "title: t\ncategories: [a]\n")
     far = SourceFile(file.path, file.rel, file.size, mtime_ns=10**30)
     with pytest.raises(ArticleError, match=r"mtime is out of range") as caught:
         read_article(far, _config(tmp_path))

@@ -21,16 +21,16 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from feeds import cache as cache_module
-from feeds import reader
 from feeds.article import read_article
-from feeds.cache import ArticleCache
 from feeds.cli import app
 from feeds.config import Config, load_config
-from feeds.discover import discover_files
 from feeds.models import Problem, SourceFile
-from feeds.reader import read_articles
-from feeds.write import hold_lock
+from feeds.read import batch as reader
+from feeds.read.batch import read_articles
+from feeds.read.discover import discover_files
+from feeds.run.locks import hold_lock
+from feeds.state import cache as cache_module
+from feeds.state.cache import ArticleCache
 from tests.conftest import comparable_outputs, make_site, write_article
 
 Site = Callable[..., Path]

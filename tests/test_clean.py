@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feeds.clean import DEFAULT_REMOVE, DEFAULT_REMOVE_TEXT, CleanedBody, check_clean_config
-from feeds.clean import clean_body as clean
+from feeds.clean.body import DEFAULT_REMOVE, DEFAULT_REMOVE_TEXT, CleanedBody, check_clean_config
+from feeds.clean.body import clean_body as clean
+from feeds.clean.sanitize import sanitize_html
 from feeds.config import CleanConfig, CleanRule
 from feeds.errors import ConfigError
-from feeds.sanitize import sanitize_html
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 CORPUS = SHARED / "corpus-sample"
@@ -396,7 +396,7 @@ def test_complex_selectors_work_too() -> None:
 
 
 def test_compiled_rules_are_shared_between_articles() -> None:
-    from feeds.clean import _rules_for
+    from feeds.clean.body import _rules_for
 
     config = CleanConfig(remove=[".x"], rules=[CleanRule(categories=["A"], remove=[".y"])])
     assert _rules_for(config, ["B"]) is _rules_for(CleanConfig(remove=[".x"]), ["C"])

@@ -20,10 +20,12 @@ import pytest
 from lxml import etree
 
 from feeds.config import load_config
-from feeds.discover import discover_files
 from feeds.errors import BuildError
-from feeds.reader import parse_files
-from feeds.write import LOCK, MANIFEST, TMP_PREFIX, hold_lock, output_lock
+from feeds.read.batch import parse_files
+from feeds.read.discover import discover_files
+from feeds.run.files import TMP_PREFIX
+from feeds.run.locks import LOCK, hold_lock, output_lock
+from feeds.state.manifest import MANIFEST
 from tests.conftest import comparable_manifest, write_article
 
 ARTICLES = 2000

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feeds.dates import parse_date
-from feeds.frontmatter import read_front_matter
-from feeds.textio import read_article_text
+from feeds.read.dates import parse_date
+from feeds.read.decode import read_article_text
+from feeds.read.frontmatter import read_front_matter
 
 SHARED = Path(__file__).parents[2] / "shared"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -195,7 +195,7 @@ def test_the_archive_shape_reads_as_the_standard_library_reads_it(raw: str) -> N
 
 def test_the_archive_shape_takes_the_fast_path() -> None:
     # Nothing else would tell if it stopped matching: the slow path gives the same dates.
-    from feeds.dates import _ARCHIVE_SHAPE
+    from feeds.read.dates import _ARCHIVE_SHAPE
 
     for raw in ["Thu, 26 May 2022 12:04:07 GMT", "Sun, 31 Jul 2022 06:13:25 GMT"]:
         assert _ARCHIVE_SHAPE.fullmatch(raw), raw

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feeds.config import Config, config_from_dict
-from feeds.discover import _matcher, _regex_matcher, discover_files
 from feeds.errors import ConfigError
+from feeds.read.discover import _matcher, _regex_matcher, discover_files
 
 
 def _config(tmp_path: Path, **settings: object) -> Config:

@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feeds.errors import ArticleError
-from feeds.frontmatter import read_front_matter
 from feeds.models import FrontMatter
-from feeds.textio import read_article_text
+from feeds.read.decode import read_article_text
+from feeds.read.frontmatter import read_front_matter
 from tests.conftest import REAL_FILES, SHARED
 
 IMAGE_FIELDS = ("thumbnail", "headimg", "cover", "image")

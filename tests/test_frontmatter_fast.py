@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feeds import frontmatter
-from feeds.frontmatter import _load_simple, _load_yaml, _split, read_front_matter
-from feeds.textio import read_article_text
+from feeds.read import frontmatter
+from feeds.read.decode import read_article_text
+from feeds.read.frontmatter import _load_simple, _load_yaml, _split, read_front_matter
 from tests.conftest import EXAMPLES, REAL_FILES
 
 IMAGE_FIELDS = ("thumbnail", "headimg", "cover", "image")

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from feeds.config import Config, config_from_dict
-from feeds.group import group_by_category
+from feeds.group.feeds import group_by_category
 from feeds.models import Article
 
 BASE = datetime(2022, 5, 26, 12, 0, tzinfo=UTC)

@@ -28,12 +28,13 @@ from lxml import etree
 from typer.testing import CliRunner
 
 from feeds.article import MAX_TITLE, read_article
+from feeds.build import build
 from feeds.cli import app
 from feeds.config import Config, config_from_dict
-from feeds.discover import discover_files
 from feeds.errors import ArticleError
 from feeds.models import Article, SourceFile
-from feeds.pipeline import BuildOptions, build
+from feeds.read.discover import discover_files
+from feeds.report import BuildOptions
 from tests.conftest import CORPUS, FIXED_MTIME, make_site
 
 MAX_BYTES = 64 * 1024
@@ -64,7 +65,7 @@ class Corpus:
         """Write an article that must be kept, under ``title``, in ``feeds``."""
         block = front if isinstance(front, str) else yaml.safe_dump(front, allow_unicode=True)
         text = f"\n---\n{block}---\n\n<div>   \n{body}\n</div>            "
-        self._write(rel, bom + text.encode(encoding))
+        self.write_build(rel, bom + text.encode(encoding))
         given = front.get("title") if isinstance(front, dict) else None
         categories = front.get("categories") if isinstance(front, dict) else None
         self.kept[rel] = (title or str(given), feeds or tuple(categories or ()))
@@ -72,16 +73,16 @@ class Corpus:
             self.notes[rel] = set(notes)
 
     def bad(self, rel: str, data: bytes, stage: str) -> None:
-        self._write(rel, data)
+        self.write_build(rel, data)
         self.skipped[rel] = stage
 
     def duplicate(self, rel: str, front: dict[str, Any], body: str = BODY) -> None:
         """A copy of a kept story: reported, and in no feed."""
         block = yaml.safe_dump(front, allow_unicode=True)
-        self._write(rel, f"---\n{block}---\n{body}".encode())
+        self.write_build(rel, f"---\n{block}---\n{body}".encode())
         self.notes[rel] = {"duplicate"}
 
-    def _write(self, rel: str, data: bytes) -> None:
+    def write_build(self, rel: str, data: bytes) -> None:
         path = self.root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
@@ -420,14 +421,14 @@ def test_an_internal_error_is_one_line_naming_the_file(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # No input is known to trigger a bug, so one is injected: the reader fails on one file.
-    import feeds.reader
+    import feeds.read.batch
 
     def buggy(file: SourceFile, config: Config, *, content: bool = True) -> Article:
         if file.rel == "b.md":
             raise KeyError("oops")
         return read_article(file, config, content=content)
 
-    monkeypatch.setattr(feeds.reader, "read_article", buggy)
+    monkeypatch.setattr(feeds.read.batch, "read_article", buggy)
     config = make_site(tmp_path / "site", jobs=1, cache={"enabled": False})
     corpus = Corpus(config.parent / "articles")
     corpus.article("a.md", good("甲", "金融"))

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from feeds.article import read_article
 from feeds.config import config_from_dict
-from feeds.identity import GUID_NAMESPACE, _fingerprint, story_fingerprint, uuid5_text
+from feeds.group.identity import GUID_NAMESPACE, _fingerprint, story_fingerprint, uuid5_text
 from feeds.models import Article, SourceFile
 from tests.conftest import SEED
 

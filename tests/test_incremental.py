@@ -19,12 +19,13 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from feeds import pipeline, reader
-from feeds.cache import ArticleCache
+from feeds import build as pipeline
 from feeds.cli import app
 from feeds.config import load_config
-from feeds.discover import discover_files
-from feeds.reader import parse_files, read_articles
+from feeds.read import batch as reader
+from feeds.read.batch import parse_files, read_articles
+from feeds.read.discover import discover_files
+from feeds.state.cache import ArticleCache
 from tests.conftest import CORPUS, comparable_outputs, fix_mtimes, make_site, write_article
 
 Site = Callable[..., Path]

@@ -9,7 +9,7 @@ import os
 import pytest
 
 from feeds.errors import BuildError
-from feeds.parallel import map_forked
+from feeds.run.parallel import map_forked
 
 
 def worker_pid(item: int) -> tuple[int, int]:

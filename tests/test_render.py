@@ -16,14 +16,8 @@ from lxml import etree
 from feeds.config import FORMATS, Format, SiteConfig
 from feeds.errors import BuildError
 from feeds.models import Article, Feed
-from feeds.render import (
-    EXTENSIONS,
-    RENDERERS,
-    feed_url,
-    output_name,
-    render_feed,
-    xml_safe,
-)
+from feeds.publish.feeds import RENDERERS, render_feed, xml_safe
+from feeds.publish.names import EXTENSIONS, feed_url, output_name
 
 NS = {
     "atom": "http://www.w3.org/2005/Atom",

@@ -19,10 +19,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feeds.clean import clean_body
+from feeds.clean.body import clean_body
+from feeds.clean.sanitize import sanitize_html, strip_xml_illegal
+from feeds.clean.text import plain_text
 from feeds.config import CleanConfig
-from feeds.sanitize import sanitize_html, strip_xml_illegal
-from feeds.text import plain_text
 
 VECTORS: list[dict[str, str]] = json.loads(
     (Path(__file__).parent / "data" / "xss" / "vectors.json").read_text(encoding="utf-8")

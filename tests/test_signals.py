@@ -24,12 +24,15 @@ import typer
 from lxml import etree
 from typer.testing import CliRunner
 
-from feeds import cli, reader
+from feeds import cli
+from feeds.build import build
 from feeds.config import Config, load_config
 from feeds.models import Progress, SourceFile
-from feeds.parallel import map_forked
-from feeds.pipeline import BuildOptions, BuildReport, build
-from feeds.write import TMP_PREFIX, output_lock
+from feeds.read import batch as reader
+from feeds.report import BuildOptions, BuildReport
+from feeds.run.files import TMP_PREFIX
+from feeds.run.locks import output_lock
+from feeds.run.parallel import map_forked
 from tests.conftest import make_site as empty_site
 from tests.conftest import write_article
 from tests.test_crash import ARTICLES, command, files_of, generate, make_site, mtimes, run

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feeds.slug import SlugProcess, assign_slugs, check_slug, short_hash, slugify, slugify_all
+from feeds.group.slug import SlugProcess, assign_slugs, check_slug, short_hash, slugify, slugify_all
 
 
 def test_chinese_names_become_pinyin_words() -> None:
@@ -34,7 +34,7 @@ def test_words_read_otherwise_than_their_characters() -> None:
 
 def _slugs_in_a_new_process(names: list[str], *, whole_dictionary: bool = False) -> list[Any]:
     """``[slugs of names, phrases loaded, pypinyin variables left in the environment]``."""
-    script = "import json, os, sys\nimport feeds.slug as s\n"
+    script = "import json, os, sys\nimport feeds.group.slug as s\n"
     if whole_dictionary:  # as with a pypinyin whose phrases are no JSON file
         script += "def no_file(*args):\n    raise OSError\ns._phrases_in = no_file\n"
     script += (
@@ -69,7 +69,7 @@ def test_only_the_phrases_in_the_names_are_loaded_and_they_give_the_same_slugs()
 
 def test_names_without_han_characters_load_no_dictionary() -> None:
     script = (
-        "import sys\nfrom feeds.slug import slugify_all\n"
+        "import sys\nfrom feeds.group.slug import slugify_all\n"
         "slugify_all([]), slugify_all(['Café', 'ボタン'])\n"
         "print([name for name in ('pypinyin', 'rjieba') if name in sys.modules])\n"
     )
@@ -153,7 +153,7 @@ def test_a_slug_process_not_needed_is_stopped() -> None:
 def test_slugs_from_a_script_on_stdin(tmp_path: Path) -> None:
     """The separate process must work whatever the caller's main module is."""
     script = (
-        "from feeds.slug import SlugProcess, slugify_all\n"
+        "from feeds.group.slug import SlugProcess, slugify_all\n"
         "print(slugify_all(['新浪财经'], SlugProcess()))\n"
     )
     done = subprocess.run(

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feeds.text import ELLIPSIS, collapse_spaces, html_to_text, plain_text, summarize
+from feeds.clean.text import ELLIPSIS, collapse_spaces, plain_text, summarize
 
 
 @pytest.mark.parametrize(
@@ -91,20 +91,6 @@ def test_summarize_is_bounded_and_a_prefix(text: str, length: int) -> None:
         assert not kept.endswith("\u200d")
     else:
         assert result == whole
-
-
-def test_html_to_text_puts_blocks_on_lines() -> None:
-    fragment = (
-        "<p>第一段 <strong>加粗</strong></p><p>第二段<br>换行</p>"
-        "<ul><li>一</li><li>二</li></ul>text &amp; more<script>alert(1)</script>"
-    )
-    assert html_to_text(fragment) == "第一段 加粗\n第二段\n换行\n一\n二\ntext & more"
-
-
-def test_html_to_text_of_plain_and_empty_input() -> None:
-    assert html_to_text("just &lt;text&gt;") == "just <text>"
-    assert html_to_text("") == ""
-    assert html_to_text("<p> </p>") == ""
 
 
 @settings(max_examples=150, deadline=None)

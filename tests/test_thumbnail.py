@@ -15,18 +15,18 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from feeds.config import ThumbnailConfig
-from feeds.models import Article, Problem
-from feeds.thumbnail import (
+from feeds.clean.images import image_mime_type
+from feeds.clean.thumbnail import (
     boilerplate_images,
     choose_thumbnails,
-    image_mime_type,
     inline_thumbnail,
     is_junk_image,
     source_of,
     unwrap_image_url,
 )
-from feeds.urls import _PLAIN_URL, _parsed, normalize_url
+from feeds.clean.urls import _PLAIN_URL, _parsed, normalize_url
+from feeds.config import ThumbnailConfig
+from feeds.models import Article, Problem
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 CORPUS = SHARED / "corpus-sample"

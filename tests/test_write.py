@@ -8,17 +8,10 @@ from pathlib import Path
 import pytest
 
 from feeds.errors import BuildError
-from feeds.write import (
-    TMP_PREFIX,
-    Manifest,
-    output_lock,
-    prune_outputs,
-    read_manifest,
-    remove_stale_temporaries,
-    write_atomic,
-    write_manifest,
-    write_outputs,
-)
+from feeds.publish.write import prune_outputs, write_outputs
+from feeds.run.files import TMP_PREFIX, write_atomic
+from feeds.run.locks import output_lock, remove_stale_temporaries
+from feeds.state.manifest import Manifest, read_manifest, write_manifest
 
 
 def test_only_changed_files_are_rewritten(tmp_path: Path) -> None:

@@ -15,8 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
+from feeds.build import build
 from feeds.config import config_from_dict
-from feeds.pipeline import BuildOptions, build
+from feeds.report import BuildOptions
 from tests.test_sanitize import VECTORS, executable_findings
 
 CONTENT_NS = "{http://purl.org/rss/1.0/modules/content/}encoded"

@@ -11,16 +11,18 @@ unexpected exception (a bug) costs that file alone.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from feeds.article import read_article
-from feeds.cache import ArticleCache, Entry, Packed, pack, unpack
+from feeds.codec import Entry, Packed, pack, unpack
 from feeds.config import Config
 from feeds.errors import ArticleError, wrapped_interruption
-from feeds.models import Article, Problem, Progress, SourceFile
-from feeds.parallel import available_cores, can_fork, map_forked
+from feeds.models import Article, Feed, Problem, Progress, SourceFile
+from feeds.run.parallel import available_cores, can_fork, map_forked
+from feeds.state.cache import ArticleCache
 
 Parsed = tuple[Packed, bool]  # the entry packed for the cache, and whether it may be cached
 PARALLEL_FROM = 200  # below this many files, starting processes costs more than it saves
@@ -166,3 +168,37 @@ class Texts:
             self.cache.flush()
         self.reread += sum(1 for rel in missing if rel not in self.parsed_paths)
         return texts
+
+
+def load_content(
+    feeds: Sequence[Feed], source: Texts, thumbnails: Mapping[str, str], config: Config
+) -> list[Feed]:
+    """Give the articles that made it into a feed (and only those) their HTML, summary and
+    thumbnail."""
+    from feeds.clean.thumbnail import inline_thumbnail
+
+    texts = source.get(a.path for feed in feeds for a in feed.articles)
+    full: dict[str, Article] = {}  # an article in several feeds is made once
+
+    def complete(article: Article) -> Article:
+        if article.path not in full:
+            html, summary = texts[article.path]
+            thumbnail = thumbnails.get(article.path)
+            done = dataclasses.replace(
+                article, content_html=html, summary=summary, thumbnail=thumbnail
+            )
+            full[article.path] = inline_thumbnail(done, config.thumbnail)
+        return full[article.path]
+
+    return [
+        dataclasses.replace(feed, articles=tuple(map(complete, feed.articles))) for feed in feeds
+    ]
+
+
+def _summaries(texts: Texts) -> Callable[[Article], str]:
+    """Summaries of light articles, fetched one by one: only same-title articles need them."""
+
+    def summary_of(article: Article) -> str:
+        return texts.get([article.path])[article.path][1]
+
+    return summary_of

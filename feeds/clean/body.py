@@ -22,11 +22,11 @@ from cssselect.parser import Attrib, Class, Element, Hash, Tree
 from lxml import etree
 from lxml.cssselect import CSSSelector
 
+from feeds.clean.html import BLOCK_TAGS, parse_fragment, tidy_lines
+from feeds.clean.sanitize import ALLOWED_TAGS, sanitize_html, sanitize_markup, strip_xml_illegal
+from feeds.clean.urls import apply_image_proxy, host_of, normalize_url
 from feeds.config import CleanConfig
 from feeds.errors import ConfigError
-from feeds.sanitize import ALLOWED_TAGS, sanitize_html, sanitize_markup, strip_xml_illegal
-from feeds.text import BLOCK_TAGS, parse_fragment, tidy_lines
-from feeds.urls import apply_image_proxy, host_of, normalize_url
 
 DEFAULT_REMOVE: tuple[str, ...] = (
     ".appendQr_wrap",  # 新浪财经: "海量资讯、精准解读，尽在新浪财经APP" QR-code promo

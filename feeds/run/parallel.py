@@ -17,7 +17,7 @@ from multiprocessing.process import BaseProcess
 from typing import TypeVar
 
 from feeds.errors import BuildError
-from feeds.orphans import die_with_parent
+from feeds.run.orphans import die_with_parent
 
 T = TypeVar("T")
 R = TypeVar("R")

@@ -11,23 +11,21 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
-import os
-import signal
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
-from types import FrameType
 from typing import Annotated, Any, NoReturn
 
 import typer
 
 from feeds import __version__
+from feeds.build import build
 from feeds.config import Config, load_config
 from feeds.errors import FeedsError, wrapped_interruption
 from feeds.models import Progress
-from feeds.pipeline import BuildOptions, BuildReport, build
-from feeds.write import output_lock
+from feeds.report import BuildOptions, BuildReport
+from feeds.run.locks import output_lock
+from feeds.run.signals import STOPPED_BY, Stopped, stopped_by_signals
 
 app = typer.Typer(
     help="Turn folders of scraped article files into clean per-category RSS, Atom and JSON feeds.",
@@ -120,7 +118,7 @@ def _stoppable() -> Iterator[None]:
         with stopped_by_signals():
             yield
     except Stopped as e:
-        _fail(_STOPPED[e.signum], code=128 + e.signum)
+        _fail(STOPPED_BY[e.signum], code=128 + e.signum)
 
 
 def _load(
@@ -247,62 +245,3 @@ def report_to_json(report: BuildReport, options: BuildOptions) -> dict[str, Any]
 def _fail(message: str, *, code: int = 1) -> NoReturn:
     typer.echo(f"Error: {message}", err=True)
     raise typer.Exit(code=code)
-
-
-class Stopped(BaseException):
-    """Raised where the build is when SIGINT or SIGTERM arrives.
-
-    Not an Exception: no ``except Exception`` in the build swallows it. It unwinds the build
-    as any error does, so the cleanup already there runs: temporary files unlinked, worker
-    processes killed, the cache and the output lock released. Nothing was half-written:
-    files are renamed into place whole.
-    """
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
-
-
-_STOPPED: dict[int, str] = {signal.SIGINT: "interrupted", signal.SIGTERM: "terminated"}
-
-
-@contextlib.contextmanager
-def stopped_by_signals() -> Iterator[None]:
-    """Within: SIGINT and SIGTERM raise Stopped in the main thread. Handlers restored after.
-
-    A signal that whoever started the build ignores (``nohup``, a shell's background job)
-    stays ignored. Only the main thread may set handlers; elsewhere this changes nothing.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    owner = os.getpid()
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        # A child forked by the build (a worker, the slug helper before its exec) that has
-        # not set its own handlers yet: the build's cleanup is not its to do.
-        if os.getpid() != owner:
-            _die_as_by_default(signum)
-            return
-        # Once only: a second signal would break into the cleanup the first one started.
-        for sig in old:
-            signal.signal(sig, signal.SIG_IGN)
-        raise Stopped(signum)
-
-    old = {sig: signal.getsignal(sig) for sig in _STOPPED}
-    for sig, handler in old.items():
-        if handler in (signal.SIG_DFL, signal.default_int_handler):
-            signal.signal(sig, stop)
-    try:
-        yield
-    finally:
-        for sig, handler in old.items():
-            signal.signal(sig, handler)
-
-
-def _die_as_by_default(signum: int) -> None:
-    """In a child: SIGTERM kills it, as with no handler; SIGINT is ignored, as the workers
-    ignore it (the parent stops them)."""
-    if signum == signal.SIGTERM:
-        signal.signal(signum, signal.SIG_DFL)
-        os.kill(os.getpid(), signum)

@@ -18,10 +18,7 @@ that share one cache.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import functools
-import hashlib
-import json
 import os
 import pickle
 import sqlite3
@@ -30,13 +27,13 @@ import zlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from feeds import __version__
+from feeds.codec import Entry, Packed, unpack
 from feeds.config import Config
 from feeds.errors import BuildError
 from feeds.models import Article, Problem, SourceFile
-from feeds.write import hold_lock
+from feeds.run.locks import hold_lock
+from feeds.state.keys import SCHEMA_VERSION, entry_key, parse_key
 
-SCHEMA_VERSION = 13  # 11: dates in UTC, pickled as ISO text; 12, 13: checksums
 _APP_ID = 0x46454544  # "FEED": marks the file as ours
 _SCHEMA = """
 CREATE TABLE files (
@@ -69,84 +66,7 @@ _SQLITE_HEADER = b"SQLite format 3\x00"
 _APP_ID_OFFSET = 68  # where SQLite's file header keeps the application id
 _OWN_SUFFIXES = ("", "-journal", "-wal", "-shm", ".lock")
 
-Entry = Article | Problem  # a readable file gives an article, a bad one its problem
-# An entry as stored: its light form pickled, its HTML and summary, and whether those are
-# there (an article read for its light form only has neither yet). See pack.
-Packed = tuple[bytes, str, str, bool]
-_PROTOCOL = pickle.HIGHEST_PROTOCOL
 Row = tuple[str, int, int, str, bytes, str, str, bool, int, int]
-
-
-def parse_key(config: Config) -> str:
-    """A hash of everything that changes what any file turns into.
-
-    Per-category cleaning rules, category aliases and the default category are left out:
-    they are keyed per article (``entry_key``), so editing the rules of one source or
-    renaming one category re-parses the articles they touch only.
-    """
-    shaping = {
-        "version": __version__,
-        "schema": SCHEMA_VERSION,
-        # A pickle of a class whose fields changed loads without error and breaks later.
-        "model": [(f.name, str(f.type)) for c in (Article, Problem) for f in dataclasses.fields(c)],
-        "timezone": config.site.timezone,
-        "read": dataclasses.asdict(dataclasses.replace(config.read, patterns=[])),
-        "clean": dataclasses.asdict(dataclasses.replace(config.clean, rules=[])),
-        "images": [config.thumbnail.fields, config.thumbnail.placeholders, config.thumbnail.unwrap],
-    }
-    return _digest(shaping, 16)
-
-
-def rules_key(config: Config, categories: Sequence[str]) -> str:
-    """A hash of the per-category cleaning rules that apply to an article in ``categories``."""
-    if not config.clean.rules:  # the usual case, asked once per cached file
-        return ""
-    names = set(categories)
-    rules = [dataclasses.asdict(r) for r in config.clean.rules if names & set(r.categories)]
-    return _digest(rules, 12) if rules else ""
-
-
-def naming_key(config: Config, written: Sequence[str]) -> str:
-    """A hash of the aliases that apply to the category names ``written`` in an article,
-    or of the default category when it has none: what named its categories.
-
-    An alias always gives a name (the config says so), so only an article that names no
-    category at all is filed under the default.
-    """
-    if not written:
-        return _digest(config.categories.default, 12)
-    aliases = config.categories.aliases
-    used = {name: aliases[name] for name in written if name in aliases}
-    return _digest(used, 12) if used else ""  # "": the usual case, asked once per file
-
-
-def entry_key(config: Config, base: str, entry: Entry) -> str:
-    if not isinstance(entry, Article):
-        return f"{base}::"
-    written = entry.categories if entry.written_categories is None else entry.written_categories
-    return f"{base}:{rules_key(config, entry.categories)}:{naming_key(config, written)}"
-
-
-def pack(entry: Entry, complete: bool = True) -> Packed:
-    """An entry as the cache stores it: its light form pickled, then its HTML and summary.
-
-    ``complete`` is False for an article read for its light form only (no HTML yet).
-
-    Done where the file was parsed (a worker process): the main process then stores the
-    pickle as it came, and only loads it for the light article it keeps. Sending the whole
-    article and pickling its light form again there cost the main process 30 us an
-    article, while the workers that it competes with for the cores waited on it.
-    """
-    if isinstance(entry, Article):
-        light = entry.light()  # the HTML and summary are most of an article's size
-        return pickle.dumps(light, _PROTOCOL), entry.content_html, entry.summary, complete
-    return pickle.dumps(entry, _PROTOCOL), "", "", True
-
-
-def unpack(packed: Packed) -> Entry:
-    """The light entry of ``pack``'s result: what stays in memory for every file."""
-    entry: Entry = pickle.loads(packed[0])
-    return entry
 
 
 class ArticleCache:
@@ -485,8 +405,3 @@ def _same_file(a: str | Path, b: str | Path) -> bool:
         return os.path.samefile(a, b)
     except OSError:
         return False
-
-
-def _digest(value: object, length: int) -> str:
-    text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]

@@ -64,7 +64,7 @@ class SlugProcess:
     def start(self) -> None:
         if self._process is not None:
             return
-        from feeds.orphans import die_with_parent  # ctypes: slow to import, rarely needed
+        from feeds.run.orphans import die_with_parent
 
         package_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         path = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
@@ -111,7 +111,7 @@ class SlugProcess:
 
 # Slugifies one name first, so the dictionaries load before the names arrive on stdin.
 _SLUGIFY_CODE = (
-    "import json, sys; from feeds.slug import _slugify_many, slugify; slugify('中文'); "
+    "import json, sys; from feeds.group.slug import _slugify_many, slugify; slugify('中文'); "
     "print(json.dumps(_slugify_many(json.load(sys.stdin))))"
 )
 

@@ -7,9 +7,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from feeds.config import Config
-from feeds.identity import same_story
+from feeds.group.identity import same_story
+from feeds.group.slug import SlugProcess, assign_slugs
 from feeds.models import Article, Feed, Problem
-from feeds.slug import SlugProcess, assign_slugs
 
 # Above this many articles, the slug dictionaries (~50 MB) load in a separate process.
 ISOLATE_SLUGS_FROM = 1000

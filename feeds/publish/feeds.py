@@ -7,78 +7,42 @@ feedgen traps this module works around are listed in research/anchors.md section
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
-import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
 
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
 
-from feeds.config import Format, SiteConfig
+from feeds import __version__
+from feeds.clean.images import image_mime_type
+from feeds.clean.sanitize import strip_xml_illegal
+from feeds.config import Config, Format, SiteConfig
 from feeds.errors import BuildError
 from feeds.models import Article, Feed
-from feeds.sanitize import strip_xml_illegal
-from feeds.thumbnail import image_mime_type
+from feeds.publish.names import (
+    GENERATOR,
+    GENERATOR_URI,
+    MEDIA_TYPES,
+    RSS_GENERATOR,
+    feed_url,
+    output_name,
+)
+from feeds.report import FeedReport, Rendered
+from feeds.state.manifest import Manifest
 
 Renderer = Callable[[Feed, SiteConfig], bytes]
 
-EXTENSIONS: dict[Format, str] = {"rss": ".rss.xml", "atom": ".atom.xml", "json": ".json"}
-MEDIA_TYPES: dict[Format, str] = {
-    "rss": "application/rss+xml",
-    "atom": "application/atom+xml",
-    "json": "application/feed+json",
-}
-GENERATOR = "feeds"
-GENERATOR_URI = "https://pypi.org/project/feeds/"  # no version: upgrades must not change output
-# RSS's generator is plain text: the URI in it makes the mark (made_here) this tool's alone.
-RSS_GENERATOR = f"{GENERATOR} ({GENERATOR_URI})"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # "updated" of a feed without items, instead of now()
 RSS_DOCS = "https://www.rssboard.org/rss-specification"
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 
 # What XML 1.0 cannot carry (lxml refuses the whole document) plus lone surrogates (which
 # cannot be encoded as UTF-8, so they would break the JSON feed too).
-
-
-def output_name(slug: str, fmt: Format) -> str:
-    """The file name of a feed inside the output folder, e.g. ``xinlang-caijing.rss.xml``."""
-    return slug + EXTENSIONS[fmt]
-
-
-# What marks a file as written by this tool, in its head (before the first item): RSS's
-# and Atom's generator, with this tool's URI, and the JSON Feed extension object
-# ``_feeds`` at the top level (JSON Feed has no generator field). Text inside an item
-# cannot pass for them: it comes after the head, and JSON escapes its quotes.
-_MARK = re.compile(
-    re.escape(f"<generator>{RSS_GENERATOR}</generator>".encode())
-    + b"|"
-    + re.escape(f'<generator uri="{GENERATOR_URI}">{GENERATOR}</generator>'.encode())
-    + b"|"
-    + re.escape(f'\n  "_feeds": {{\n    "about": "{GENERATOR_URI}"'.encode())
-)
-_FIRST_ITEM = re.compile(rb'<item[\s>]|<entry[\s>]|\n  "items": ')
-
-
-def made_here(head: bytes) -> bool:
-    """Whether a file that starts with ``head`` was written by this tool.
-
-    It tells this tool's own feed files when the manifest that listed them is gone
-    (deleted, or the folder copied without it), whatever ``site.url`` was then; a feed a
-    person or another program wrote does not carry the mark. Files written before the
-    mark existed (RSS and JSON before 0.1.0's last changes) are not recognised.
-    """
-    first_item = _FIRST_ITEM.search(head)
-    return _MARK.search(head, 0, first_item.start() if first_item else len(head)) is not None
-
-
-def feed_url(site: SiteConfig, slug: str, fmt: Format) -> str:
-    """Where the feed file is served: ``site.url`` (with or without a final /) + its name."""
-    return site.url.rstrip("/") + "/" + quote(output_name(slug, fmt))
 
 
 def render_feed(feed: Feed, fmt: Format, site: SiteConfig) -> bytes:
@@ -291,3 +255,59 @@ def render_json(feed: Feed, site: SiteConfig) -> bytes:
 
 
 RENDERERS: dict[Format, Renderer] = {"rss": render_rss, "atom": render_atom, "json": render_json}
+
+
+# Rendering is forked over the cores from this many files to render: below it, starting the
+# processes costs more than it saves. A chunk is a few files, so the shares stay even.
+RENDER_PARALLEL_FROM = 24
+
+
+RENDER_CHUNK = 4
+
+
+def render_changed(feeds: Sequence[Feed], config: Config, manifest: Manifest) -> Rendered:
+    """Render every feed whose inputs differ from the last build's; the rest stay as they are.
+
+    Rendering is the slowest stage of a no-change run, and its output is a pure function of
+    the feed, the site settings and this tool's version: the fingerprint of those decides.
+    """
+    from feeds.publish.names import output_name
+
+    fingerprints: dict[str, str] = {}
+    wanted: list[tuple[Feed, Format]] = []
+    names: list[str] = []
+    # repr, not pickle: pickle's bytes depend on which equal strings share one object
+    site = repr((__version__, config.site)).encode()
+    for feed in feeds:
+        inputs = site + repr(feed).encode()  # once per feed: a feed's repr holds its HTML
+        for fmt in config.formats:
+            name = output_name(feed.slug, fmt)
+            fingerprints[name] = hashlib.sha256(inputs + fmt.encode()).hexdigest()[:24]
+            unchanged = manifest.fingerprints.get(name) == fingerprints[name]
+            if not (unchanged and manifest.intact(config.output, name)):
+                wanted.append((feed, fmt))
+                names.append(name)
+    outputs = dict(zip(names, render_all(wanted, config), strict=True))
+    return Rendered(outputs, fingerprints)
+
+
+def render_all(wanted: Sequence[tuple[Feed, Format]], config: Config) -> Iterator[bytes]:
+    """Each (feed, format) rendered, in order; over several processes when there are many."""
+    from feeds.publish.feeds import render_feed
+    from feeds.run.parallel import available_cores, can_fork, map_forked
+
+    def render(job: tuple[Feed, Format]) -> bytes:
+        return render_feed(job[0], job[1], config.site)
+
+    jobs = config.jobs or available_cores()
+    if jobs == 1 or len(wanted) < RENDER_PARALLEL_FROM or not can_fork():
+        return map(render, wanted)
+    died = "a rendering process died (killed for using too much memory?); nothing was written"
+    return map_forked(render, wanted, jobs, RENDER_CHUNK, died=died)
+
+
+def feed_report(feed: Feed, config: Config) -> FeedReport:
+    from feeds.publish.names import output_name
+
+    files = {str(fmt): output_name(feed.slug, fmt) for fmt in config.formats}
+    return FeedReport(name=feed.name, slug=feed.slug, items=len(feed.articles), files=files)

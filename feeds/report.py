@@ -1,0 +1,53 @@
+""""""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from feeds.models import Problem
+
+
+@dataclass(frozen=True, slots=True)
+class BuildOptions:
+    write: bool = True  # False for `feeds check`: read and validate, write nothing
+    prune: bool = False  # delete feeds this tool wrote earlier that have no articles now
+    wait: bool = False  # wait for another build's lock instead of failing
+
+
+@dataclass(frozen=True, slots=True)
+class FeedReport:
+    name: str
+    slug: str
+    items: int
+    files: dict[str, str]  # format -> file name relative to the output folder
+
+
+@dataclass(slots=True)
+class BuildReport:
+    articles: int = 0  # files that became articles
+    parsed: int = 0  # files read and cleaned this run
+    cached: int = 0  # files taken from the cache
+    feeds: list[FeedReport] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def skipped(self) -> list[Problem]:
+        return [p for p in self.problems if p.skipped]
+
+    @property
+    def unwritten(self) -> list[Problem]:
+        """Feed files left unwritten: a file this tool did not write has their name."""
+        return [p for p in self.problems if p.stage == "write"]
+
+    @property
+    def internal_errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.stage == "internal"]
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    outputs: dict[str, bytes]  # files whose inputs changed, freshly rendered
+    fingerprints: dict[str, str]  # every output file -> hash of what it was rendered from

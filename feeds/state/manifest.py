@@ -1,0 +1,77 @@
+""""""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from feeds.run.files import write_if_changed
+
+MANIFEST = ".feeds-manifest.json"
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """What earlier builds wrote: the only files ``--prune`` may delete, and sticky slugs."""
+
+    files: tuple[str, ...] = ()
+    slugs: dict[str, str] = field(default_factory=dict)
+    fingerprints: dict[str, str] = field(default_factory=dict)  # file -> hash of its inputs
+    # file -> (size, mtime_ns) as written: a file changed since (emptied, edited, damaged)
+    # differs, and is written again although its inputs did not change.
+    stats: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    def intact(self, out: Path, name: str) -> bool:
+        """Whether ``out/name`` is still as the build that wrote this manifest left it."""
+        found = output_stat(out / name)
+        return found is not None and found == self.stats.get(name)
+
+
+Stat = tuple[int, int]
+
+
+def output_stat(path: Path) -> Stat | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns)
+
+
+def output_stats(out: Path, names: Collection[str]) -> dict[str, Stat]:
+    return {name: stat for name in sorted(names) if (stat := output_stat(out / name))}
+
+
+def is_output_name(name: str) -> bool:
+    """A name this tool may write or delete: a plain file name, not one of its hidden files.
+
+    A hand-edited manifest could list anything; pruning trusts only names of this shape.
+    """
+    return bool(name) and "/" not in name and os.sep not in name and not name.startswith(".")
+
+
+def read_manifest(out: Path) -> Manifest:
+    try:
+        data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+        files = tuple(str(f) for f in data["files"] if is_output_name(str(f)))
+        slugs = {str(k): str(v) for k, v in data["slugs"].items()}
+        prints = {str(k): str(v) for k, v in data.get("fingerprints", {}).items()}
+        stats = {str(k): (int(v[0]), int(v[1])) for k, v in data.get("stats", {}).items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
+        return Manifest()  # missing or damaged: start afresh, never trust half of it
+    return Manifest(files=files, slugs=slugs, fingerprints=prints, stats=stats)
+
+
+def write_manifest(out: Path, manifest: Manifest) -> bool:
+    data = {
+        "version": 1,
+        "files": sorted(manifest.files),
+        "slugs": dict(sorted(manifest.slugs.items())),
+        "fingerprints": dict(sorted(manifest.fingerprints.items())),
+        "stats": {name: list(stat) for name, stat in sorted(manifest.stats.items())},
+    }
+    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    return write_if_changed(out / MANIFEST, text.encode("utf-8"))
