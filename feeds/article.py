@@ -1,6 +1,6 @@
-"""One file in, one clean ``Article`` out: read, front matter, date, clean, identity.
+"""What a reader read, made into one clean ``Article``: categories, title, date, clean, identity.
 
-Everything that can go wrong with a single file raises ``ArticleError`` (the article is
+Everything that can go wrong with a single article raises ``ArticleError`` (the article is
 skipped) or becomes a note on the article (it was repaired and kept).
 """
 
@@ -20,10 +20,8 @@ from feeds.clean.urls import normalize_url
 from feeds.config import CategoriesConfig, Config
 from feeds.errors import ArticleError
 from feeds.group.identity import make_dedupe_key, make_guid, story_fingerprint
-from feeds.models import Article, Problem, SourceFile
+from feeds.models import Article, Problem, RawArticle
 from feeds.read.dates import parse_date
-from feeds.read.decode import read_article_text
-from feeds.read.frontmatter import read_front_matter
 
 NoteFn = Callable[[str, str], None]  # (stage, reason): record a repair
 MAX_TITLE = 140
@@ -40,50 +38,47 @@ _TAG = re.compile(r"<[^>]*>")
 _INVISIBLE = re.compile(r"[\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u206f\ufeff]")
 
 
-def read_article(file: SourceFile, config: Config, *, content: bool = True) -> Article:
-    """The article of one file; without ``content``, its light form (``Article.light``).
-
-    The light form is all that choosing feed items takes; a large build reads every file
-    that way and cleans in full only the articles its feeds show.
+def make_article(raw: RawArticle, config: Config, *, content: bool = True) -> Article:
+    """The clean article of what a reader read; without ``content``, its light form
+    (``Article.light``): all that choosing feed items takes, so a large build reads every
+    source that way and cleans in full only the articles its feeds show.
     """
-    notes: list[Problem] = []
+    rel = raw.source.rel
+    notes = list(raw.notes)
 
     def note(stage: str, reason: str) -> None:
-        notes.append(Problem(file.rel, stage, reason, skipped=False))
+        notes.append(Problem(rel, stage, reason, skipped=False))
 
-    text, decoded = read_article_text(file.path, config.read.max_bytes)
-    if decoded:
-        note("read", decoded)
-    front, body, warnings = read_front_matter(
-        text, config.thumbnail.fields, config.read.link_fields
-    )
-    for warning in warnings:
-        note("frontmatter", warning)
+    front = raw.front
     categories = resolve_categories(front.categories, config.categories, note)
     written = written_categories(front.categories)
     link = normalize_url(front.link)
     # A title taken from the body needs its clean HTML (its headings).
     content = content or not has_words(plain_text(front.title or ""))
-    cleaned = clean_body(body, config.clean, categories=categories, base_url=link, content=content)
-    title = pick_title(front.title, cleaned, file.rel, note)
+    cleaned = clean_body(
+        raw.body, config.clean, categories=categories, base_url=link, content=content
+    )
+    title = pick_title(front.title, cleaned, rel, note)
     author = plain_text(front.author or "")
+    # The story's origin: the archive's author field (its source site), else its categories.
+    origin = author or "/".join(front.categories)
     return Article(
-        path=file.rel,
-        guid=make_guid(front, link, author, title, cleaned.text),
+        path=rel,
+        guid=make_guid(link, origin, title, cleaned.text),
         title=title,
         categories=categories,
         author=author,
-        date=pick_date(front.date, file, config, note),
+        date=pick_date(front.date, raw, config, note),
         link=link,
         content_html=cleaned.html,
         # plain_text also drops tag-like text (a literal "<script>" written as &lt;script&gt;),
         # which a reader that wrongly shows summaries as HTML would otherwise run.
         summary=summarize(plain_text(cleaned.text), config.clean.summary_length)
-        if content or cleaned.html  # cleaned in full all the same (reader.parse_one)
+        if content or cleaned.html  # cleaned in full all the same (read.batch.parse_one)
         else "",
         image_candidates=usable_images((*front.images, *cleaned.images), config.thumbnail),
         junk_images=real_images(cleaned.junk_images, config.thumbnail),
-        dedupe_key=make_dedupe_key(link, title, cleaned.text, cleaned.images, file.rel),
+        dedupe_key=make_dedupe_key(link, title, cleaned.text, cleaned.images, rel),
         title_key=story_fingerprint(title),
         notes=tuple(notes),
         written_categories=None if written == categories else written,
@@ -226,9 +221,10 @@ def _quote(text: str, limit: int = 40) -> str:
 
 
 def pick_date(
-    raw: str | None, file: SourceFile, config: Config, note: NoteFn = _ignore
+    raw: str | None, source: RawArticle, config: Config, note: NoteFn = _ignore
 ) -> datetime:
-    """The front matter's date, in UTC; when there is none, skip or use the file's mtime.
+    """The front matter's date, in UTC; when there is none, skip or use the reader's
+    fallback (a file's modification time).
 
     A date further ahead than ``read.future_days`` is kept, with a note: it would stay at
     the top of every feed it is in.
@@ -238,8 +234,10 @@ def pick_date(
         shown = f"{_quote(raw)} is not a date" if raw else "no date"
         if config.read.missing_date == "skip":
             raise ArticleError("date", shown)
-        date = _modification_time(file, config, shown)
-        note("date", f"{shown}; used the file's modification time")
+        if source.fallback_date is None:
+            raise ArticleError("date", f"{shown}, and {source.fallback_name} is out of range")
+        date = source.fallback_date
+        note("date", f"{shown}; used {source.fallback_name}")
     ahead = date - datetime.now(UTC)
     if ahead > timedelta(days=config.read.future_days):
         note("date", f"{date.isoformat()} is {ahead.days} days in the future")
@@ -247,10 +245,3 @@ def pick_date(
     # ISO text (models.Article.__reduce__), which a zone such as Asia/Shanghai would not
     # survive: the article read back would differ from the one read here.
     return date.astimezone(UTC)
-
-
-def _modification_time(file: SourceFile, config: Config, shown: str) -> datetime:
-    try:
-        return datetime.fromtimestamp(file.mtime_ns // 1_000_000_000, config.tz)
-    except (OverflowError, ValueError, OSError):  # an mtime years past 9999 or before 1
-        raise ArticleError("date", f"{shown}, and the file's mtime is out of range") from None

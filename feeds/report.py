@@ -1,7 +1,8 @@
-""""""
+"""What a build reports, and the outputs its publishers give."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from feeds.models import Problem
@@ -27,6 +28,7 @@ class BuildReport:
     articles: int = 0  # files that became articles
     parsed: int = 0  # files read and cleaned this run
     cached: int = 0  # files taken from the cache
+    loaded: int = 0  # articles whose HTML was loaded: feed items, and copies compared
     feeds: list[FeedReport] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
@@ -49,5 +51,12 @@ class BuildReport:
 
 @dataclass(frozen=True, slots=True)
 class Rendered:
+    """What publishers give: the outputs to write, and what every output was made from."""
+
     outputs: dict[str, bytes]  # files whose inputs changed, freshly rendered
     fingerprints: dict[str, str]  # every output file -> hash of what it was rendered from
+
+
+# Whether the output at a path is as a build left it from inputs of this fingerprint:
+# then it need not be made again.
+Unchanged = Callable[[str, str], bool]

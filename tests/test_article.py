@@ -13,11 +13,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feeds.article import MAX_CATEGORIES, MAX_CATEGORY, MAX_TITLE, read_article
+from feeds.article import MAX_CATEGORIES, MAX_CATEGORY, MAX_TITLE
 from feeds.config import Config, config_from_dict
 from feeds.errors import ArticleError
 from feeds.group.identity import make_dedupe_key, same_story
-from feeds.models import Article, SourceFile
+from feeds.models import Article, Source
+from feeds.read.batch import read_article
+from feeds.read.files import file_source
 from tests.conftest import CORPUS, FIXED_MTIME
 
 BODY = "<div>   \n<p>正文内容。第二句。</p>\n</div>            "
@@ -27,17 +29,13 @@ def _config(tmp_path: Path, **settings: Any) -> Config:
     return config_from_dict(settings, tmp_path / "config.yaml")
 
 
-def _file(path: Path, rel: str | None = None, mtime_ns: int | None = None) -> SourceFile:
+def _file(path: Path, rel: str | None = None, mtime_ns: int | None = None) -> Source:
     info = path.stat()
-    return SourceFile(
-        path=path,
-        rel=rel or path.name,
-        size=info.st_size,
-        mtime_ns=info.st_mtime_ns if mtime_ns is None else mtime_ns,
-    )
+    mtime_ns = info.st_mtime_ns if mtime_ns is None else mtime_ns
+    return file_source(str(path), rel or path.name, info.st_size, mtime_ns)
 
 
-def write_build(tmp_path: Path, front: str, body: str = BODY, name: str = "a.md") -> SourceFile:
+def _write(tmp_path: Path, front: str, body: str = BODY, name: str = "a.md") -> Source:
     path = tmp_path / name
     path.write_text(f"\n---\n{front}---\n\n{body}", encoding="utf-8")
     os.utime(path, (FIXED_MTIME, FIXED_MTIME))
@@ -47,7 +45,7 @@ def write_build(tmp_path: Path, front: str, body: str = BODY, name: str = "a.md"
 def _read(
     tmp_path: Path, front: str, body: str = BODY, name: str = "a.md", **settings: Any
 ) -> Article:
-    return read_article(write_build(tmp_path, front, body, name), _config(tmp_path, **settings))
+    return read_article(_write(tmp_path, front, body, name), _config(tmp_path, **settings))
 
 
 def _notes(article: Article) -> list[tuple[str, str]]:
@@ -257,9 +255,9 @@ def test_missing_date_uses_mtime_or_skips(tmp_path: Path, date_line: str, reason
 
 
 def test_unusable_mtime_skips_the_article(tmp_path: Path) -> None:
-    file = write_build(tmp_path, "title: t\ncategories: [a]\n")
-    far = SourceFile(file.path, file.rel, file.size, mtime_ns=10**30)
-    with pytest.raises(ArticleError, match=r"mtime is out of range") as caught:
+    file = _write(tmp_path, "title: t\ncategories: [a]\n")
+    far = _file(Path(file.key), file.rel, mtime_ns=10**30)
+    with pytest.raises(ArticleError, match=r"modification time is out of range") as caught:
         read_article(far, _config(tmp_path))
     assert caught.value.stage == "date"
 

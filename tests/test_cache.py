@@ -21,12 +21,11 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from feeds.article import read_article
 from feeds.cli import app
+from feeds.codec import unpack
 from feeds.config import Config, load_config
-from feeds.models import Problem, SourceFile
-from feeds.read import batch as reader
-from feeds.read.batch import read_articles
+from feeds.models import Article, Problem, Source
+from feeds.read.batch import parse_sources, read_article
 from feeds.read.discover import discover_files
 from feeds.run.locks import hold_lock
 from feeds.state import cache as cache_module
@@ -111,7 +110,7 @@ def empty(path: Path) -> None:
 def other_tables(path: Path) -> None:
     # Our id and version, but not our tables: "no such table" on every run, if trusted.
     db = sqlite3.connect(path)
-    db.executescript("DROP TABLE files; CREATE TABLE files (path TEXT PRIMARY KEY);")
+    db.executescript("DROP TABLE sources; CREATE TABLE sources (key TEXT PRIMARY KEY);")
     db.close()
 
 
@@ -176,12 +175,12 @@ def tamper(config: Path, *statements: str) -> None:
 NOT_UTF8 = "CAST(x'ff00fe41' AS TEXT)"
 
 
-@pytest.mark.parametrize("column", ["path", "parse_key"])
+@pytest.mark.parametrize("column", ["key", "parse_key"])
 def test_text_that_is_not_utf8_is_damage_found_on_lookup(
     runner: CliRunner, built: tuple[Path, dict[str, bytes]], column: str
 ) -> None:
     config, clean = built
-    tamper(config, f"UPDATE files SET {column} = {NOT_UTF8} WHERE path LIKE '%/007.md'",
+    tamper(config, f"UPDATE sources SET {column} = {NOT_UTF8} WHERE key LIKE '%/007.md'",
            "DELETE FROM builds")  # fmt: skip
     for _ in range(2):  # and the cache made afresh is a good one
         report = build(runner, config)
@@ -196,7 +195,7 @@ def test_damage_found_late_in_a_build_costs_that_build_nothing(
     # The HTML is read after every article's light form, when the feeds are known: a cache
     # that fails then is started afresh in the middle of the build, which still succeeds.
     config, _ = built
-    tamper(config, f"UPDATE files SET {column} = {NOT_UTF8}")
+    tamper(config, f"UPDATE sources SET {column} = {NOT_UTF8}")
     write_article(config.parent / "articles", "new.md", title="新的一篇")
     report = build(runner, config)
     assert report["problems"] == [
@@ -247,18 +246,15 @@ def test_one_byte_changed_in_the_report_of_the_last_build_is_noticed(
     assert (report["articles"], report["parsed"], report["cached"]) == (COUNT, 0, COUNT)
 
 
-def test_a_light_row_marked_complete_is_not_published(
-    runner: CliRunner, site: Site, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_light_row_marked_complete_is_not_published(runner: CliRunner, site: Site) -> None:
     # A light row (no HTML yet) whose flag says complete would publish an empty body.
-    monkeypatch.setattr(reader, "LIGHT_FROM", 1)
-    config = site(limit=2)
+    config = site(limit=2, read={"light_from": 1})
     for i in range(6):
         date = f"2022-05-0{i + 1} 10:00:00"
         write_article(config.parent / "articles", f"{i}.md", title=f"文{i}", date=date,
                       body=f"<p>第{i}篇的正文。</p>")  # fmt: skip
     build(runner, config)
-    tamper(config, "UPDATE files SET complete = 1 WHERE complete = 0", "DELETE FROM builds")
+    tamper(config, "UPDATE sources SET complete = 1 WHERE complete = 0", "DELETE FROM builds")
     fresh = make_site(config.parent / "fresh", config.parent / "articles", limit=6)
     config.write_text(fresh.read_text(encoding="utf-8"), encoding="utf-8")
     report = build(runner, config)
@@ -291,7 +287,7 @@ def test_a_hot_journal_of_a_killed_build_is_rolled_back(
         "import os, sqlite3, sys\n"
         "db = sqlite3.connect(sys.argv[1])\n"
         "db.execute('PRAGMA cache_size = 1')\n"  # spill: the main file gets half-written
-        "db.execute('DELETE FROM files')\n"
+        "db.execute('DELETE FROM sources')\n"
         "os._exit(0)\n"
     )
     subprocess.run([sys.executable, "-c", script, str(cache_db(config))], check=True)
@@ -304,11 +300,11 @@ def test_a_hot_journal_of_a_killed_build_is_rolled_back(
 @pytest.mark.parametrize(
     "tamper",
     [
-        "UPDATE files SET meta = x'8004deadbeef' WHERE path LIKE '%/007.md'",
-        "UPDATE files SET meta = (SELECT meta FROM files WHERE path LIKE '%/001.md') "
-        "WHERE path LIKE '%/007.md'",
-        "UPDATE files SET parse_key = 'from-an-older-article-model:' WHERE path LIKE '%/007.md'",
-        "UPDATE files SET size = size + 1 WHERE path LIKE '%/007.md'",
+        "UPDATE sources SET meta = x'8004deadbeef' WHERE key LIKE '%/007.md'",
+        "UPDATE sources SET meta = (SELECT meta FROM sources WHERE key LIKE '%/001.md') "
+        "WHERE key LIKE '%/007.md'",
+        "UPDATE sources SET parse_key = 'from-an-older-article-model:' WHERE key LIKE '%/007.md'",
+        "UPDATE sources SET stamp = '1' || stamp WHERE key LIKE '%/007.md'",
     ],
     ids=["damaged-pickle", "another-files-entry", "old-parse-key", "other-size"],
 )
@@ -336,14 +332,14 @@ def test_a_value_changed_inside_a_row_is_not_published(
     # and its pickle still loads (same length, same path). Only a checksum tells.
     config, clean = built
     db = sqlite3.connect(cache_db(config))
-    query = f"SELECT path, {column} FROM files WHERE path LIKE '%/007.md'"
+    query = f"SELECT key, {column} FROM sources WHERE key LIKE '%/007.md'"
     path, value = db.execute(query).fetchone()
     if column == "meta":
         changed = value.replace("文章7".encode(), "文章9".encode())
     else:
         changed = value.replace("第7篇", "第9篇")
     assert changed != value
-    db.execute(f"UPDATE files SET {column} = ? WHERE path = ?", (changed, path))
+    db.execute(f"UPDATE sources SET {column} = ? WHERE key = ?", (changed, path))
     db.execute("DELETE FROM builds")
     db.commit()
     db.close()
@@ -412,44 +408,61 @@ def test_two_sources_share_no_entries(runner: CliRunner, site: Site, tmp_path: P
     assert build(runner, config, "--source", str(one))["parsed"] == 0  # kept: not under two
 
 
-def discover(config: Path) -> tuple[Config, list[SourceFile]]:
+def discover(config: Path) -> tuple[Config, list[Source]]:
     cfg = load_config(config)
     return cfg, discover_files(cfg)[0]
 
 
+def read_through(
+    cache: ArticleCache, sources: list[Source], cfg: Config
+) -> tuple[list[Article], list[Problem], int]:
+    """As a build reads: the cache asked first, what it lacks parsed and kept in it.
+    Returns the articles, the problems and how many sources were parsed."""
+    cached, stale = cache.lookup(sources)
+    fresh = {
+        source.rel: cache.store(source, packed) if keep else unpack(packed)
+        for source, (packed, keep) in parse_sources(stale, cfg)
+    }
+    entries = [cached.get(source.rel) or fresh[source.rel] for source in sources]
+    articles = [entry for entry in entries if isinstance(entry, Article)]
+    return articles, [entry for entry in entries if isinstance(entry, Problem)], len(stale)
+
+
 def test_a_file_changed_after_discovery_is_parsed_again_next_run(site: Site) -> None:
     config = site()
-    path = write_article(config.parent / "articles", "a.md", title="旧标题")
+    write_article(config.parent / "articles", "a.md", title="旧标题")
     cfg, files = discover(config)
     write_article(config.parent / "articles", "a.md", title="新的标题，更长")  # after the stat
-    cache = ArticleCache(cfg.cache.path)
+    cache = ArticleCache(cfg.cache.path, cfg)
     try:
-        first = read_articles(files, cfg, cache)
-        assert [a.title for a in first.articles] == ["新的标题，更长"]
-        second = read_articles(discover(config)[1], cfg, cache)
+        first, _, _ = read_through(cache, files, cfg)
+        assert [a.title for a in first] == ["新的标题，更长"]
+        again = discover(config)[1]
+        second, _, parsed = read_through(cache, again, cfg)
     finally:
         cache.close()
-    assert (second.parsed, second.cached) == (1, 0)
-    assert path.stat().st_size != files[0].size
+    assert (parsed, len(second)) == (1, 1)
+    assert again[0].stamp != files[0].stamp
 
 
 def test_a_file_that_could_not_be_read_is_not_cached(site: Site) -> None:
     config = site()
     path = write_article(config.parent / "articles", "a.md")
     cfg, files = discover(config)
-    text = path.read_bytes()
+    text, mtime_ns = path.read_bytes(), path.stat().st_mtime_ns
     path.unlink()  # vanished between discovery and reading (or permission denied)
-    cache = ArticleCache(cfg.cache.path)
+    cache = ArticleCache(cfg.cache.path, cfg)
     try:
-        first = read_articles(files, cfg, cache)
-        assert [p.stage for p in first.problems] == ["read"]
+        _, problems, _ = read_through(cache, files, cfg)
+        assert [p.stage for p in problems] == ["read"]
         path.write_bytes(text)  # back, with the very size and mtime discovery saw
-        file = files[0]
-        os.utime(path, ns=(file.mtime_ns, file.mtime_ns))
-        second = read_articles(discover(config)[1], cfg, cache)
+        os.utime(path, ns=(mtime_ns, mtime_ns))
+        again = discover(config)[1]
+        assert again == files
+        second, problems, parsed = read_through(cache, again, cfg)
     finally:
         cache.close()
-    assert (second.parsed, len(second.articles), second.problems) == (1, 1, [])
+    assert (parsed, len(second), problems) == (1, 1, [])
 
 
 def test_a_bad_file_is_cached_like_a_good_one(runner: CliRunner, site: Site) -> None:
@@ -497,7 +510,7 @@ def test_builds_sharing_a_cache_take_turns(
 def test_pickles_hold_no_html(built: tuple[Path, dict[str, bytes]]) -> None:
     config, _ = built
     db = sqlite3.connect(cache_db(config))
-    metas = [pickle.loads(m) for (m,) in db.execute("SELECT meta FROM files")]
+    metas = [pickle.loads(m) for (m,) in db.execute("SELECT meta FROM sources")]
     db.close()
     assert len(metas) == COUNT
     assert {m.content_html for m in metas} == {""}

@@ -21,7 +21,7 @@ from lxml import etree
 
 from feeds.config import load_config
 from feeds.errors import BuildError
-from feeds.read.batch import parse_files
+from feeds.read.batch import parse_sources
 from feeds.read.discover import discover_files
 from feeds.run.files import TMP_PREFIX
 from feeds.run.locks import LOCK, hold_lock, output_lock
@@ -189,7 +189,7 @@ def test_a_worker_killed_by_the_system_fails_the_build_instead_of_hanging(
     config.write_text(f"sources: [{corpus}]\njobs: 2\n", encoding="utf-8")
     cfg = load_config(config)
     files = discover_files(cfg)[0]
-    parsed = parse_files(files, cfg)
+    parsed = parse_sources(files, cfg)
     next(parsed)
     worker = multiprocessing.active_children()[0].pid
     assert worker is not None

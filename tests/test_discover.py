@@ -37,7 +37,8 @@ def test_real_tree_names(tmp_path: Path) -> None:
     files, problems = discover_files(_config(tmp_path))
     assert problems == []
     assert [f.rel for f in files] == sorted(names)
-    assert all(os.path.isfile(f.path) and os.path.isabs(f.path) and f.size == 1 for f in files)
+    assert all(os.path.isfile(f.key) and os.path.isabs(f.key) for f in files)
+    assert {f.kind for f in files} == {"file"} and {f.stamp[:2] for f in files} == {"1:"}
 
 
 def test_symlinks_loops_and_output_folder(tmp_path: Path) -> None:

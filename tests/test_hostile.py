@@ -27,13 +27,15 @@ from hypothesis import strategies as st
 from lxml import etree
 from typer.testing import CliRunner
 
-from feeds.article import MAX_TITLE, read_article
+from feeds.article import MAX_TITLE
 from feeds.build import build
 from feeds.cli import app
 from feeds.config import Config, config_from_dict
 from feeds.errors import ArticleError
-from feeds.models import Article, SourceFile
+from feeds.models import Article, Source
+from feeds.read.batch import read_article
 from feeds.read.discover import discover_files
+from feeds.read.files import file_source
 from feeds.report import BuildOptions
 from tests.conftest import CORPUS, FIXED_MTIME, make_site
 
@@ -65,7 +67,7 @@ class Corpus:
         """Write an article that must be kept, under ``title``, in ``feeds``."""
         block = front if isinstance(front, str) else yaml.safe_dump(front, allow_unicode=True)
         text = f"\n---\n{block}---\n\n<div>   \n{body}\n</div>            "
-        self.write_build(rel, bom + text.encode(encoding))
+        self._write(rel, bom + text.encode(encoding))
         given = front.get("title") if isinstance(front, dict) else None
         categories = front.get("categories") if isinstance(front, dict) else None
         self.kept[rel] = (title or str(given), feeds or tuple(categories or ()))
@@ -73,16 +75,16 @@ class Corpus:
             self.notes[rel] = set(notes)
 
     def bad(self, rel: str, data: bytes, stage: str) -> None:
-        self.write_build(rel, data)
+        self._write(rel, data)
         self.skipped[rel] = stage
 
     def duplicate(self, rel: str, front: dict[str, Any], body: str = BODY) -> None:
         """A copy of a kept story: reported, and in no feed."""
         block = yaml.safe_dump(front, allow_unicode=True)
-        self.write_build(rel, f"---\n{block}---\n{body}".encode())
+        self._write(rel, f"---\n{block}---\n{body}".encode())
         self.notes[rel] = {"duplicate"}
 
-    def write_build(self, rel: str, data: bytes) -> None:
+    def _write(self, rel: str, data: bytes) -> None:
         path = self.root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
@@ -423,7 +425,7 @@ def test_an_internal_error_is_one_line_naming_the_file(
     # No input is known to trigger a bug, so one is injected: the reader fails on one file.
     import feeds.read.batch
 
-    def buggy(file: SourceFile, config: Config, *, content: bool = True) -> Article:
+    def buggy(file: Source, config: Config, *, content: bool = True) -> Article:
         if file.rel == "b.md":
             raise KeyError("oops")
         return read_article(file, config, content=content)
@@ -574,7 +576,7 @@ def test_reader_never_raises_anything_but_article_error(tmp_path: Path, data: by
     path = tmp_path / "a.md"
     path.write_bytes(data)
     info = path.stat()
-    file = SourceFile(path, "a.md", info.st_size, info.st_mtime_ns)
+    file = file_source(str(path), "a.md", info.st_size, info.st_mtime_ns)
     config = Config(path=tmp_path / "config.yaml")
     try:
         article = read_article(file, config)

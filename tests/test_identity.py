@@ -13,10 +13,11 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from feeds.article import read_article
 from feeds.config import config_from_dict
 from feeds.group.identity import GUID_NAMESPACE, _fingerprint, story_fingerprint, uuid5_text
-from feeds.models import Article, SourceFile
+from feeds.models import Article
+from feeds.read.batch import read_article
+from feeds.read.files import file_source
 from tests.conftest import SEED
 
 SEED_TEXT = next(SEED.iterdir()).read_text(encoding="utf-8")
@@ -28,7 +29,7 @@ def read(folder: Path, rel: str, text: str) -> Article:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     st = os.stat(path)
-    return read_article(SourceFile(path, rel, st.st_size, st.st_mtime_ns), CONFIG)
+    return read_article(file_source(str(path), rel, st.st_size, st.st_mtime_ns), CONFIG)
 
 
 def test_the_seed_keeps_its_id_when_rescraped_moved_and_redated(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import json
 import multiprocessing
@@ -19,14 +20,22 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from feeds import build as pipeline
+from feeds.build import build as build_feeds
 from feeds.cli import app
 from feeds.config import load_config
+from feeds.errors import ConfigError
 from feeds.read import batch as reader
-from feeds.read.batch import parse_files, read_articles
+from feeds.read.batch import parse_sources
 from feeds.read.discover import discover_files
-from feeds.state.cache import ArticleCache
-from tests.conftest import CORPUS, comparable_outputs, fix_mtimes, make_site, write_article
+from feeds.report import BuildOptions
+from tests.conftest import (
+    CORPUS,
+    EXAMPLES,
+    comparable_outputs,
+    fix_mtimes,
+    make_site,
+    write_article,
+)
 
 Site = Callable[..., Path]
 AD = '<p class="ad">广告时间</p>'
@@ -79,70 +88,74 @@ def test_unchanged_archive_parses_nothing_and_rewrites_nothing(
 
 
 def test_a_run_with_nothing_to_do_reports_what_the_last_one_did(
-    runner: CliRunner, site: Site, monkeypatch: pytest.MonkeyPatch
+    runner: CliRunner, site: Site
 ) -> None:
     config = site()
     articles = two_categories(config)
     (articles / "broken.md").write_text("no front matter", encoding="utf-8")
     os.symlink(articles / "gone.md", articles / "dangling.md")
-    monkeypatch.setattr(pipeline, "ArticleCache", RecordingCache)
-    RecordingCache.asked = []
     first = build(runner, config)
-    assert RecordingCache.asked
-    RecordingCache.asked = []
+    assert first["loaded"] > 0  # a build that groups loads the HTML of its feed items
     second = build(runner, config)  # the shortcut: nothing is read, grouped or rendered
     third = build(runner, config)
-    assert RecordingCache.asked == []
+    assert second["loaded"] == third["loaded"] == 0
     for key in ("articles", "skipped", "feeds", "problems"):
         assert first[key] == second[key] == third[key], key
     assert [p["stage"] for p in first["problems"]] == ["discover", "frontmatter"]
     assert (second["parsed"], second["changed"]) == (0, [])
 
 
-def test_another_jobs_count_or_wait_keeps_the_shortcut(
-    runner: CliRunner, site: Site, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # --jobs and --wait change how a build runs, never what it writes: a cron job and a
-    # manual run with -j 1 must not make each other read the whole cache again.
+def test_another_jobs_count_or_wait_keeps_the_shortcut(runner: CliRunner, site: Site) -> None:
+    # --jobs, --wait and read.light_from change how a build runs, never what it writes: a
+    # cron job and a manual run with -j 1 must not make each other read the whole cache again.
     config = site()
     two_categories(config)
-    monkeypatch.setattr(pipeline, "ArticleCache", RecordingCache)
-    build(runner, config)
-    RecordingCache.asked = []
+    assert build(runner, config)["loaded"] > 0
     for args in (["--jobs", "1"], ["--jobs", "2", "--wait"], ["--jobs", "0"]):
         again = build(runner, config, *args)
-        assert (again["parsed"], again["changed"]) == (0, [])
-    assert RecordingCache.asked == []
-    edit_config(config, jobs=1)
-    assert build(runner, config)["changed"] == []
-    assert RecordingCache.asked == []
+        assert (again["parsed"], again["changed"], again["loaded"]) == (0, [], 0)
+    edit_config(config, jobs=1, read={"light_from": 1})
+    again = build(runner, config)
+    assert (again["parsed"], again["changed"], again["loaded"]) == (0, [], 0)
 
 
-def test_no_cycle_collection_runs_during_a_build_and_it_is_back_after(
-    runner: CliRunner, site: Site
+def test_a_build_pauses_the_collector_and_leaves_the_process_as_it_found_it(
+    site: Site, tmp_path: Path
 ) -> None:
-    # A build of 100k articles spent an eighth of a one-new rebuild in the collector.
+    # With 100k articles loaded, the cyclic collector would walk them all again and again.
     config = site()
     two_categories(config)
-    collections: list[int] = []
-
-    def count(phase: str, info: dict[str, int]) -> None:
-        if phase == "start":
-            collections.append(info["generation"])
-
+    cfg = load_config(config)
+    threshold = gc.get_threshold()
     gc.collect()
-    gc.callbacks.append(count)
-    try:
-        build(runner, config)
-        during = list(collections)
-        gc.collect()  # the collector itself, once the build is done, still works
-    finally:
-        gc.callbacks.remove(count)
-    assert gc.isenabled()
-    assert len(collections) == len(during) + 1
-    # CliRunner and the CLI's imports allocate too: the few gen-0 runs before the build starts
-    # are theirs. Without the pause, reading, grouping and rendering add dozens, and gen 2.
-    assert 2 not in during and len(during) < 10
+    before = [generation["collections"] for generation in gc.get_stats()]
+    build_feeds(cfg, BuildOptions())
+    assert [generation["collections"] for generation in gc.get_stats()] == before
+    assert gc.isenabled() and gc.get_threshold() == threshold
+    unwritable = tmp_path / "file"
+    unwritable.write_text("", encoding="utf-8")
+    with pytest.raises(ConfigError):  # a build that fails part way restores it too
+        build_feeds(dataclasses.replace(cfg, output=unwritable / "out"), BuildOptions())
+    assert gc.isenabled() and gc.get_threshold() == threshold
+
+
+def test_builds_in_one_process_give_what_builds_in_new_processes_give(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    # A preview server builds again and again in one process: no build may leave behind
+    # anything that changes the next one's output.
+    first = make_site(tmp_path / "first", EXAMPLES)
+    other = make_site(tmp_path / "other", CORPUS)
+    fresh = subprocess.run(
+        [sys.executable, "-m", "feeds", "build", "-c", str(first), "-q"], check=True
+    )
+    assert fresh.returncode == 0
+    in_new_process = comparable_outputs(first.parent / "output")
+    for config in (other, first, other, first):
+        edit_config(config, output="again", cache={"enabled": False})
+        build_feeds(load_config(config), BuildOptions())
+        if config == first:
+            assert comparable_outputs(first.parent / "again") == in_new_process
 
 
 def test_a_deleted_output_is_written_again(runner: CliRunner, site: Site) -> None:
@@ -254,11 +267,9 @@ def test_deleted_articles_leave_the_feeds_and_the_cache(runner: CliRunner, site:
     assert (report["parsed"], report["cached"], report["articles"]) == (0, 6, 6)
     feed = json.loads((config.parent / "output" / "all.json").read_text(encoding="utf-8"))
     assert "金融0" not in [item["title"] for item in feed["items"]]
-    cache = ArticleCache(config.parent / "cache.sqlite")
-    try:
-        (rows,) = cache.db.execute("SELECT count(*) FROM files").fetchone()
-    finally:
-        cache.close()
+    db = sqlite3.connect(config.parent / "cache.sqlite")
+    (rows,) = db.execute("SELECT count(*) FROM sources").fetchone()
+    db.close()
     assert rows == 6
 
 
@@ -474,7 +485,7 @@ def test_many_files_are_parsed_in_worker_processes(tmp_path: Path, content: bool
     config.write_text("sources: [articles]\njobs: 2\n", encoding="utf-8")
     cfg = load_config(config)
     files, _ = discover_files(cfg)
-    parsed = parse_files(files, cfg, content=content)
+    parsed = parse_sources(files, cfg, content=content)
     first = next(parsed)
     assert len(multiprocessing.active_children()) == 2  # the pool, running
     rest = list(parsed)
@@ -483,41 +494,19 @@ def test_many_files_are_parsed_in_worker_processes(tmp_path: Path, content: bool
     assert all(packed[3] == content for _, (packed, _) in serial)  # complete, or light
 
 
-class RecordingCache(ArticleCache):
-    """A real cache that remembers whose HTML it was asked for."""
-
-    asked: list[str] = []  # noqa: RUF012 (one list shared by the instances of one test)
-
-    def texts(self, rels: Any) -> dict[str, tuple[str, str]]:
-        rels = list(rels)
-        RecordingCache.asked += rels
-        return super().texts(rels)
-
-
-def test_only_the_html_of_feed_items_is_loaded(
-    runner: CliRunner, site: Site, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_only_the_html_of_feed_items_is_loaded(runner: CliRunner, site: Site) -> None:
     config = site(limit=1)
     articles = config.parent / "articles"
     for day in range(1, 51):
         date = f"2022-03-{day % 28 + 1:02d} {day % 24:02d}:00:00"
         write_article(articles, f"{day:02d}.md", title=f"第{day}篇", date=date)
-    monkeypatch.setattr(pipeline, "ArticleCache", RecordingCache)
     for run in ("cold", "cached"):
-        RecordingCache.asked = []
         edit_config(config, site={"title": run})  # no shortcut: this build must render
         report = build(runner, config)
         assert report["parsed"] == (50 if run == "cold" else 0)
-        assert set(RecordingCache.asked) == {"27.md"}, run  # 2022-03-28 03:00, the newest
-    cfg = load_config(config)
-    cache = ArticleCache(cfg.cache.path)
-    try:
-        read = read_articles(discover_files(cfg)[0], cfg, cache)
-    finally:
-        cache.close()
-    assert len(read.articles) == 50
-    assert {a.content_html for a in read.articles} == {""}  # light: no HTML kept in memory
-    assert {a.summary for a in read.articles} == {""}  # nor summaries
+        assert report["loaded"] == 1, run  # one feed item, shown in both feeds
+        feed = json.loads((config.parent / "output" / "all.json").read_text(encoding="utf-8"))
+        assert [item["title"] for item in feed["items"]] == ["第27篇"]  # 2022-03-28 03:00
 
 
 def _tricky_archive(folder: Path) -> None:
@@ -550,13 +539,16 @@ def _tricky_archive(folder: Path) -> None:
 
 
 def test_a_large_build_cleans_only_what_its_feeds_show_and_writes_the_same(
-    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    runner: CliRunner, tmp_path: Path
 ) -> None:
-    # Past reader.LIGHT_FROM files to parse, articles are read for their light form only and
+    # Past read.light_from files to parse, articles are read for their light form only and
     # feed items cleaned in full afterwards. Both ways must write the same bytes, whatever
     # happens next: a new article, deleted feed items, a larger limit.
     _tricky_archive(tmp_path / "articles")
-    configs = {way: make_site(tmp_path / way, tmp_path / "articles", limit=5) for way in WAYS}
+    configs = {
+        way: make_site(tmp_path / way, tmp_path / "articles", limit=5, read={"light_from": n})
+        for way, n in WAYS.items()
+    }
 
     def add(site: Path) -> None:
         write_article(site / "articles", "new.md", title="新的一篇", date=NEWEST)
@@ -571,7 +563,6 @@ def test_a_large_build_cleans_only_what_its_feeds_show_and_writes_the_same(
     reports: dict[str, dict[str, Any]] = {}
     for step in (None, add, delete, raise_limit):
         for way, config in configs.items():
-            monkeypatch.setattr(reader, "LIGHT_FROM", WAYS[way])
             if step:
                 step(config.parent)
             reports[way] = build(runner, config)
@@ -596,8 +587,8 @@ def test_a_large_build_cleans_only_what_its_feeds_show_and_writes_the_same(
     assert (again["parsed"], again["changed"]) == (0, [])
 
 
-WAYS = {"full": 10**9, "light": 1}  # reader.LIGHT_FROM for each way
-ROWS = "SELECT meta, complete FROM files"
+WAYS = {"full": 10**9, "light": 1}  # read.light_from for each way
+ROWS = "SELECT meta, complete FROM sources"
 NEWEST = "Sat, 30 Apr 2022 08:00:00 GMT"
 
 
@@ -606,13 +597,12 @@ def outputs_of(config: Path) -> dict[str, bytes]:
 
 
 def test_a_light_article_changed_behind_the_caches_back_is_reported_when_shown(
-    runner: CliRunner, site: Site, monkeypatch: pytest.MonkeyPatch
+    runner: CliRunner, site: Site
 ) -> None:
     # Read light, b.md is not shown (limit 1). Then its bytes change with size and mtime
     # kept, which no cache check can see; when a feed first shows it, reading it in full
     # fails: it is shown from its light form, without text, and reported.
-    monkeypatch.setattr(reader, "LIGHT_FROM", 1)
-    config = site(limit=1)
+    config = site(limit=1, read={"light_from": 1})
     articles = config.parent / "articles"
     write_article(articles, "a.md", title="新的", date="Sat, 30 Apr 2022 08:00:00 GMT")
     b = write_article(articles, "b.md", title="旧的", date="Fri, 29 Apr 2022 08:00:00 GMT")

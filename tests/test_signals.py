@@ -27,7 +27,7 @@ from typer.testing import CliRunner
 from feeds import cli
 from feeds.build import build
 from feeds.config import Config, load_config
-from feeds.models import Progress, SourceFile
+from feeds.models import Progress, Source
 from feeds.read import batch as reader
 from feeds.report import BuildOptions, BuildReport
 from feeds.run.files import TMP_PREFIX
@@ -262,7 +262,7 @@ def test_a_wrapped_signal_while_an_article_is_read_stops_the_build(
         write_article(config.parent / "articles", f"{i}.md", title=f"文{i}")
     read: list[str] = []
 
-    def read_article(file: SourceFile, *args: object, **kwargs: object) -> None:
+    def read_article(file: Source, *args: object, **kwargs: object) -> None:
         read.append(file.rel)
         make_a_class_interrupted()
 

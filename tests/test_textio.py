@@ -26,7 +26,7 @@ TRADITIONAL = (
 )
 
 
-def write_build(tmp_path: Path, data: bytes, name: str = "article.md") -> Path:
+def _write(tmp_path: Path, data: bytes, name: str = "article.md") -> Path:
     path = tmp_path / name
     path.write_bytes(data)
     return path
@@ -40,18 +40,18 @@ def _read_error(path: Path, max_bytes: int = LIMIT) -> str:
 
 
 def test_utf8_is_read_without_a_note(tmp_path: Path) -> None:
-    path = write_build(tmp_path, SIMPLIFIED.encode())
+    path = _write(tmp_path, SIMPLIFIED.encode())
     assert read_article_text(path, LIMIT) == (SIMPLIFIED, None)
 
 
 def test_utf8_byte_order_mark_is_dropped(tmp_path: Path) -> None:
-    path = write_build(tmp_path, codecs.BOM_UTF8 + SIMPLIFIED.encode())
+    path = _write(tmp_path, codecs.BOM_UTF8 + SIMPLIFIED.encode())
     assert read_article_text(path, LIMIT) == (SIMPLIFIED, None)
 
 
 @pytest.mark.parametrize("newline", ["\r\n", "\r"])
 def test_line_ends_become_lf(tmp_path: Path, newline: str) -> None:
-    path = write_build(tmp_path, SIMPLIFIED.replace("\n", newline).encode())
+    path = _write(tmp_path, SIMPLIFIED.replace("\n", newline).encode())
     assert read_article_text(path, LIMIT)[0] == SIMPLIFIED
 
 
@@ -66,7 +66,7 @@ def test_line_ends_become_lf(tmp_path: Path, newline: str) -> None:
 )
 def test_unicode_with_byte_order_mark(tmp_path: Path, bom: bytes, encoding: str) -> None:
     data = bom + TRADITIONAL.replace("\n", "\r\n").encode(encoding)
-    text, note = read_article_text(write_build(tmp_path, data), LIMIT)
+    text, note = read_article_text(_write(tmp_path, data), LIMIT)
     assert text == TRADITIONAL
     assert note == f"decoded as {encoding}"
 
@@ -86,7 +86,7 @@ def test_unicode_with_byte_order_mark(tmp_path: Path, bom: bytes, encoding: str)
 def test_legacy_chinese_encodings(
     tmp_path: Path, text: str, encoding: str, decoded_as: str
 ) -> None:
-    path = write_build(tmp_path, text.encode(encoding))
+    path = _write(tmp_path, text.encode(encoding))
     assert read_article_text(path, LIMIT) == (text, f"decoded as {decoded_as}")
 
 
@@ -120,7 +120,7 @@ def _encodable(char: str, encoding: str) -> bool:
     [b"", b"   \n\t\r\n", codecs.BOM_UTF8, codecs.BOM_UTF16_LE + " \n".encode("utf-16-le")],
 )
 def test_empty_file(tmp_path: Path, data: bytes) -> None:
-    assert _read_error(write_build(tmp_path, data)) == "empty file"
+    assert _read_error(_write(tmp_path, data)) == "empty file"
 
 
 @pytest.mark.parametrize(
@@ -134,12 +134,12 @@ def test_empty_file(tmp_path: Path, data: bytes) -> None:
     ],
 )
 def test_binary_file(tmp_path: Path, data: bytes) -> None:
-    assert _read_error(write_build(tmp_path, data)).startswith("binary file")
+    assert _read_error(_write(tmp_path, data)).startswith("binary file")
 
 
 def test_broken_utf16_with_byte_order_mark(tmp_path: Path) -> None:
     data = codecs.BOM_UTF16_LE + "abc".encode("utf-16-le") + b"a"
-    reason = _read_error(write_build(tmp_path, data))
+    reason = _read_error(_write(tmp_path, data))
     assert reason == "not valid utf-16-le despite its byte order mark"
 
 
@@ -151,7 +151,7 @@ def test_oversized_file_is_skipped_before_reading(tmp_path: Path) -> None:
 
 
 def test_file_at_the_limit_is_read(tmp_path: Path) -> None:
-    path = write_build(tmp_path, b"x" * 1000)
+    path = _write(tmp_path, b"x" * 1000)
     assert read_article_text(path, 1000)[0] == "x" * 1000
     assert _read_error(path, 999) == "file is 1000 bytes, over the 999 bytes limit"
 
@@ -187,7 +187,7 @@ def test_fifo_does_not_hang(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
 def test_unreadable_file(tmp_path: Path) -> None:
-    path = write_build(tmp_path, b"---\ntitle: x\n---\n")
+    path = _write(tmp_path, b"---\ntitle: x\n---\n")
     path.chmod(0)
     try:
         assert _read_error(path) == "permission denied"

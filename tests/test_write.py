@@ -37,7 +37,7 @@ def test_manifest_round_trip_and_damage(tmp_path: Path) -> None:
 def test_prune_deletes_only_what_the_manifest_lists(tmp_path: Path) -> None:
     for name in ["old.xml", "kept.xml", "users-own.html"]:
         (tmp_path / name).write_text("x", encoding="utf-8")
-    old = Manifest(files=("old.xml", "kept.xml", "../outside.xml"))
+    old = ("old.xml", "kept.xml", "../outside.xml")
     (tmp_path.parent / "outside.xml").write_text("x", encoding="utf-8")
     assert prune_outputs(tmp_path, old, {"kept.xml": b"x"}) == ["old.xml"]
     assert (tmp_path / "users-own.html").exists()

@@ -233,6 +233,7 @@ def report_to_json(report: BuildReport, options: BuildOptions) -> dict[str, Any]
         "skipped": len(report.skipped),
         "parsed": report.parsed,
         "cached": report.cached,
+        "loaded": report.loaded,
         "feeds": [dataclasses.asdict(f) for f in report.feeds],
         "problems": [dataclasses.asdict(p) for p in report.problems],
         "changed": report.changed,

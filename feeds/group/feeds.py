@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from feeds.config import Config
 from feeds.group.identity import same_story
@@ -16,30 +17,49 @@ ISOLATE_SLUGS_FROM = 1000
 # path of a dropped copy -> (path of the kept one, names of the feeds it was left out of)
 Duplicates = dict[str, tuple[str, list[str]]]
 SummaryOf = Callable[[Article], str]
+_NO_SUMMARIES: Mapping[str, str] = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True)
 class Grouping:
     feeds: list[Feed]
-    slugs: dict[str, str]  # category name -> slug, to remember for the next build
     duplicates: list[Problem]
+    # Light articles (no summary in memory) that had to be compared with a same-title one
+    # by their summaries, and whose summaries were not given: group again with them.
+    wanted: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What grouping decides before it picks items: the order, the members, the slugs."""
+
+    articles: list[Article]  # newest first (ties by guid, then path); every feed's order
+    members: dict[str, list[Article]]  # category name -> its articles
+    slugs: dict[str, str]  # category name -> slug
 
 
 def group_by_category(
     articles: Sequence[Article],
     config: Config,
     known_slugs: Mapping[str, str],
-    summary_of: SummaryOf | None = None,
+    summaries: Mapping[str, str] = _NO_SUMMARIES,
     slug_helper: SlugProcess | None = None,
 ) -> Grouping:
-    """Build the feeds: newest first, duplicates dropped, at most ``config.limit`` items each.
+    """Build the feeds: newest first, duplicates dropped, at most ``config.limit`` items each."""
+    return pick_items(plan_feeds(articles, config, known_slugs, slug_helper), config, summaries)
 
-    ``summary_of`` gives the summary of a light article (whose own is empty) when two
-    articles with one title must be compared; by default an article's own is used.
+
+def plan_feeds(
+    articles: Sequence[Article],
+    config: Config,
+    known_slugs: Mapping[str, str],
+    slug_helper: SlugProcess | None = None,
+) -> Plan:
+    """Order the articles and give each category its members and slug.
+
     ``slug_helper`` is a slug process the caller started early; a large archive without
     one gets a new one, so the slug dictionaries never load into the build.
     """
-    # One sort, newest first (ties by guid, then path); every feed keeps this order.
     articles = sorted(articles, key=lambda a: (-a.date.timestamp(), a.guid, a.path))
     members: dict[str, list[Article]] = defaultdict(list)
     for article in articles:
@@ -47,14 +67,39 @@ def group_by_category(
             members[name].append(article)
     helper = (slug_helper or SlugProcess()) if len(articles) >= ISOLATE_SLUGS_FROM else None
     slugs = category_slugs(members, config, known_slugs, helper=helper)
+    return Plan(articles, members, slugs)
+
+
+def pick_items(plan: Plan, config: Config, summaries: Mapping[str, str]) -> Grouping:
+    """Each feed's first ``config.limit`` stories, one copy of each.
+
+    ``summaries`` holds the summaries of light articles (whose own is empty), by path;
+    those asked for and not found are ``Grouping.wanted``, and the feeds made without them
+    may be wrong: pick again with them.
+    """
+    wanted: set[str] = set()
+    summary_of = _summary_from(summaries, wanted)
     duplicates: Duplicates = {}
     feeds = []
     if config.categories.all.enabled:
-        feeds.append(_all_feed(articles, config, duplicates, summary_of))
-    for name in sorted(members, key=lambda n: slugs[n]):
-        items = newest_unique(members[name], name, duplicates, config.limit, summary_of)
-        feeds.append(_category_feed(name, slugs[name], items, config))
-    return Grouping(feeds=feeds, slugs=slugs, duplicates=_report(duplicates, config))
+        feeds.append(_all_feed(plan.articles, config, duplicates, summary_of))
+    for name in sorted(plan.members, key=lambda n: plan.slugs[n]):
+        items = newest_unique(plan.members[name], name, duplicates, config.limit, summary_of)
+        feeds.append(_category_feed(name, plan.slugs[name], items, config))
+    return Grouping(feeds, _report(duplicates, config), frozenset(wanted))
+
+
+def _summary_from(summaries: Mapping[str, str], wanted: set[str]) -> SummaryOf:
+    def summary_of(article: Article) -> str:
+        if article.summary or article.content_html:  # complete: its own
+            return article.summary
+        found = summaries.get(article.path)
+        if found is None:
+            wanted.add(article.path)
+            return ""
+        return found
+
+    return summary_of
 
 
 def category_slugs(
@@ -125,7 +170,7 @@ def _all_feed(
         description=spec.description or config.site.description or spec.title,
         image=config.site.image,
         default_thumbnail=config.thumbnail.default,
-        articles=tuple(items[: config.limit]),
+        articles=tuple(items),
     )
 
 

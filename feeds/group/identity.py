@@ -8,7 +8,7 @@ import unicodedata
 import uuid
 from collections.abc import Callable, Sequence
 
-from feeds.models import Article, FrontMatter
+from feeds.models import Article
 
 SAME_STORY_SHARE = 0.5  # of the shorter summary's trigrams, for a syndicated copy
 # Fixed forever: every id ever published depends on it.
@@ -22,18 +22,14 @@ _MARK = re.compile(f"[{_MARK_RANGES}]")
 _MARGIN = 8  # letters read past the cut, so letters joined by NFKC are never split by it
 
 
-def make_guid(front: FrontMatter, link: str | None, author: str, title: str, text: str) -> str:
+def make_guid(link: str | None, origin: str, title: str, text: str) -> str:
     """An id that survives re-scrapes, moves and re-dating: no path, no date, no junk.
 
-    The source link identifies a story best. Without one, the story is its source (the
-    archive's author field, else its categories), its title and the start of its text:
+    The source link identifies a story best. Without one, the story is its origin (the
+    site it came from, as the source names it), its title and the start of its text:
     titles alone repeat (every anime has a "第1集").
     """
-    if link:
-        key = link
-    else:
-        source = author or "/".join(front.categories)
-        key = f"{source}\n{title}\n{_fingerprint(text, 64)}"
+    key = link or f"{origin}\n{title}\n{_fingerprint(text, 64)}"
     return f"urn:uuid:{uuid5_text(key)}"
 
 

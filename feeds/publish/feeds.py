@@ -32,8 +32,8 @@ from feeds.publish.names import (
     feed_url,
     output_name,
 )
-from feeds.report import FeedReport, Rendered
-from feeds.state.manifest import Manifest
+from feeds.report import FeedReport, Rendered, Unchanged
+from feeds.run.parallel import map_maybe_forked
 
 Renderer = Callable[[Feed, SiteConfig], bytes]
 
@@ -260,19 +260,16 @@ RENDERERS: dict[Format, Renderer] = {"rss": render_rss, "atom": render_atom, "js
 # Rendering is forked over the cores from this many files to render: below it, starting the
 # processes costs more than it saves. A chunk is a few files, so the shares stay even.
 RENDER_PARALLEL_FROM = 24
-
-
 RENDER_CHUNK = 4
 
 
-def render_changed(feeds: Sequence[Feed], config: Config, manifest: Manifest) -> Rendered:
-    """Render every feed whose inputs differ from the last build's; the rest stay as they are.
+def publish_feeds(feeds: Sequence[Feed], config: Config, unchanged: Unchanged) -> Rendered:
+    """Every feed in every format: rendered where its inputs differ from the last build's;
+    the rest stay as they are (``unchanged`` says which).
 
     Rendering is the slowest stage of a no-change run, and its output is a pure function of
     the feed, the site settings and this tool's version: the fingerprint of those decides.
     """
-    from feeds.publish.names import output_name
-
     fingerprints: dict[str, str] = {}
     wanted: list[tuple[Feed, Format]] = []
     names: list[str] = []
@@ -283,8 +280,7 @@ def render_changed(feeds: Sequence[Feed], config: Config, manifest: Manifest) ->
         for fmt in config.formats:
             name = output_name(feed.slug, fmt)
             fingerprints[name] = hashlib.sha256(inputs + fmt.encode()).hexdigest()[:24]
-            unchanged = manifest.fingerprints.get(name) == fingerprints[name]
-            if not (unchanged and manifest.intact(config.output, name)):
+            if not unchanged(name, fingerprints[name]):
                 wanted.append((feed, fmt))
                 names.append(name)
     outputs = dict(zip(names, render_all(wanted, config), strict=True))
@@ -293,21 +289,16 @@ def render_changed(feeds: Sequence[Feed], config: Config, manifest: Manifest) ->
 
 def render_all(wanted: Sequence[tuple[Feed, Format]], config: Config) -> Iterator[bytes]:
     """Each (feed, format) rendered, in order; over several processes when there are many."""
-    from feeds.publish.feeds import render_feed
-    from feeds.run.parallel import available_cores, can_fork, map_forked
 
     def render(job: tuple[Feed, Format]) -> bytes:
         return render_feed(job[0], job[1], config.site)
 
-    jobs = config.jobs or available_cores()
-    if jobs == 1 or len(wanted) < RENDER_PARALLEL_FROM or not can_fork():
-        return map(render, wanted)
     died = "a rendering process died (killed for using too much memory?); nothing was written"
-    return map_forked(render, wanted, jobs, RENDER_CHUNK, died=died)
+    return map_maybe_forked(
+        render, wanted, config.jobs, RENDER_PARALLEL_FROM, RENDER_CHUNK, died=died
+    )
 
 
 def feed_report(feed: Feed, config: Config) -> FeedReport:
-    from feeds.publish.names import output_name
-
     files = {str(fmt): output_name(feed.slug, fmt) for fmt in config.formats}
     return FeedReport(name=feed.name, slug=feed.slug, items=len(feed.articles), files=files)

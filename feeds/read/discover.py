@@ -13,10 +13,11 @@ from pathlib import Path
 
 from feeds.config import Config
 from feeds.errors import ConfigError
-from feeds.models import Problem, SourceFile
+from feeds.models import Problem, Source
+from feeds.read.files import file_source
 
 
-def discover_files(config: Config) -> tuple[list[SourceFile], list[Problem]]:
+def discover_files(config: Config) -> tuple[list[Source], list[Problem]]:
     """Every file matching ``read.patterns`` under every source, sorted by relative path.
 
     Hidden folders (``.git``, the cache) and the output folder are not searched. Directory
@@ -29,7 +30,7 @@ def discover_files(config: Config) -> tuple[list[SourceFile], list[Problem]]:
             raise ConfigError(f"{config.path}: sources[{i}]: no such folder: {source}")
     matches = _matcher(config.read.patterns)
     skip = {_real(config.output)}
-    files: dict[str, SourceFile] = {}
+    files: dict[str, Source] = {}
     problems: list[Problem] = []
     for source, prefix in source_prefixes(config.sources):
         for path, rel, found in _walk(source, skip, matches):
@@ -38,7 +39,7 @@ def discover_files(config: Config) -> tuple[list[SourceFile], list[Problem]]:
             if isinstance(found, str):
                 problems.append(Problem(rel, "discover", found))
             else:
-                files[rel] = SourceFile(path, rel, found.st_size, found.st_mtime_ns)
+                files[rel] = file_source(path, rel, found.st_size, found.st_mtime_ns)
     return [files[k] for k in sorted(files)], sorted(problems, key=lambda p: p.path)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -25,7 +26,30 @@ Worker = tuple[BaseProcess, Connection]
 
 
 def can_fork() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods()
+    """Whether this process may fork workers: where fork exists, and with no other thread.
+
+    A thread (a preview server's, say) may hold a lock at the moment of the fork, and the
+    child would wait on it for ever; a process with threads does its work itself.
+    """
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
+def map_maybe_forked(
+    function: Callable[[T], R],
+    items: Sequence[T],
+    jobs: int,
+    parallel_from: int,
+    chunk: int,
+    *,
+    died: str,
+) -> Iterator[R]:
+    """``function`` of each item, in order: over ``jobs`` processes (0: every core) when
+    there are at least ``parallel_from`` items, else here, where starting processes would
+    cost more than it saves."""
+    jobs = jobs or available_cores()
+    if jobs == 1 or len(items) < parallel_from or not can_fork():
+        return map(function, items)
+    return map_forked(function, items, jobs, chunk, died=died)
 
 
 def available_cores() -> int:

@@ -30,16 +30,15 @@ from pathlib import Path
 from feeds.codec import Entry, Packed, unpack
 from feeds.config import Config
 from feeds.errors import BuildError
-from feeds.models import Article, Problem, SourceFile
+from feeds.models import Article, Problem, Source
 from feeds.run.locks import hold_lock
 from feeds.state.keys import SCHEMA_VERSION, entry_key, parse_key
 
 _APP_ID = 0x46454544  # "FEED": marks the file as ours
 _SCHEMA = """
-CREATE TABLE files (
-    path TEXT PRIMARY KEY,
-    size INTEGER NOT NULL,
-    mtime_ns INTEGER NOT NULL,
+CREATE TABLE sources (
+    key TEXT PRIMARY KEY,
+    stamp TEXT NOT NULL,
     parse_key TEXT NOT NULL,
     meta BLOB NOT NULL,
     content TEXT NOT NULL,
@@ -66,20 +65,21 @@ _SQLITE_HEADER = b"SQLite format 3\x00"
 _APP_ID_OFFSET = 68  # where SQLite's file header keeps the application id
 _OWN_SUFFIXES = ("", "-journal", "-wal", "-shm", ".lock")
 
-Row = tuple[str, int, int, str, bytes, str, str, bool, int, int]
+Row = tuple[str, str, str, bytes, str, str, bool, int, int]
 
 
 class ArticleCache:
-    def __init__(self, path: Path | None) -> None:
-        """Open the cache at ``path``; ``None`` gives a private one, deleted on close.
+    def __init__(self, path: Path | None, config: Config) -> None:
+        """Open the cache at ``path`` for a build of ``config``; ``None`` gives a private
+        one, deleted on close.
 
         Waits while another build uses the same cache. Raises BuildError if the cache
         cannot be created or written.
         """
         self.path = path
         self._lock = contextlib.ExitStack()
-        self._paths: dict[str, str] = {}  # rel -> absolute path (the key), last lookup's files
-        self._base = ""  # parse key of the last lookup's config
+        self._config = config
+        self._base = parse_key(config)
         self._batch: list[Row] = []
         self._batch_size = 0
         # "/name" endings: one C-level endswith per file instead of a basename() call
@@ -103,71 +103,69 @@ class ArticleCache:
             ) from None
 
     def close(self) -> None:
-        self.db.close()
-        self._lock.close()
-
-    def owns(self, file: SourceFile) -> bool:
-        """Whether ``file`` is one of the cache's own files (a cache inside a source folder)."""
-        if not file.path.endswith(self._own_endings) or self.path is None:
-            return False
-        return _same_file(os.path.dirname(file.path), self.path.parent)
-
-    def lookup(
-        self, files: Sequence[SourceFile], config: Config
-    ) -> tuple[dict[str, Entry], list[SourceFile]]:
-        """Split ``files`` into cached entries and the files that must be parsed again.
-
-        Entries of files under ``config.sources`` that no longer exist are deleted.
-        """
-        self._paths = {f.rel: _absolute(f.path) for f in files}
-        self._base = parse_key(config)
+        """Save what is still to be saved, and close: even a build that failed part way
+        keeps what it parsed, and does not parse it again."""
         try:
-            return self._lookup(files, config)
+            self.flush()
+        finally:
+            self.db.close()
+            self._lock.close()
+
+    def owns(self, source: Source) -> bool:
+        """Whether ``source`` is one of the cache's own files (a cache inside a source folder)."""
+        if not source.key.endswith(self._own_endings) or self.path is None:
+            return False
+        return _same_file(os.path.dirname(source.key), self.path.parent)
+
+    def lookup(self, sources: Sequence[Source]) -> tuple[dict[str, Entry], list[Source]]:
+        """Split ``sources`` into cached entries (by ``rel``) and those to parse again.
+
+        Entries of files under the config's source folders that no longer exist are deleted.
+        """
+        try:
+            return self._lookup(sources)
         except sqlite3.Error as e:
             self._recover_or_raise("read", e)
-        return {}, list(files)
+        return {}, list(sources)
 
-    def _lookup(
-        self, files: Sequence[SourceFile], config: Config
-    ) -> tuple[dict[str, Entry], list[SourceFile]]:
-        base = self._base
+    def _lookup(self, sources: Sequence[Source]) -> tuple[dict[str, Entry], list[Source]]:
+        config, base = self._config, self._base
         prefix = base + ":"
-        by_path = {self._paths[f.rel]: f for f in files}
+        by_key = {s.key: s for s in sources}
         cached: dict[str, Entry] = {}
         roots = tuple(os.path.join(os.path.abspath(s), "") for s in config.sources)
         gone: list[tuple[str]] = []
         # Row by row, not all rows at once: at 100k articles the pickles alone are ~100 MB.
-        query = "SELECT path, size, mtime_ns, parse_key, meta, meta_crc FROM files"
-        for path, size, mtime, key, meta, crc in self.db.execute(query):
-            file = by_path.get(path)
-            if file is None:
-                if isinstance(path, str) and path.startswith(roots):
-                    gone.append((path,))
+        query = "SELECT key, stamp, parse_key, meta, meta_crc FROM sources"
+        for key, stamp, made_by, meta, crc in self.db.execute(query):
+            source = by_key.get(key)
+            if source is None:
+                if isinstance(key, str) and key.startswith(roots):
+                    gone.append((key,))
                 continue
             # A text column of a damaged row may hold bytes: such a row is parsed again.
-            fresh = size == file.size and mtime == file.mtime_ns
-            if fresh and isinstance(key, str) and key.startswith(prefix) and _sound(meta, crc):
-                entry = _unpickle(meta, file.rel)
-                if entry is not None and key == entry_key(config, base, entry):
-                    cached[file.rel] = entry
-        stale = [f for f in files if f.rel not in cached]
+            fresh = stamp == source.stamp and isinstance(made_by, str)
+            if fresh and made_by.startswith(prefix) and _sound(meta, crc):
+                entry = _unpickle(meta, source.rel)
+                if entry is not None and made_by == entry_key(config, base, entry):
+                    cached[source.rel] = entry
+        stale = [s for s in sources if s.rel not in cached]
         if gone:
-            self.db.executemany("DELETE FROM files WHERE path = ?", gone)
+            self.db.executemany("DELETE FROM sources WHERE key = ?", gone)
             self.db.commit()
         return cached, stale
 
-    def store(self, file: SourceFile, packed: Packed, config: Config) -> Entry:
-        """Save an entry parsed after ``lookup`` (in batches: call ``flush`` at the end).
+    def store(self, source: Source, packed: Packed) -> Entry:
+        """Save a parsed entry (in batches: call ``flush`` at the end); returns its light form.
 
-        Returns its light form. The size and mtime saved are discovery's, taken before the
-        file was read: a file that changed since then is parsed again next run.
+        The stamp saved is discovery's, taken before the source was read: a source that
+        changed since then is parsed again next run.
         """
         meta, content, summary, complete = packed
         entry = unpack(packed)
-        key = entry_key(config, self._base, entry)
-        path = self._paths[file.rel]
+        key = entry_key(self._config, self._base, entry)
         checks = zlib.crc32(meta), _text_crc(content, summary, complete)
-        row = (path, file.size, file.mtime_ns, key, meta, content, summary, complete, *checks)
+        row = (source.key, source.stamp, key, meta, content, summary, complete, *checks)
         self._batch.append(row)
         self._batch_size += len(meta) + len(content) + len(summary)
         if self._batch_size >= _BATCH_SIZE:
@@ -178,7 +176,7 @@ class ArticleCache:
         batch, self._batch, self._batch_size = self._batch, [], 0
         if not batch:
             return
-        query = "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        query = "INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
         try:
             self.db.executemany(query, batch)
             self.db.commit()
@@ -186,23 +184,24 @@ class ArticleCache:
             self._recover_or_raise("write", e)
             self._write_afresh(query, batch)
 
-    def texts(self, rels: Iterable[str]) -> dict[str, tuple[str, str]]:
-        """(HTML, summary) of the given articles (files of the last ``lookup``), by path.
+    def texts(self, sources: Iterable[Source]) -> dict[str, tuple[str, str]]:
+        """(HTML, summary) of the articles of ``sources``, by path (``rel``).
 
-        An article stored in its light form only is left out (``reader.Texts`` reads it).
+        An article stored in its light form only is left out (``ContentLoader`` reads it).
         """
-        rel_of = {self._paths[rel]: rel for rel in rels}
+        self.flush()  # what this build parsed is asked for too
+        rel_of = {source.key: source.rel for source in sources}
         wanted = sorted(rel_of)
         found: dict[str, tuple[str, str]] = {}
         try:
             for start in range(0, len(wanted), _QUERY_BATCH):
                 chunk = wanted[start : start + _QUERY_BATCH]
                 marks = ",".join("?" * len(chunk))
-                where = f"complete AND path IN ({marks})"
-                query = f"SELECT path, content, summary, text_crc FROM files WHERE {where}"
+                where = f"complete AND key IN ({marks})"
+                query = f"SELECT key, content, summary, text_crc FROM sources WHERE {where}"
                 found.update(
-                    (rel_of[path], (html, summary))
-                    for path, html, summary, crc in self.db.execute(query, chunk)
+                    (rel_of[key], (html, summary))
+                    for key, html, summary, crc in self.db.execute(query, chunk)
                     if _sound_text(html, summary, crc)  # else read again from its file
                 )
         except sqlite3.Error as e:
@@ -393,11 +392,6 @@ def _delete(path: Path) -> None:
 
 def _sibling(path: Path, suffix: str) -> Path:
     return path.with_name(path.name + suffix)
-
-
-def _absolute(path: str) -> str:
-    # Discovery gives absolute paths already (config paths are); abspath is slow at 100k.
-    return path if path.startswith(os.sep) else os.path.abspath(path)
 
 
 def _same_file(a: str | Path, b: str | Path) -> bool:

@@ -1,4 +1,4 @@
-""""""
+"""Every "has it changed?" key: of a parsed source, of a whole build."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from collections.abc import Sequence
 from feeds import __version__
 from feeds.codec import Entry
 from feeds.config import Config
-from feeds.models import Article, Problem, SourceFile
+from feeds.models import Article, Problem, Source
 from feeds.report import BuildOptions
 from feeds.state.manifest import Manifest
 
-SCHEMA_VERSION = 13  # 11: dates in UTC, pickled as ISO text; 12, 13: checksums
+SCHEMA_VERSION = 14  # of the cache: a cache of another version is started afresh
 
 
 def parse_key(config: Config) -> str:
@@ -30,7 +30,7 @@ def parse_key(config: Config) -> str:
         # A pickle of a class whose fields changed loads without error and breaks later.
         "model": [(f.name, str(f.type)) for c in (Article, Problem) for f in dataclasses.fields(c)],
         "timezone": config.site.timezone,
-        "read": dataclasses.asdict(dataclasses.replace(config.read, patterns=[])),
+        "read": dataclasses.asdict(dataclasses.replace(config.read, patterns=[], light_from=0)),
         "clean": dataclasses.asdict(dataclasses.replace(config.clean, rules=[])),
         "images": [config.thumbnail.fields, config.thumbnail.placeholders, config.thumbnail.unwrap],
     }
@@ -78,15 +78,18 @@ def build_key(config: Config, sources: str, options: BuildOptions, manifest: Man
         sorted(manifest.slugs.items()),
         sorted(manifest.fingerprints.items()),
     )
-    # How many processes, and whether to wait for a lock, shape no output: a manual run
-    # with -j 1 between two cron runs must not cost the next one its shortcut.
-    config = dataclasses.replace(config, jobs=0)
+    # How many processes, whether to read light first and whether to wait for a lock shape
+    # no output: a manual run with -j 1 between two cron runs must not cost the next one
+    # its shortcut.
+    config = dataclasses.replace(
+        config, jobs=0, read=dataclasses.replace(config.read, light_from=0)
+    )
     options = dataclasses.replace(options, wait=False)
     inputs = repr((__version__, config, options, state, sources))
     return hashlib.sha256(inputs.encode()).hexdigest()
 
 
-def sources_digest(files: Sequence[SourceFile]) -> str:
-    """A hash of every file's path, size and mtime; hashed once per run, in one piece."""
-    lines = "".join([f"{f.rel}\0{f.size}\0{f.mtime_ns}\n" for f in files])
+def sources_digest(sources: Sequence[Source]) -> str:
+    """A hash of every source's name and stamp; hashed once per run, in one piece."""
+    lines = "".join([f"{s.rel}\0{s.stamp}\n" for s in sources])
     return hashlib.sha256(lines.encode()).hexdigest()

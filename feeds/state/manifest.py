@@ -1,13 +1,14 @@
-""""""
+"""The manifest: what this tool wrote into the output folder, and from what."""
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from feeds.publish.names import is_output_path
+from feeds.report import Unchanged
 from feeds.run.files import write_if_changed
 
 MANIFEST = ".feeds-manifest.json"
@@ -33,6 +34,15 @@ class Manifest:
 Stat = tuple[int, int]
 
 
+def unchanged_outputs(out: Path, manifest: Manifest) -> Unchanged:
+    """Whether an output is as the build of ``manifest`` left it, from the same inputs."""
+
+    def unchanged(name: str, fingerprint: str) -> bool:
+        return manifest.fingerprints.get(name) == fingerprint and manifest.intact(out, name)
+
+    return unchanged
+
+
 def output_stat(path: Path) -> Stat | None:
     try:
         st = path.stat()
@@ -45,18 +55,10 @@ def output_stats(out: Path, names: Collection[str]) -> dict[str, Stat]:
     return {name: stat for name in sorted(names) if (stat := output_stat(out / name))}
 
 
-def is_output_name(name: str) -> bool:
-    """A name this tool may write or delete: a plain file name, not one of its hidden files.
-
-    A hand-edited manifest could list anything; pruning trusts only names of this shape.
-    """
-    return bool(name) and "/" not in name and os.sep not in name and not name.startswith(".")
-
-
 def read_manifest(out: Path) -> Manifest:
     try:
         data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
-        files = tuple(str(f) for f in data["files"] if is_output_name(str(f)))
+        files = tuple(str(f) for f in data["files"] if is_output_path(str(f)))
         slugs = {str(k): str(v) for k, v in data["slugs"].items()}
         prints = {str(k): str(v) for k, v in data.get("fingerprints", {}).items()}
         stats = {str(k): (int(v[0]), int(v[1])) for k, v in data.get("stats", {}).items()}

@@ -1,0 +1,62 @@
+"""The output folder's record: what a build writes, between two writes of the manifest."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from feeds.models import Problem
+from feeds.publish.names import made_here
+from feeds.publish.write import files_in_the_way, prune_outputs, write_outputs
+from feeds.report import BuildOptions, BuildReport, FeedReport, Rendered
+from feeds.state.manifest import Manifest, output_stats, write_manifest
+
+
+def leave_files_in_the_way(
+    out: Path, manifest: Manifest, rendered: Rendered, report: BuildReport
+) -> Rendered:
+    """``rendered`` less the outputs where a file this tool did not write stands: reported,
+    and kept as it is."""
+    blocked = set(files_in_the_way(out, manifest.files, rendered.outputs, made_here))
+    if not blocked:
+        return rendered
+    reason = (
+        "a file this tool did not write has this feed's name; left as it is "
+        "(move it away, or give the category another slug)"
+    )
+    report.problems += [
+        Problem(str(out / name), "write", reason, False) for name in sorted(blocked)
+    ]
+    report.feeds = [_unwritten_left_out(feed, blocked) for feed in report.feeds]
+    outputs = {k: v for k, v in rendered.outputs.items() if k not in blocked}
+    prints = {k: v for k, v in rendered.fingerprints.items() if k not in blocked}
+    return Rendered(outputs, prints)
+
+
+def _unwritten_left_out(feed: FeedReport, blocked: set[str]) -> FeedReport:
+    if not blocked.intersection(feed.files.values()):
+        return feed
+    files = {fmt: name for fmt, name in feed.files.items() if name not in blocked}
+    return dataclasses.replace(feed, files=files)
+
+
+def write_recorded(
+    out: Path, old: Manifest, rendered: Rendered, options: BuildOptions, report: BuildReport
+) -> Manifest:
+    """Write what changed, prune if asked, and record it all in the manifest."""
+    slugs = old.slugs | {f.name: f.slug for f in report.feeds if f.name}
+    names = set(rendered.fingerprints)
+    # Listed before they are written: a build killed in between leaves no file untracked.
+    listed = _sorted(names | set(old.files))
+    write_manifest(out, Manifest(listed, slugs, old.fingerprints, old.stats))
+    report.changed = write_outputs(out, rendered.outputs)
+    if options.prune:
+        report.removed = prune_outputs(out, old.files, names)
+    kept = names if options.prune else names | set(old.files)
+    final = Manifest(_sorted(kept), slugs, rendered.fingerprints, output_stats(out, kept))
+    write_manifest(out, final)
+    return final
+
+
+def _sorted(names: set[str]) -> tuple[str, ...]:
+    return tuple(sorted(names))
