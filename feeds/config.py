@@ -134,6 +134,18 @@ class Config:
         return ZoneInfo(self.site.timezone)
 
 
+DEFAULT_PATH = Path("config.yaml")
+
+
+def load_config_or_defaults(path: Path | None) -> Config:
+    """The config at ``path``; without one, ``config.yaml`` here if there is one, else every
+    default: ``feeds build --source DIR --output DIR`` needs no file. A file that is named
+    must exist."""
+    if path is not None or os.path.lexists(DEFAULT_PATH):
+        return load_config(path or DEFAULT_PATH)
+    return config_from_dict({}, DEFAULT_PATH.absolute())
+
+
 def load_config(path: Path) -> Config:
     """Read and validate ``path``. Relative paths inside it are relative to its folder."""
     try:

@@ -20,7 +20,7 @@ import typer
 
 from feeds import __version__
 from feeds.build import build
-from feeds.config import Config, load_config
+from feeds.config import Config, load_config_or_defaults
 from feeds.errors import FeedsError, wrapped_interruption
 from feeds.models import Progress
 from feeds.report import BuildOptions, BuildReport
@@ -37,7 +37,16 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-ConfigOpt = Annotated[Path, typer.Option("--config", "-c", help="The config file.", dir_okay=False)]
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help="The config file [default: config.yaml here, if there is one; else the defaults].",
+        dir_okay=False,
+        show_default=False,
+    ),
+]
 SourceOpt = Annotated[
     list[Path] | None,
     typer.Option("--source", "-s", help="Article folder (repeatable); replaces config sources."),
@@ -73,7 +82,7 @@ def main(
 
 @app.command("build")
 def build_command(
-    config: ConfigOpt = Path("config.yaml"),
+    config: ConfigOpt = None,
     source: SourceOpt = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Output folder; overrides config.")
@@ -99,7 +108,7 @@ def build_command(
 
 @app.command("check")
 def check_command(
-    config: ConfigOpt = Path("config.yaml"),
+    config: ConfigOpt = None,
     source: SourceOpt = None,
     quiet: QuietOpt = False,
     json_report: JsonOpt = False,
@@ -122,18 +131,23 @@ def _stoppable() -> Iterator[None]:
 
 
 def _load(
-    path: Path,
+    path: Path | None,
     *,
     source: list[Path] | None = None,
     output: Path | None = None,
     limit: int | None = None,
     jobs: int | None = None,
 ) -> Config:
-    """The config file, with the options given on the command line in place of its values."""
+    """The config, with the options given on the command line in place of its values."""
     try:
-        cfg = load_config(path)
+        cfg = load_config_or_defaults(path)
     except FeedsError as e:
         _fail(str(e))
+    if not (source or cfg.path.exists() or all(s.is_dir() for s in cfg.sources)):
+        _fail(
+            f"no {cfg.path.name} here, and no folder {cfg.sources[0]}: name the articles "
+            "with --source DIR (and the output with --output DIR), or write a config file"
+        )
     changes: dict[str, Any] = {"limit": limit, "jobs": jobs}
     # Paths given on the command line are relative to where the command runs.
     changes["sources"] = [p.absolute() for p in source] if source else None
