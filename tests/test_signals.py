@@ -26,6 +26,7 @@ from typer.testing import CliRunner
 
 from feeds import cli
 from feeds.build import build
+from feeds.cli import run as cli_run
 from feeds.config import Config, load_config
 from feeds.models import Progress, Source
 from feeds.read import batch as reader
@@ -33,6 +34,7 @@ from feeds.report import BuildOptions, BuildReport
 from feeds.run.files import TMP_PREFIX
 from feeds.run.locks import output_lock
 from feeds.run.parallel import map_forked
+from feeds.run.signals import Stopped, stopped_by_signals
 from tests.conftest import make_site as empty_site
 from tests.conftest import write_article
 from tests.test_crash import ARTICLES, command, files_of, generate, make_site, mtimes, run
@@ -191,13 +193,13 @@ def test_the_workers_are_stopped_before_the_cli_reports(
             workers.extend(p.pid for p in multiprocessing.active_children() if p.pid)
             # Without a handler, SIGTERM would end the test run, not this test.
             assert signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
-            os.kill(os.getpid(), signal.SIGTERM)  # raises cli.Stopped, here
+            os.kill(os.getpid(), signal.SIGTERM)  # raises Stopped, here
 
     def build_signalled(cfg: Config, options: BuildOptions) -> BuildReport:
         progress: Progress = terminate_part_way
         return build(cfg, options, progress)
 
-    monkeypatch.setattr(cli, "build", build_signalled)
+    monkeypatch.setattr(cli_run, "build", build_signalled)
     with pytest.raises(typer.Exit) as stopped:
         run_command(cfg)
     assert stopped.value.exit_code == 128 + signal.SIGTERM
@@ -209,21 +211,21 @@ def test_the_workers_are_stopped_before_the_cli_reports(
 
 def run_command(cfg: Config) -> None:
     """What ``feeds build`` runs once its config is loaded."""
-    with cli._stoppable():
-        cli._run(cfg, BuildOptions(), quiet=True, strict=False, json_report=False)
+    with cli_run.stoppable():
+        cli_run.run(cfg, BuildOptions(), quiet=True, strict=False, json_report=False)
 
 
 def test_a_signal_while_the_config_is_read_is_one_error_line(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     config = empty_site(tmp_path / "site")
-    real_load = cli.load_config
+    real_load = cli_run.load_config_or_defaults
 
-    def load_interrupted(path: Path) -> Config:
-        os.kill(os.getpid(), signal.SIGINT)  # raises cli.Stopped, here
+    def load_interrupted(path: Path | None) -> Config:
+        os.kill(os.getpid(), signal.SIGINT)  # raises Stopped, here
         return real_load(path)
 
-    monkeypatch.setattr(cli, "load_config", load_interrupted)
+    monkeypatch.setattr(cli_run, "load_config_or_defaults", load_interrupted)
     result = runner.invoke(cli.app, ["build", "-c", str(config)])
     assert (result.exit_code, result.stderr) == (130, "Error: interrupted\n")
 
@@ -248,7 +250,7 @@ def test_a_signal_while_a_class_is_made_is_no_internal_error(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     config = empty_site(tmp_path / "site")
-    monkeypatch.setattr(cli, "build", interrupted_while_a_class_is_made)
+    monkeypatch.setattr(cli_run, "build", interrupted_while_a_class_is_made)
     result = runner.invoke(cli.app, ["build", "-c", str(config)])
     assert (result.exit_code, result.stderr) == (130, "Error: interrupted\n")
 
@@ -275,7 +277,7 @@ def test_a_wrapped_signal_while_an_article_is_read_stops_the_build(
 def stop_leaving_a_temporary_file(cfg: Config, options: BuildOptions) -> BuildReport:
     """A build stopped just as ``mkstemp`` made a file, before its caller knew the name."""
     (cfg.output / f"{TMP_PREFIX}made-as-the-signal-came").write_bytes(b"")
-    raise cli.Stopped(signal.SIGTERM)
+    raise Stopped(signal.SIGTERM)
 
 
 @pytest.fixture
@@ -283,7 +285,7 @@ def stopped_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Config:
     """The config of a site whose build is stopped leaving a temporary file."""
     cfg = load_config(empty_site(tmp_path / "site"))
     cfg.output.mkdir()
-    monkeypatch.setattr(cli, "build", stop_leaving_a_temporary_file)
+    monkeypatch.setattr(cli_run, "build", stop_leaving_a_temporary_file)
     return cfg
 
 
@@ -306,13 +308,13 @@ def handlers(item: int) -> tuple[object, object]:
 
 
 def test_workers_leave_both_signals_to_the_build() -> None:
-    with cli.stopped_by_signals():
+    with stopped_by_signals():
         found = list(map_forked(handlers, [0, 1], 2, 1, died="died"))
     assert found == [(signal.SIG_IGN, signal.SIG_DFL)] * 2
 
 
 def test_a_child_forked_before_it_set_its_handlers_dies_of_sigterm() -> None:
-    with cli.stopped_by_signals():
+    with stopped_by_signals():
         pid = os.fork()
         if pid == 0:  # pragma: no cover (the child)
             try:
@@ -328,7 +330,7 @@ def test_a_signal_the_caller_ignores_stays_ignored_and_handlers_come_back() -> N
     before = signal.getsignal(signal.SIGTERM)
     ignored = signal.signal(signal.SIGINT, signal.SIG_IGN)  # `nohup`, a background job
     try:
-        with cli.stopped_by_signals():
+        with stopped_by_signals():
             assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
             assert signal.getsignal(signal.SIGTERM) not in (before, signal.SIG_IGN)
         assert signal.getsignal(signal.SIGTERM) is before
