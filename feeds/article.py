@@ -14,10 +14,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import PurePosixPath
 
 from feeds.clean.body import CleanedBody, clean_body
+from feeds.clean.html import ANY_TAG
 from feeds.clean.text import collapse_spaces, plain_text, summarize
 from feeds.clean.thumbnail import real_images, usable_images
 from feeds.clean.urls import normalize_url
-from feeds.config import CategoriesConfig, Config
+from feeds.config import LETTER_OR_DIGIT, CategoriesConfig, Config
 from feeds.errors import ArticleError
 from feeds.group.identity import make_dedupe_key, make_guid, story_fingerprint
 from feeds.models import Article, Problem, RawArticle
@@ -27,11 +28,9 @@ NoteFn = Callable[[str, str], None]  # (stage, reason): record a repair
 MAX_TITLE = 140
 MAX_CATEGORY = 100  # characters in one category name
 MAX_CATEGORIES = 20  # per article: the archive lists 2 or 3; each one is a feed
-_WORD_CHAR = re.compile(r"[^\W_]")  # a letter or digit in any script
 _SENTENCE_END = re.compile(r"[。！？!?\n]|\.(?:\s|$)")
 _HEADING = re.compile(r"<(h[1-6])\b[^>]*>(?P<text>.*?)</\1>", re.DOTALL)
 _H1 = re.compile(r"<h1\b[^>]*>(?P<text>.*?)</h1>", re.DOTALL)
-_TAG = re.compile(r"<[^>]*>")
 # Invisible format characters (zero-width space, soft hyphen, bidi overrides, BOM): two
 # category names that differ only by them look alike and would still be two feeds. ZWJ and
 # ZWNJ stay: emoji sequences and some scripts need them.
@@ -94,7 +93,7 @@ def has_words(text: str) -> bool:
 
     ``' '``, ``'-'``, ``'!'`` and ``'..'`` do not: they cannot name an article or a feed.
     """
-    return bool(_WORD_CHAR.search(text)) or any(unicodedata.category(c) == "So" for c in text)
+    return bool(LETTER_OR_DIGIT.search(text)) or any(unicodedata.category(c) == "So" for c in text)
 
 
 # Categories.
@@ -186,7 +185,7 @@ def heading_title(html: str) -> str:
     A later ``<h2>``-``<h6>`` is a section ("相关阅读"), not the article's title.
     """
     opening = _HEADING.search(html)
-    if opening and _TAG.sub("", html[: opening.start()]).strip():
+    if opening and ANY_TAG.sub("", html[: opening.start()]).strip():
         opening = None  # text comes before it: a section heading
     for match in (opening, _H1.search(html)):
         text = plain_text(match.group("text")) if match else ""

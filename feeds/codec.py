@@ -1,4 +1,4 @@
-""""""
+"""An entry as the cache stores it and workers send it: its light form pickled, its text beside."""
 
 from __future__ import annotations
 

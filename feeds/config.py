@@ -254,7 +254,7 @@ def _convert_dataclass(value: Any, cls: type[Any], key: str) -> Any:
     return cls(**kwargs)
 
 
-_NAMELIKE = re.compile(r"[^\W_]")  # a letter or a digit, in any script
+LETTER_OR_DIGIT = re.compile(r"[^\W_]")  # in any script
 
 
 def _check_values(config: Config) -> None:
@@ -288,7 +288,7 @@ def _check_values(config: Config) -> None:
             raise ConfigError(f"{config.path}: {key}: {reason}")
     _check_slugs(config)
     for name, target in config.categories.aliases.items():
-        if not _NAMELIKE.search(target):  # else its articles would fall to the default
+        if not LETTER_OR_DIGIT.search(target):  # else its articles would fall to the default
             raise ConfigError(
                 f"{config.path}: categories.aliases.{name}: {target!r} is not a category name"
             )

@@ -22,7 +22,7 @@ from cssselect.parser import Attrib, Class, Element, Hash, Tree
 from lxml import etree
 from lxml.cssselect import CSSSelector
 
-from feeds.clean.html import BLOCK_TAGS, parse_fragment, tidy_lines
+from feeds.clean.html import ANY_TAG, BLOCK_TAGS, parse_fragment, tidy_lines
 from feeds.clean.sanitize import ALLOWED_TAGS, sanitize_html, sanitize_markup, strip_xml_illegal
 from feeds.clean.urls import apply_image_proxy, host_of, normalize_url
 from feeds.config import CleanConfig
@@ -98,7 +98,6 @@ _LINE_BLOCKS = BLOCK_TAGS | {_UNWRAP_BLOCK, "td", "th"}
 _PLAIN_NESTING = (ALLOWED_TAGS - _UNSETTLED) | {_UNWRAP_BLOCK}
 
 _INDENT = " \t\r\n\u3000\xa0"  # full-width-space paragraph indents, nbsp runs
-_ANY_TAG = re.compile(r"<[^>]*>")
 _TAGLIKE = re.compile(r"<[a-zA-Z!/?]")
 _WRAPPER_DIV = re.compile(r"^\s*<div>(.*)</div>\s*$", re.DOTALL)
 _SPACES = re.compile(r"\s+")
@@ -331,7 +330,7 @@ def _clean_plain(text: str, rules: _Rules) -> CleanedBody:
 def _clean_fallback(body: str) -> CleanedBody:
     """Sanitized as it is, for the body lxml could not take (should not happen)."""
     safe = sanitize_html(body)
-    text = tidy_lines(html.unescape(_ANY_TAG.sub("\n", safe)))
+    text = tidy_lines(html.unescape(ANY_TAG.sub("\n", safe)))
     return CleanedBody(safe, strip_xml_illegal(text), (), ())
 
 

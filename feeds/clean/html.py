@@ -1,4 +1,4 @@
-""""""
+"""The HTML parser every stage shares, and what it must not be given."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from lxml import etree
 
 from feeds.clean.sanitize import strip_xml_illegal
 
+# Anything from "<" to the next ">": on sanitized HTML, exactly its tags.
+ANY_TAG = re.compile(r"<[^>]*>")
 _DOCUMENT_TAGS = re.compile(r"</?(?:html|body)\b[^>]*>", re.IGNORECASE)
 
 

@@ -1,4 +1,4 @@
-""""""
+"""Image URLs: the real one behind a proxy, the junk rules (placeholders, pixels), the MIME type."""
 
 from __future__ import annotations
 

@@ -12,6 +12,8 @@ import re
 
 import nh3
 
+from feeds.clean.urls import RASTER_DATA_URL
+
 ALLOWED_TAGS: frozenset[str] = frozenset(
     {
         *("p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6"),
@@ -47,7 +49,6 @@ _ASTRAL_NONCHARACTER = re.compile(
 )
 _MAX_PASSES = 4
 _URL_NOISE = re.compile(r"[\x00-\x20]+")  # what browsers ignore inside a URL scheme
-_RASTER_DATA = re.compile(r"data:image/(?:png|jpe?g|gif|webp|avif|bmp);base64,[a-z0-9+/=]+")
 
 
 def strip_xml_illegal(text: str) -> str:
@@ -67,7 +68,7 @@ def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:
     if attribute in ("href", "src"):
         bare = _URL_NOISE.sub("", value).lower()
         if bare.startswith("data:") and not (
-            tag == "img" and attribute == "src" and _RASTER_DATA.fullmatch(bare)
+            tag == "img" and attribute == "src" and RASTER_DATA_URL.fullmatch(bare)
         ):
             return None
     return value

@@ -18,7 +18,10 @@ _PLAIN_URL = re.compile(
     r"https?://[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::[0-9]{1,5})?"
     r"/[A-Za-z0-9\-._~!$&()*+,;=:@/%]*(?:\?[A-Za-z0-9\-._~!$&()*+,;=:@/?%]+)?"
 )
-_RASTER_DATA = re.compile(r"^data:image/(png|jpe?g|gif|webp|avif|bmp);base64,[A-Za-z0-9+/=\s]+$")
+# A raster picture inlined as base64: never SVG, which can hold script.
+RASTER_DATA_URL = re.compile(
+    r"data:image/(?:png|jpe?g|gif|webp|avif|bmp);base64,[a-z0-9+/=\s]+", re.IGNORECASE
+)
 
 
 def normalize_url(
@@ -46,7 +49,7 @@ def _parsed(url: str | None, base: str | None, *, allow_data: bool) -> str | Non
     url = _CONTROL.sub("", url.strip())
     if not url:
         return None
-    if allow_data and _RASTER_DATA.match(url):
+    if allow_data and RASTER_DATA_URL.fullmatch(url):
         return url.replace("\n", "").replace(" ", "")
     if url.startswith("//"):
         url = "https:" + url

@@ -1,4 +1,8 @@
-""""""
+"""Atomic files: written to a temporary name in the same folder, synced, renamed into place.
+
+A reader (nginx serving ``output/``) must never see a half-written file; a file whose bytes
+did not change is not touched, so its mtime, ETag and Last-Modified stay put.
+"""
 
 from __future__ import annotations
 

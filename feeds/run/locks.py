@@ -1,4 +1,8 @@
-""""""
+"""Locks: one build at a time per output folder and per cache.
+
+Locks are ``flock`` locks that forked children (the parallel readers) do not keep: a killed
+build's orphaned workers must never hold the next build off.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-""""""
+"""SIGINT and SIGTERM as an exception (``Stopped``) that unwinds a command like any error."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-""""""
+"""The nothing-changed shortcut: a build whose inputs are as the last one left them does nothing."""
 
 from __future__ import annotations
 
