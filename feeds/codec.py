@@ -23,9 +23,8 @@ def pack(entry: Entry, complete: bool = True) -> Packed:
     ``complete`` is False for an article read for its light form only (no HTML yet).
 
     Done where the file was parsed (a worker process): the main process then stores the
-    pickle as it came, and only loads it for the light article it keeps. Sending the whole
-    article and pickling its light form again there cost the main process 30 us an
-    article, while the workers that it competes with for the cores waited on it.
+    pickle as it came, and only loads it for the light article it keeps. Pickling the
+    light form again there would be work for the one process the workers wait on.
     """
     if isinstance(entry, Article):
         light = entry.light()  # the HTML and summary are most of an article's size

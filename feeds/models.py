@@ -33,8 +33,8 @@ class Problem:
     reason: str
     skipped: bool = True
 
-    # The dataclass default looks up the fields on every load: 20 us, for the note carried by
-    # one cached article in 30.
+    # The dataclass default looks up the fields on every load, for the notes that many
+    # cached articles carry.
     def __reduce__(self) -> tuple[type[Problem], tuple[str, str, str, bool]]:
         return Problem, (self.path, self.stage, self.reason, self.skipped)
 

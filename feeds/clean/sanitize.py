@@ -1,6 +1,6 @@
 """The safety net every piece of content passes last: an nh3 allowlist and XML-safe characters.
 
-Cleaning (``clean.py``) makes content readable; this module makes it harmless. It keeps only
+Cleaning (``clean.body``) makes content readable; this module makes it harmless. It keeps only
 tags and attributes that carry meaning for a feed reader, so nothing executable survives:
 no script, iframe, object, embed, form, base, meta, link, style or svg; no ``on*`` or
 ``style`` attribute; no URL but http(s), plus raster ``data:image`` pictures.

@@ -12,7 +12,7 @@ from feeds.group.identity import same_story
 from feeds.group.slug import SlugProcess, assign_slugs
 from feeds.models import Article, Feed, Problem
 
-# Above this many articles, the slug dictionaries (~50 MB) load in a separate process.
+# Above this many articles, the slug dictionaries (tens of MB) load in a separate process.
 ISOLATE_SLUGS_FROM = 1000
 # path of a dropped copy -> (path of the kept one, names of the feeds it was left out of)
 Duplicates = dict[str, tuple[str, list[str]]]

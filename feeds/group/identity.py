@@ -34,7 +34,8 @@ def make_guid(link: str | None, origin: str, title: str, text: str) -> str:
 
 
 def uuid5_text(name: str) -> str:
-    """``str(uuid.uuid5(namespace, name))``, without the UUID object: 4 us, not 14.
+    """``str(uuid.uuid5(namespace, name))``, without the UUID object, which costs more than
+    the hash.
 
     RFC 4122 section 4.3: the SHA-1 of the namespace and the name, its first 16 bytes with
     the version (5) and the variant bits set.

@@ -1,8 +1,11 @@
-"""Rendering one Feed as RSS 2.0, Atom 1.0 or JSON Feed 1.1 bytes.
+"""The feeds publisher: every Feed as RSS 2.0, Atom 1.0 and JSON Feed 1.1 bytes.
 
 Output depends only on the Feed and the SiteConfig, never on the clock or the feedgen version,
-so an unchanged category gives byte-identical files and the writer can leave them alone. The
-feedgen traps this module works around are listed in research/anchors.md section 4.
+so an unchanged category gives byte-identical files and the writer can leave them alone.
+feedgen's traps, worked around here: ``add_entry`` prepends (entries are added in order with
+``order="append"``); feed and entry ``updated`` default to now (always set); 1.0.0 drops
+``rel`` and ``type`` on Atom entry links (an extension writes them); the RSS channel's
+``<link>`` is the last one added; datetimes need a time zone.
 """
 
 from __future__ import annotations

@@ -37,8 +37,8 @@ _RFC2822 = re.compile(
     re.VERBOSE | re.IGNORECASE,
 )
 # Nearly every date of the archive, "Thu, 26 May 2022 12:04:07 GMT", read here without
-# email.utils: 4 us instead of 13, for every article of a cold build. Any other shape (another
-# zone, lower case, no weekday) takes the path above, which gives the same for this one.
+# email.utils, which is several times slower, for every article of a cold build. Any other
+# shape (another zone, lower case, no weekday) takes the path above, which gives the same.
 # (A year below 1000 is not taken: email.utils reads "0022" as 2022.)
 _MONTH_NAMES = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 _MONTHS = {name: number for number, name in enumerate(_MONTH_NAMES, 1)}
@@ -163,7 +163,7 @@ def _parse_with_dateutil(text: str) -> datetime | None:
     numbers = len(_NUMBER.findall(text))
     if not _YEAR.search(text) or (numbers < 3 and not _MONTH_NAME.search(text)):
         return None
-    # Imported here: ~30 ms, and most archives never get this far.
+    # Imported here: slow to import, and most archives never get this far.
     from dateutil import parser as dateutil_parser
     from dateutil import tz as dateutil_tz
 

@@ -142,7 +142,7 @@ def _read_to_end(fd: int, expected: int, limit: int) -> bytes:
     Plain os.read, not a file object: building one costs as much as reading a small file.
     One byte more than expected is asked for, so a file that grew is read on to its end.
     A read that stops short at the expected size is the end: asking again only to be told
-    so was one more system call per article (5-10 us on this project's VMs).
+    so would be one more system call for every article.
     """
     parts: list[bytes] = []
     total, want = 0, min(expected + 1, limit)
@@ -274,7 +274,7 @@ def _frequent(legacy: _Legacy) -> frozenset[str]:
 
 
 def _decode_guessed(data: bytes) -> tuple[str, str]:
-    import charset_normalizer  # here: ~25 ms to import, and nearly every file is UTF-8
+    import charset_normalizer  # here: slow to import, and nearly every file is UTF-8
 
     match = charset_normalizer.from_bytes(data).best()
     if match is None or match.encoding is None:

@@ -1,12 +1,13 @@
-"""The incremental cache: what reading, cleaning and sanitizing made of each file.
+"""The incremental cache: what reading, cleaning and sanitizing made of each source.
 
-An entry is valid while the file's path, size and mtime and the parse key (a hash of every
+An entry is valid while the source's key and stamp (a file's path, and its size and mtime)
+and the parse key (a hash of every
 setting that shapes an article, this tool's version and the shape of the cached classes) are
 unchanged, so a run over an unchanged archive parses nothing. The light part of an article
 (everything but its HTML) is loaded for every file; the HTML only for the few articles that
 reach a feed, which is what keeps memory flat as the archive grows. A large build stores
 most articles in their light form only (``complete`` is 0): their HTML is made and stored
-the first time a feed shows them (``reader.Texts``).
+the first time a feed shows them (``read.batch.ContentLoader``).
 
 SQLite makes every update atomic: a build killed at any moment leaves the old state or the
 new one. A cache of ours that cannot be trusted (damaged, truncated, another schema) is
@@ -53,11 +54,10 @@ CREATE TABLE builds (
 ) WITHOUT ROWID;
 """
 # A table with rowids, not WITHOUT ROWID: rows hold a whole article's HTML, and SQLite's
-# clustered index is slow with rows that large (10k inserts: 0.55 -> 0.41 s here).
-# Rows are committed in batches of 8 million characters (8-24 MB): each commit waits for the
-# disk, and the build's workers wait while it commits. A light row (no HTML yet) is about
-# 450, a complete one 3,000-10,000; 100k light rows took 2.2 s committed 2,000 at a time,
-# 0.9-1.2 s at 18,000.
+# clustered index is slow with rows that large.
+# Rows are committed in batches of 8 million characters: each commit waits for the disk, and
+# the build's workers wait while it commits. A light row (no HTML yet) is a few hundred
+# characters, a complete one thousands: the batch is counted in characters, not rows.
 _BATCH_SIZE = 8_000_000
 _QUERY_BATCH = 500  # variables in one query: older SQLite allows at most 999
 _DAMAGED = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
@@ -135,7 +135,7 @@ class ArticleCache:
         cached: dict[str, Entry] = {}
         roots = tuple(os.path.join(os.path.abspath(s), "") for s in config.sources)
         gone: list[tuple[str]] = []
-        # Row by row, not all rows at once: at 100k articles the pickles alone are ~100 MB.
+        # Row by row, not all rows at once: a large archive's pickles alone are large.
         query = "SELECT key, stamp, parse_key, meta, meta_crc FROM sources"
         for key, stamp, made_by, meta, crc in self.db.execute(query):
             source = by_key.get(key)
@@ -294,9 +294,8 @@ def _expected_tables() -> list[tuple[str, str, str | None]]:
 
 
 def _create(db: sqlite3.Connection) -> sqlite3.Connection:
-    # A row holds an article's HTML, 5-10 kB: with the default 4 kB pages each one spills
-    # into a chain of overflow pages. 16 kB pages hold it whole: inserting 20k rows took
-    # 0.71 s instead of 1.22 s here, and reading every row's light part took no longer.
+    # A row holds an article's HTML, often 5-10 kB: with the default 4 kB pages each one
+    # spills into a chain of overflow pages, which 16 kB pages avoid.
     db.execute("PRAGMA page_size = 16384")  # only before the first table is made
     # The id first, in the header: a build killed before the tables are made leaves a file
     # still known as ours, rebuilt next run, not refused as someone else's.
