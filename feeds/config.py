@@ -302,9 +302,12 @@ def _check_values(config: Config) -> None:
         ) from None
 
 
-def _check_slugs(config: Config) -> None:
-    from feeds.group.slug import check_slug
+def check_slug(slug: str) -> bool:
+    """A slug from config must be a plain file-name stem: no path, nothing hidden."""
+    return bool(re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", slug)) and ".." not in slug
 
+
+def _check_slugs(config: Config) -> None:
     slugs = {"categories.all.slug": config.categories.all.slug}
     for name, feed in config.categories.feeds.items():
         if feed.slug is not None:

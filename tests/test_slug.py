@@ -15,7 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feeds.group.slug import SlugProcess, assign_slugs, check_slug, short_hash, slugify, slugify_all
+from feeds.config import check_slug
+from feeds.group.slug import SlugProcess, assign_slugs, short_hash, slugify, slugify_all
 
 
 def test_chinese_names_become_pinyin_words() -> None:

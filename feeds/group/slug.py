@@ -261,8 +261,3 @@ def assign_slugs(
         result[name] = slug
         taken.add(slug)
     return result
-
-
-def check_slug(slug: str) -> bool:
-    """A slug from config must be a plain file-name stem: no path, nothing hidden."""
-    return bool(re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", slug)) and ".." not in slug

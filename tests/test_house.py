@@ -1,0 +1,69 @@
+"""The rules of the house, checked on the package's import graph (lazy imports included)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "feeds"
+STAGES = ("feeds.read", "feeds.clean", "feeds.group", "feeds.publish")
+FOUNDATIONS = ("feeds.config", "feeds.models", "feeds.errors")
+
+
+def module_name(path: Path) -> str:
+    name = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    return name.removesuffix(".__init__")
+
+
+def imports() -> list[tuple[str, str]]:
+    """Every (module, module it imports from) pair of the package."""
+    pairs = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                pairs.append((module_name(path), node.module))
+            elif isinstance(node, ast.Import):
+                pairs += [(module_name(path), alias.name) for alias in node.names]
+    return [(a, b) for a, b in pairs if b == "feeds" or b.startswith("feeds.")]
+
+
+def inside(module: str, package: str) -> bool:
+    return module == package or module.startswith(package + ".")
+
+
+def test_the_graph_is_read() -> None:
+    pairs = imports()
+    assert ("feeds.build", "feeds.state.cache") in pairs
+    assert len({a for a, _ in pairs}) > 30
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_no_stage_imports_state(stage: str) -> None:
+    assert [(a, b) for a, b in imports() if inside(a, stage) and inside(b, "feeds.state")] == []
+
+
+def test_only_the_build_and_state_itself_ask_state() -> None:
+    askers = {a for a, b in imports() if inside(b, "feeds.state") and not inside(a, "feeds.state")}
+    assert askers == {"feeds.build"}
+
+
+@pytest.mark.parametrize("module", FOUNDATIONS)
+def test_config_models_and_errors_import_no_stage(module: str) -> None:
+    allowed = {"feeds", *FOUNDATIONS}
+    assert {b for a, b in imports() if a == module} <= allowed
+
+
+def test_only_the_cli_prints_or_exits() -> None:
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if inside(module_name(path), "feeds.cli"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                called = ast.unparse(node.func)
+                if called in ("print", "sys.exit", "exit", "typer.echo", "os._exit"):
+                    found.append((module_name(path), called))
+    # A forked worker whose parent died ends at once: it must not run the parent's cleanup.
+    assert found == [("feeds.run.parallel", "os._exit")]
