@@ -146,6 +146,8 @@ def _to_words(name: str) -> list[str]:
 # loads the part of it that names need) and no private copy of its character dictionary,
 # which this module never changes.
 _PYPINYIN_ENV = {"PYPINYIN_NO_PHRASES": "1", "PYPINYIN_NO_DICT_COPY": "1"}
+# Han characters whose phrases are loaded: bounded by the script, whatever the number of
+# builds a process runs, as pypinyin's phrase table it mirrors is bounded by its dictionary.
 _phrases_loaded_for: set[str] = set()
 
 

@@ -44,9 +44,6 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # "updated" of a feed without items, i
 RSS_DOCS = "https://www.rssboard.org/rss-specification"
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 
-# What XML 1.0 cannot carry (lxml refuses the whole document) plus lone surrogates (which
-# cannot be encoded as UTF-8, so they would break the JSON feed too).
-
 
 def render_feed(feed: Feed, fmt: Format, site: SiteConfig) -> bytes:
     try:
