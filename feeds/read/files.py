@@ -6,8 +6,6 @@ from datetime import datetime
 
 from feeds.config import Config
 from feeds.models import Problem, RawArticle, Source
-from feeds.read.decode import read_article_text
-from feeds.read.frontmatter import read_front_matter
 
 KIND = "file"
 
@@ -19,6 +17,10 @@ def file_source(path: str, rel: str, size: int, mtime_ns: int) -> Source:
 
 def read_file(source: Source, config: Config) -> RawArticle:
     """Read and decode one file and split off its front matter; raises ArticleError."""
+    # Imported here: a build with nothing to do reads no file, and never needs them.
+    from feeds.read.decode import read_article_text
+    from feeds.read.frontmatter import read_front_matter
+
     notes: list[Problem] = []
     text, decoded = read_article_text(source.key, config.read.max_bytes)
     if decoded:
