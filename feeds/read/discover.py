@@ -14,7 +14,7 @@ from pathlib import Path
 from feeds.config import Config
 from feeds.errors import ConfigError
 from feeds.models import Problem, Source
-from feeds.read.files import file_source
+from feeds.read.files import KIND
 
 
 def discover_files(config: Config) -> tuple[list[Source], list[Problem]]:
@@ -39,7 +39,8 @@ def discover_files(config: Config) -> tuple[list[Source], list[Problem]]:
             if isinstance(found, str):
                 problems.append(Problem(rel, "discover", found))
             else:
-                files[rel] = file_source(path, rel, found.st_size, found.st_mtime_ns)
+                # file_source, written out: once per file of the archive, on every run
+                files[rel] = Source(KIND, path, rel, f"{found.st_size}:{found.st_mtime_ns}")
     return [files[k] for k in sorted(files)], sorted(problems, key=lambda p: p.path)
 
 
