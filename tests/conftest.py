@@ -13,9 +13,9 @@ import yaml
 from typer.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
-CORPUS = SHARED / "corpus-sample"
-SEED = SHARED / "seed"
+DATA = ROOT / "tests" / "data"  # copies of real files, so that a plain clone runs the suite
+CORPUS = DATA / "corpus-sample"  # the sample of the real archive
+SEED = DATA / "seed"  # the article this project started from
 EXAMPLES = ROOT / "examples" / "articles"
 REAL_FILES = sorted(  # every real article we have: the sample archive and the seed
     path for folder in (CORPUS, SEED) for path in folder.rglob("*") if path.is_file()

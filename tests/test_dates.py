@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,8 +11,8 @@ from hypothesis import strategies as st
 from feeds.dates import parse_date
 from feeds.frontmatter import read_front_matter
 from feeds.textio import read_article_text
+from tests.conftest import CORPUS, SEED
 
-SHARED = Path(__file__).parents[2] / "shared"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PLUS_8 = timezone(timedelta(hours=8))
 
@@ -118,8 +117,8 @@ def test_timestamps_do_not_depend_on_the_zone() -> None:
 
 def test_every_real_date() -> None:
     raws = []
-    for folder in ("corpus-sample", "seed"):
-        for path in sorted((SHARED / folder).rglob("*")):
+    for folder in (CORPUS, SEED):
+        for path in sorted(folder.rglob("*")):
             if path.is_file():
                 text, _ = read_article_text(path, 8 * 1024 * 1024)
                 front = read_front_matter(text, ["thumbnail"], [])[0]

@@ -27,10 +27,9 @@ from feeds.thumbnail import (
     unwrap_image_url,
 )
 from feeds.urls import _PLAIN_URL, _parsed, normalize_url
+from tests.conftest import CORPUS, DATA, SEED
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-CORPUS = SHARED / "corpus-sample"
-SEED = SHARED / "seed" / "000_80468b9762698496.txt"
+SEED_FILE = SEED / "000_80468b9762698496.txt"
 SINA_DIR = CORPUS / "source/_posts/金融/新浪财经/新浪财经－国內"
 BANGUMI_DIR = CORPUS / "source/_posts/二次元/Bangumi/放送列表"
 MIND42_DIR = CORPUS / "source/_posts/学习/Mind42/分类"
@@ -103,7 +102,7 @@ def real_article(path: Path) -> Article:
     images = [fields[f] for f in DEFAULT.fields if fields.get(f)]
     return article(
         (*images, *_IMG.findall(content)),
-        path=str(path.relative_to(SHARED)),
+        path=str(path.relative_to(DATA)),
         author=fields.get("author", ""),
         categories=tuple(categories),
         junk=junk,
@@ -119,7 +118,7 @@ def by_name(articles: list[Article]) -> dict[str, Article]:
 
 
 def test_seed_qr_code_is_rejected_as_junk_block_image() -> None:
-    seed = real_article(SEED)
+    seed = real_article(SEED_FILE)
     assert seed.image_candidates[0] == SINA_QR  # the front matter's thumbnail
     assert seed.junk_images == (SINA_QR,)  # it appears only inside the .appendQr_wrap promo
     [chosen] = choose_thumbnails([seed], DEFAULT)
@@ -129,13 +128,13 @@ def test_seed_qr_code_is_rejected_as_junk_block_image() -> None:
 
 def test_sina_qr_code_is_boilerplate_even_without_junk_information() -> None:
     # The corpus's repeated generic image: one QR promo on every Sina Finance item.
-    files = [SEED, *sorted(SINA_DIR.iterdir())]
+    files = [SEED_FILE, *sorted(SINA_DIR.iterdir())]
     sina = [dataclasses.replace(real_article(f), junk_images=()) for f in files]
     assert {source_of(a) for a in sina} == {"新浪财经"}
     assert ("新浪财经", SINA_QR) in boilerplate_images(sina, 3)
     chosen = by_name(choose_thumbnails(sina, DEFAULT))
     assert all(a.thumbnail != SINA_QR for a in chosen.values())
-    assert chosen[SEED.name].thumbnail is None
+    assert chosen[SEED_FILE.name].thumbnail is None
     assert chosen['"倒查20年"，挽回损失523亿！.md'].thumbnail == (
         "https://n.sinaimg.cn/finance/transform/115/w550h365/20211106/"
         "0d5b-902058d68719f3a15fcabdebcf3b63dc.png"
@@ -219,7 +218,7 @@ def test_xueqiu_emoji_thumbnail_is_rejected() -> None:
 
 
 def test_corpus_thumbnail_values_classified() -> None:
-    values = {front_matter(f)[0].get("thumbnail", "") for f in [SEED, *CORPUS.rglob("*.md")]}
+    values = {front_matter(f)[0].get("thumbnail", "") for f in [SEED_FILE, *CORPUS.rglob("*.md")]}
     junk = {v for v in values if is_junk_image(v, DEFAULT)}
     expected = {v for v in values if v == "" or "picsum.photos" in v or v == XUEQIU_EMOJI}
     assert junk == expected
