@@ -16,7 +16,6 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -31,17 +30,11 @@ from feeds.discover import discover_files
 from feeds.models import Problem, SourceFile
 from feeds.reader import read_articles
 from feeds.write import hold_lock
-from tests.conftest import comparable_outputs, make_site, write_article
+from tests.helpers import build_json as build
+from tests.helpers import comparable_outputs, make_site, write_article
 
 Site = Callable[..., Path]
 COUNT = 40
-
-
-def build(runner: CliRunner, config: Path, *args: str) -> dict[str, Any]:
-    result = runner.invoke(app, ["build", "-c", str(config), "--json", *args])
-    assert result.exit_code == 0, result.output
-    report: dict[str, Any] = json.loads(result.stdout)
-    return report
 
 
 def outputs(config: Path) -> dict[str, bytes]:

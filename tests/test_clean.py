@@ -15,7 +15,7 @@ from feeds.clean import clean_body as clean
 from feeds.config import CleanConfig, CleanRule
 from feeds.errors import ConfigError
 from feeds.sanitize import sanitize_html
-from tests.conftest import CORPUS, SEED
+from tests.helpers import CORPUS, SEED
 
 POSTS = CORPUS / "source" / "_posts"
 XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from feeds import __version__
 from feeds.cli import app
-from tests.conftest import EXAMPLES, write_article
+from tests.helpers import EXAMPLES, write_article
 
 Site = Callable[..., Path]
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from feeds.dates import parse_date
 from feeds.frontmatter import read_front_matter
 from feeds.textio import read_article_text
-from tests.conftest import CORPUS, SEED
+from tests.helpers import CORPUS, SEED
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PLUS_8 = timezone(timedelta(hours=8))

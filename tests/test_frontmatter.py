@@ -13,7 +13,7 @@ from feeds.errors import ArticleError
 from feeds.frontmatter import read_front_matter
 from feeds.models import FrontMatter
 from feeds.textio import read_article_text
-from tests.conftest import REAL_FILES, SEED
+from tests.helpers import REAL_FILES, SEED
 
 IMAGE_FIELDS = ("thumbnail", "headimg", "cover", "image")
 LINK_FIELDS = ("link", "url", "source", "permalink", "original")

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from feeds import frontmatter
 from feeds.frontmatter import _load_simple, _load_yaml, _split, read_front_matter
 from feeds.textio import read_article_text
-from tests.conftest import EXAMPLES, REAL_FILES
+from tests.helpers import EXAMPLES, REAL_FILES
 
 IMAGE_FIELDS = ("thumbnail", "headimg", "cover", "image")
 LINK_FIELDS = ("link", "url", "source", "permalink", "original")

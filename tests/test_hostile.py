@@ -34,7 +34,7 @@ from feeds.discover import discover_files
 from feeds.errors import ArticleError
 from feeds.models import Article, SourceFile
 from feeds.pipeline import BuildOptions, build
-from tests.conftest import CORPUS, FIXED_MTIME, make_site
+from tests.helpers import CORPUS, FIXED_MTIME, make_site
 
 MAX_BYTES = 64 * 1024
 BODY = "<p>中国工业互联网研究院指出，平台体系已初具规模。这是一个测试。</p>"

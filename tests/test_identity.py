@@ -14,13 +14,12 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from feeds.article import read_article
-from feeds.config import config_from_dict
 from feeds.identity import GUID_NAMESPACE, _fingerprint, story_fingerprint, uuid5_text
 from feeds.models import Article, SourceFile
-from tests.conftest import SEED
+from tests.helpers import SEED, make_config
 
 SEED_TEXT = next(SEED.iterdir()).read_text(encoding="utf-8")
-CONFIG = config_from_dict({}, Path("config.yaml"))
+CONFIG = make_config()
 
 
 def read(folder: Path, rel: str, text: str) -> Article:

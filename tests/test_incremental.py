@@ -25,17 +25,11 @@ from feeds.cli import app
 from feeds.config import load_config
 from feeds.discover import discover_files
 from feeds.reader import parse_files, read_articles
-from tests.conftest import CORPUS, comparable_outputs, fix_mtimes, make_site, write_article
+from tests.helpers import CORPUS, comparable_outputs, fix_mtimes, make_site, write_article
+from tests.helpers import build_json as build
 
 Site = Callable[..., Path]
 AD = '<p class="ad">广告时间</p>'
-
-
-def build(runner: CliRunner, config: Path, *args: str) -> dict[str, Any]:
-    result = runner.invoke(app, ["build", "-c", str(config), "--json", *args])
-    assert result.exit_code == 0, result.output
-    report: dict[str, Any] = json.loads(result.stdout)
-    return report
 
 
 def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:

@@ -17,7 +17,7 @@ from lxml import etree
 
 from feeds.config import config_from_dict
 from feeds.pipeline import BuildOptions, build
-from tests.test_sanitize import VECTORS, executable_findings
+from tests.helpers import VECTORS, executable_findings
 
 CONTENT_NS = "{http://purl.org/rss/1.0/modules/content/}encoded"
 DC_CREATOR = "{http://purl.org/dc/elements/1.1/}creator"
