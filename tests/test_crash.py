@@ -33,6 +33,8 @@ from tests.helpers import (
     write_article,
 )
 
+pytestmark = pytest.mark.slow
+
 KILLS = 6
 
 

@@ -177,6 +177,7 @@ _ARCHIVE_SHAPED = st.builds(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=1000)
 @given(_ARCHIVE_SHAPED)
 def test_the_archive_shape_reads_as_the_standard_library_reads_it(raw: str) -> None:

@@ -77,6 +77,7 @@ def test_a_source_inside_another_is_read_once(tmp_path: Path) -> None:
 NAME = st.text(st.sampled_from("aMdDkKsS.-_ 文章\u212aİſß\n"), max_size=12)
 
 
+@pytest.mark.slow
 @settings(max_examples=500, deadline=None)
 @given(
     name=NAME,

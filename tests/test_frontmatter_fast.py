@@ -303,12 +303,14 @@ def list_lines(draw: st.DrawFn) -> str:
 _LINES = st.one_of(_PAIR_LINES, _PAIR_LINES, list_lines(), list_lines(), _OTHER_LINES)
 
 
+@pytest.mark.slow
 @settings(max_examples=1500, deadline=None)
 @given(st.lists(_LINES, max_size=5), st.booleans())
 def test_tricky_blocks_read_as_yaml_reads_them(lines: list[str], final_newline: bool) -> None:
     simple("\n".join(lines) + ("\n" if final_newline else ""))
 
 
+@pytest.mark.slow
 @settings(max_examples=500, deadline=None)
 @given(common_blocks(), st.lists(_LINES, min_size=1, max_size=2), st.data())
 def test_a_tricky_line_in_a_common_block(

@@ -103,6 +103,7 @@ _TRICKY = st.text(
 )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("fast", "reference"),
     [
@@ -121,6 +122,7 @@ def test_fingerprints_read_only_what_they_need_and_give_the_same(
     assert fast(text, length) == reference(text, length)
 
 
+@pytest.mark.slow
 @settings(max_examples=500)
 @given(st.text())
 def test_uuid5_text_is_the_standard_uuid5(name: str) -> None:

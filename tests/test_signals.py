@@ -41,6 +41,8 @@ from tests.helpers import (
     write_article,
 )
 
+pytestmark = pytest.mark.slow
+
 Ready = Callable[[psutil.Process], bool]  # whether a running build is where to stop it
 ATTEMPTS = 4  # builds started per test before one is caught in the act: see _stopped_build
 

@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import feedparser
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -86,6 +87,7 @@ def url_fields(out: Path) -> list[str]:
     return urls
 
 
+@pytest.mark.slow
 def test_public_vectors_through_every_format(tmp_path: Path) -> None:
     vectors = [v["vector"] for v in VECTORS]
     assert len(vectors) > 400
