@@ -122,7 +122,11 @@ def assert_valid_atom(root: etree._Element) -> None:
 
 
 def test_golden_build_of_the_examples(runner: CliRunner, site: Site) -> None:
-    """The bundled examples build to exactly the committed files (UPDATE_GOLDEN=1 rewrites)."""
+    """The bundled examples build to exactly the committed files.
+
+    UPDATE_GOLDEN=1 rewrites them first: in that mode the test cannot fail, by design.
+    Review the diff of tests/golden/ before committing it.
+    """
     config = site(EXAMPLES)
     build_json(runner, config)
     out = config.parent / "output"
