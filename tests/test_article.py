@@ -14,19 +14,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feeds.article import MAX_CATEGORIES, MAX_CATEGORY, MAX_TITLE
-from feeds.config import Config, config_from_dict
+from feeds.config import Config
 from feeds.errors import ArticleError
 from feeds.group.identity import make_dedupe_key, same_story
 from feeds.models import Article, Source
 from feeds.read.batch import read_article
 from feeds.read.files import file_source
-from tests.conftest import CORPUS, FIXED_MTIME
+from tests.helpers import CORPUS, FIXED_MTIME, make_config
 
 BODY = "<div>   \n<p>正文内容。第二句。</p>\n</div>            "
-
-
-def _config(tmp_path: Path, **settings: Any) -> Config:
-    return config_from_dict(settings, tmp_path / "config.yaml")
 
 
 def _file(path: Path, rel: str | None = None, mtime_ns: int | None = None) -> Source:
@@ -45,7 +41,7 @@ def _write(tmp_path: Path, front: str, body: str = BODY, name: str = "a.md") -> 
 def _read(
     tmp_path: Path, front: str, body: str = BODY, name: str = "a.md", **settings: Any
 ) -> Article:
-    return read_article(_write(tmp_path, front, body, name), _config(tmp_path, **settings))
+    return read_article(_write(tmp_path, front, body, name), make_config(tmp_path, **settings))
 
 
 def _notes(article: Article) -> list[tuple[str, str]]:
@@ -258,7 +254,7 @@ def test_unusable_mtime_skips_the_article(tmp_path: Path) -> None:
     file = _write(tmp_path, "title: t\ncategories: [a]\n")
     far = _file(Path(file.key), file.rel, mtime_ns=10**30)
     with pytest.raises(ArticleError, match=r"modification time is out of range") as caught:
-        read_article(far, _config(tmp_path))
+        read_article(far, make_config(tmp_path))
     assert caught.value.stage == "date"
 
 
@@ -298,7 +294,7 @@ def test_unusable_files_raise_article_errors(tmp_path: Path, data: bytes, stage:
     path = tmp_path / "bad.md"
     path.write_bytes(data)
     with pytest.raises(ArticleError) as caught:
-        read_article(_file(path), _config(tmp_path))
+        read_article(_file(path), make_config(tmp_path))
     assert caught.value.stage == stage
 
 
@@ -321,7 +317,7 @@ def test_encodings_decode_to_the_same_article(
     text += "<p>中国工业互联网研究院指出，平台体系已初具规模。这是一个测试。</p>"
     path = tmp_path / "a.md"
     path.write_bytes(bom + text.encode(encoding))
-    article = read_article(_file(path), _config(tmp_path))
+    article = read_article(_file(path), make_config(tmp_path))
     assert article.title == "新浪财经：工业互联网平台"
     assert article.categories == ("金融", "新浪财经")
     assert article.summary == "中国工业互联网研究院指出，平台体系已初具规模。这是一个测试。"
@@ -333,7 +329,7 @@ def test_big5_decodes_to_traditional_text(tmp_path: Path) -> None:
     text += "<p>中國工業互聯網研究院指出，平台體系已初具規模。這是一個測試。</p>"
     path = tmp_path / "a.md"
     path.write_bytes(text.encode("big5"))
-    article = read_article(_file(path), _config(tmp_path))
+    article = read_article(_file(path), make_config(tmp_path))
     assert article.title == "新浪財經：工業互聯網"
     assert [(n.stage, n.reason) for n in article.notes] == [("read", "decoded as big5")]
 

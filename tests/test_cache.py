@@ -16,12 +16,11 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
-from feeds.cli import app
+from feeds.cli.app import app
 from feeds.codec import unpack
 from feeds.config import Config, load_config
 from feeds.models import Article, Problem, Source
@@ -30,17 +29,11 @@ from feeds.read.discover import discover_files
 from feeds.run.locks import hold_lock
 from feeds.state import cache as cache_module
 from feeds.state.cache import ArticleCache
-from tests.conftest import comparable_outputs, make_site, write_article
+from tests.helpers import build_json as build
+from tests.helpers import comparable_outputs, make_site, write_article
 
 Site = Callable[..., Path]
 COUNT = 40
-
-
-def build(runner: CliRunner, config: Path, *args: str) -> dict[str, Any]:
-    result = runner.invoke(app, ["build", "-c", str(config), "--json", *args])
-    assert result.exit_code == 0, result.output
-    report: dict[str, Any] = json.loads(result.stdout)
-    return report
 
 
 def outputs(config: Path) -> dict[str, bytes]:

@@ -15,9 +15,8 @@ from feeds.clean.body import clean_body as clean
 from feeds.clean.sanitize import sanitize_html
 from feeds.config import CleanConfig, CleanRule
 from feeds.errors import ConfigError
+from tests.helpers import CORPUS, SEED
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-CORPUS = SHARED / "corpus-sample"
 POSTS = CORPUS / "source" / "_posts"
 XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 QR_CODE = "https://n.sinaimg.cn/finance/cece9e13/20200514/343233024.png"
@@ -48,7 +47,7 @@ def strong_texts(fragment: str) -> list[str]:
 
 
 def test_seed_holds_exactly_its_news_paragraphs() -> None:
-    (seed,) = (SHARED / "seed").glob("*.txt")
+    (seed,) = SEED.glob("*.txt")
     result = clean(body_of(seed), CleanConfig())
     texts = paragraphs(result.html)
     assert len(texts) == 7

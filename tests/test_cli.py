@@ -13,8 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 from feeds import __version__
-from feeds.cli import app
-from tests.conftest import EXAMPLES, write_article
+from feeds.cli.app import app
+from tests.helpers import EXAMPLES, write_article
 
 Site = Callable[..., Path]
 

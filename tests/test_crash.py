@@ -7,10 +7,8 @@ import json
 import multiprocessing
 import os
 import random
-import shutil
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,68 +23,32 @@ from feeds.read.batch import parse_sources
 from feeds.read.discover import discover_files
 from feeds.run.files import TMP_PREFIX
 from feeds.run.locks import LOCK, hold_lock, output_lock
-from feeds.state.manifest import MANIFEST
-from tests.conftest import comparable_manifest, write_article
+from tests.helpers import (
+    GENERATED_ARTICLES,
+    build_command,
+    comparable_outputs,
+    generate_articles,
+    make_site,
+    output_mtimes,
+    run_build,
+    write_article,
+)
 
-ARTICLES = 2000
+pytestmark = pytest.mark.slow
+
 KILLS = 6
-TOPICS = ["金融", "科技", "游戏", "设计", "学习", "编程", "博客", "图片"]
-SOURCES = ["新浪财经", "36kr", "财联社", "掘金", "少数派", "煎蛋", "雪球"]
-
-
-def generate(folder: Path, numbers: range) -> None:
-    for i in numbers:
-        paragraphs = "".join(
-            f"<p>第{i}篇第{k}段：市场{i % 13}数据增长，企业投资{k}。</p>" for k in range(2 + i % 9)
-        )
-        write_article(
-            folder,
-            f"{i % 50:02d}/{i:05d}.md",
-            title=f"第{i}号新闻",
-            categories=(TOPICS[i % len(TOPICS)], SOURCES[i % len(SOURCES)]),
-            date=f"2022-{1 + i % 12:02d}-{1 + i % 28:02d} {i % 24:02d}:{i % 60:02d}:00",
-            body=paragraphs + f"<p><img src='https://img.example.com/{i}.jpg'></p>",
-        )
 
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("corpus") / "articles"
-    generate(folder, range(ARTICLES))
+    generate_articles(folder, range(GENERATED_ARTICLES))
     return folder
-
-
-def make_site(root: Path, corpus: Path, count: int = ARTICLES) -> Path:
-    """A site over the first ``count`` articles of the corpus; returns its config."""
-    for path in sorted(corpus.rglob("*.md"))[:count]:
-        target = root / "articles" / path.relative_to(corpus)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(path, target)
-    config = root / "config.yaml"
-    config.write_text(
-        "sources: [articles]\noutput: output\ncache: {path: cache.sqlite}\n", encoding="utf-8"
-    )
-    return config
-
-
-def command(config: Path, *args: str) -> list[str]:
-    return [sys.executable, "-m", "feeds", "build", "-c", str(config), "--quiet", *args]
-
-
-def run(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(command(config, *args), capture_output=True, text=True, timeout=120)
-
-
-def files_of(folder: Path) -> dict[str, bytes]:
-    files = {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
-    if MANIFEST in files:  # its record of each file's mtime differs from folder to folder
-        files[MANIFEST] = comparable_manifest(files[MANIFEST])
-    return files
 
 
 def assert_whole(out: Path, old: dict[str, bytes], new: dict[str, bytes], note: str) -> None:
     """Every output file parses and is exactly the old or the new version, never torn."""
-    for name, data in files_of(out).items():
+    for name, data in comparable_outputs(out, lock=True).items():
         if name.startswith(TMP_PREFIX) or name == LOCK:
             continue
         if name.endswith(".xml"):
@@ -97,18 +59,18 @@ def assert_whole(out: Path, old: dict[str, bytes], new: dict[str, bytes], note: 
 
 
 def test_sigkill_at_any_moment_leaves_old_or_new_files(corpus: Path, tmp_path: Path) -> None:
-    reference = make_site(tmp_path / "clean", corpus)
+    reference = make_site(tmp_path / "clean", corpus, count=GENERATED_ARTICLES)
     started = time.perf_counter()
-    assert run(reference).returncode == 0
+    assert run_build(reference).returncode == 0
     normal = time.perf_counter() - started
-    new = files_of(reference.parent / "output")
+    new = comparable_outputs(reference.parent / "output", lock=True)
 
-    config = make_site(tmp_path / "killed", corpus, count=ARTICLES * 3 // 4)
-    assert run(config).returncode == 0
+    config = make_site(tmp_path / "killed", corpus, count=GENERATED_ARTICLES * 3 // 4)
+    assert run_build(config).returncode == 0
     out = config.parent / "output"
-    old = files_of(out)
+    old = comparable_outputs(out, lock=True)
     assert old != new
-    make_site(config.parent, corpus)  # the rest of the archive arrives
+    make_site(config.parent, corpus, count=GENERATED_ARTICLES)  # the rest of the archive arrives
 
     # Writing takes a few per cent of a build, so random kills rarely land in it: aim two.
     for k in range(2):
@@ -117,39 +79,30 @@ def test_sigkill_at_any_moment_leaves_old_or_new_files(corpus: Path, tmp_path: P
     seed = random.randrange(1 << 30)
     delays = [random.Random(seed + k).uniform(0, normal) for k in range(KILLS)]
     for k, delay in enumerate(delays):
-        proc = subprocess.Popen(command(config), stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(build_command(config), stderr=subprocess.DEVNULL)
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         note = f"kill {k} after {delay:.2f}s of {normal:.2f}s (seed {seed})"
         assert_whole(out, old, new, note)
 
-    final = run(config, "--json")
+    final = run_build(config, "--json")
     assert final.returncode == 0, final.stderr
     assert not list(out.glob(TMP_PREFIX + "*"))
-    assert files_of(out) == new
-    again = json.loads(run(config, "--json").stdout)
+    assert comparable_outputs(out, lock=True) == new
+    again = json.loads(run_build(config, "--json").stdout)
     assert (again["parsed"], again["changed"]) == (0, [])
 
 
 def kill_while_writing(config: Path, out: Path) -> bool:
     """Start a build and kill it once it has replaced a first file; False if it never did."""
-    before = mtimes(out)
-    proc = subprocess.Popen(command(config), stderr=subprocess.DEVNULL)
+    before = output_mtimes(out)
+    proc = subprocess.Popen(build_command(config), stderr=subprocess.DEVNULL)
     while proc.poll() is None:
-        if mtimes(out) != before:
+        if output_mtimes(out) != before:
             proc.send_signal(signal.SIGKILL)
             return proc.wait() == -signal.SIGKILL
     return False
-
-
-def mtimes(out: Path) -> dict[str, int]:
-    """The output files and their mtimes (not temporary files: they come and go)."""
-    found = {}
-    for entry in os.scandir(out):
-        if not entry.name.startswith(TMP_PREFIX) and entry.name != LOCK:
-            found[entry.name] = entry.stat().st_mtime_ns
-    return found
 
 
 def children_of(proc: subprocess.Popen[bytes]) -> list[psutil.Process]:
@@ -165,8 +118,8 @@ def children_of(proc: subprocess.Popen[bytes]) -> list[psutil.Process]:
 
 
 def test_workers_die_with_a_killed_build_and_free_the_lock(corpus: Path, tmp_path: Path) -> None:
-    config = make_site(tmp_path, corpus)
-    proc = subprocess.Popen(command(config, "--jobs", "2"), stderr=subprocess.DEVNULL)
+    config = make_site(tmp_path, corpus, count=GENERATED_ARTICLES)
+    proc = subprocess.Popen(build_command(config, "--jobs", "2"), stderr=subprocess.DEVNULL)
     workers = children_of(proc)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
@@ -179,7 +132,7 @@ def test_workers_die_with_a_killed_build_and_free_the_lock(corpus: Path, tmp_pat
         for worker in workers:
             with contextlib.suppress(psutil.NoSuchProcess):
                 worker.kill()
-    assert run(config).returncode == 0
+    assert run_build(config).returncode == 0
 
 
 def test_a_worker_killed_by_the_system_fails_the_build_instead_of_hanging(
@@ -211,7 +164,7 @@ def held_output(tmp_path: Path) -> Iterator[Path]:
 
 
 def test_a_second_build_fails_at_once(held_output: Path) -> None:
-    done = run(held_output)
+    done = run_build(held_output)
     out = held_output.parent / "output"
     assert done.returncode == 1
     assert done.stderr.startswith(f"Error: another feeds build is running on {out}")
@@ -228,7 +181,7 @@ def test_a_waiting_build_runs_once_the_lock_is_released(tmp_path: Path) -> None:
     stale = out / f"{TMP_PREFIX}left-by-a-killed-build"
     with output_lock(out, wait=False):
         stale.write_bytes(b"torn")  # the running build's own temporary file: hands off
-        proc = subprocess.Popen(command(config, "--wait"), stderr=subprocess.PIPE)
+        proc = subprocess.Popen(build_command(config, "--wait"), stderr=subprocess.PIPE)
         time.sleep(1.0)
         assert proc.poll() is None, proc.communicate()
         assert stale.exists()

@@ -9,13 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feeds.config import Config, config_from_dict
+from feeds.config import config_from_dict
 from feeds.errors import ConfigError
 from feeds.read.discover import _matcher, _regex_matcher, discover_files
-
-
-def _config(tmp_path: Path, **settings: object) -> Config:
-    return config_from_dict({"sources": ["src"], **settings}, tmp_path / "config.yaml")
+from tests.helpers import make_config
 
 
 def test_real_tree_names(tmp_path: Path) -> None:
@@ -34,7 +31,7 @@ def test_real_tree_names(tmp_path: Path) -> None:
     (src / "notes.json").write_text("{}", encoding="utf-8")
     (src / ".git").mkdir()
     (src / ".git" / "HEAD.md").write_text("x", encoding="utf-8")
-    files, problems = discover_files(_config(tmp_path))
+    files, problems = discover_files(make_config(tmp_path, sources=["src"]))
     assert problems == []
     assert [f.rel for f in files] == sorted(names)
     assert all(os.path.isfile(f.key) and os.path.isabs(f.key) for f in files)
@@ -49,14 +46,14 @@ def test_symlinks_loops_and_output_folder(tmp_path: Path) -> None:
     os.symlink(src / "missing.md", src / "broken.md")
     (src / "out").mkdir()
     (src / "out" / "feed.md").write_text("x", encoding="utf-8")
-    files, problems = discover_files(_config(tmp_path, output="src/out"))
+    files, problems = discover_files(make_config(tmp_path, sources=["src"], output="src/out"))
     assert [f.rel for f in files] == ["a/one.md"]
     assert [(p.path, p.stage) for p in problems] == [("broken.md", "discover")]
 
 
 def test_missing_source_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"config.yaml: sources\[0\]: no such folder: "):
-        discover_files(_config(tmp_path))
+        discover_files(make_config(tmp_path, sources=["src"]))
 
 
 def test_several_sources_are_prefixed(tmp_path: Path) -> None:
@@ -81,6 +78,7 @@ def test_a_source_inside_another_is_read_once(tmp_path: Path) -> None:
 NAME = st.text(st.sampled_from("aMdDkKsS.-_ 文章\u212aİſß\n"), max_size=12)
 
 
+@pytest.mark.slow
 @settings(max_examples=500, deadline=None)
 @given(
     name=NAME,

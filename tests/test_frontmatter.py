@@ -13,7 +13,7 @@ from feeds.errors import ArticleError
 from feeds.models import FrontMatter
 from feeds.read.decode import read_article_text
 from feeds.read.frontmatter import read_front_matter
-from tests.conftest import REAL_FILES, SHARED
+from tests.helpers import REAL_FILES, SEED
 
 IMAGE_FIELDS = ("thumbnail", "headimg", "cover", "image")
 LINK_FIELDS = ("link", "url", "source", "permalink", "original")
@@ -60,7 +60,7 @@ def test_every_real_file_reads(path: Path) -> None:
 
 
 def test_the_seed_article() -> None:
-    text, _ = read_article_text(next((SHARED / "seed").iterdir()), 8 * 1024 * 1024)
+    text, _ = read_article_text(next(SEED.iterdir()), 8 * 1024 * 1024)
     matter, body, _ = read(text)
     qr_code = "https://n.sinaimg.cn/finance/cece9e13/20200514/343233024.png"
     assert matter == FrontMatter(

@@ -29,7 +29,7 @@ from typer.testing import CliRunner
 
 from feeds.article import MAX_TITLE
 from feeds.build import build
-from feeds.cli import app
+from feeds.cli.app import app
 from feeds.config import Config, config_from_dict
 from feeds.errors import ArticleError
 from feeds.models import Article, Source
@@ -37,7 +37,7 @@ from feeds.read.batch import read_article
 from feeds.read.discover import discover_files
 from feeds.read.files import file_source
 from feeds.report import BuildOptions
-from tests.conftest import CORPUS, FIXED_MTIME, make_site
+from tests.helpers import CORPUS, FIXED_MTIME, make_site
 
 MAX_BYTES = 64 * 1024
 BODY = "<p>中国工业互联网研究院指出，平台体系已初具规模。这是一个测试。</p>"

@@ -13,15 +13,14 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from feeds.config import config_from_dict
 from feeds.group.identity import GUID_NAMESPACE, _fingerprint, story_fingerprint, uuid5_text
 from feeds.models import Article
 from feeds.read.batch import read_article
 from feeds.read.files import file_source
-from tests.conftest import SEED
+from tests.helpers import SEED, make_config
 
 SEED_TEXT = next(SEED.iterdir()).read_text(encoding="utf-8")
-CONFIG = config_from_dict({}, Path("config.yaml"))
+CONFIG = make_config()
 
 
 def read(folder: Path, rel: str, text: str) -> Article:
@@ -105,6 +104,7 @@ _TRICKY = st.text(
 )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("fast", "reference"),
     [
@@ -123,6 +123,7 @@ def test_fingerprints_read_only_what_they_need_and_give_the_same(
     assert fast(text, length) == reference(text, length)
 
 
+@pytest.mark.slow
 @settings(max_examples=500)
 @given(st.text())
 def test_uuid5_text_is_the_standard_uuid5(name: str) -> None:

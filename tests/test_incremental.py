@@ -28,24 +28,11 @@ from feeds.read import batch as reader
 from feeds.read.batch import parse_sources
 from feeds.read.discover import discover_files
 from feeds.report import BuildOptions
-from tests.conftest import (
-    CORPUS,
-    EXAMPLES,
-    comparable_outputs,
-    fix_mtimes,
-    make_site,
-    write_article,
-)
+from tests.helpers import CORPUS, EXAMPLES, comparable_outputs, fix_mtimes, make_site, write_article
+from tests.helpers import build_json as build
 
 Site = Callable[..., Path]
 AD = '<p class="ad">广告时间</p>'
-
-
-def build(runner: CliRunner, config: Path, *args: str) -> dict[str, Any]:
-    result = runner.invoke(app, ["build", "-c", str(config), "--json", *args])
-    assert result.exit_code == 0, result.output
-    report: dict[str, Any] = json.loads(result.stdout)
-    return report
 
 
 def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:

@@ -18,6 +18,7 @@ from feeds.errors import BuildError
 from feeds.models import Article, Feed
 from feeds.publish.feeds import RENDERERS, render_feed, xml_safe
 from feeds.publish.names import EXTENSIONS, feed_url, output_name
+from tests.helpers import make_article
 
 NS = {
     "atom": "http://www.w3.org/2005/Atom",
@@ -33,20 +34,20 @@ SITE = SiteConfig(
 CONTROL = "\x00\x0b\x1d\ufffe\uffff\ud800"
 
 
-def article(n: int, **changes: Any) -> Article:
-    base = Article(
-        path=f"post/{n}.md",
-        guid=f"urn:uuid:00000000-0000-4000-8000-{n:012d}",
-        title=f"标题 {n} 📈",
-        categories=("金融", "新浪财经"),
-        author="新浪财经",
-        date=datetime(2024, 3, 20, 9, 30, tzinfo=CST) - timedelta(hours=n),
-        link=f"https://finance.sina.com.cn/{n}.shtml",
-        content_html=f"<p>正文 {n} <b>加粗</b></p>",
-        summary=f"摘要 {n}",
-        thumbnail=f"https://n.sinaimg.cn/{n}.png",
-    )
-    return dataclasses.replace(base, **changes)
+def numbered(n: int, **changes: Any) -> Article:
+    """Article ``n`` of a 金融 feed: every field set, each value marked with ``n``."""
+    fields: dict[str, Any] = {
+        "guid": f"urn:uuid:00000000-0000-4000-8000-{n:012d}",
+        "title": f"标题 {n} 📈",
+        "categories": ("金融", "新浪财经"),
+        "author": "新浪财经",
+        "date": datetime(2024, 3, 20, 9, 30, tzinfo=CST) - timedelta(hours=n),
+        "link": f"https://finance.sina.com.cn/{n}.shtml",
+        "content_html": f"<p>正文 {n} <b>加粗</b></p>",
+        "summary": f"摘要 {n}",
+        "thumbnail": f"https://n.sinaimg.cn/{n}.png",
+    }
+    return make_article(f"post/{n}.md", **{**fields, **changes})
 
 
 def make_feed(*articles: Article, **changes: Any) -> Feed:
@@ -114,13 +115,13 @@ def test_feed_url_with_or_without_final_slash(url: str) -> None:
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_items_keep_the_given_order(fmt: Format) -> None:
     # Deliberately not newest first: the renderer must neither sort nor reverse (feedgen prepends).
-    given_order = (article(2), article(0), article(5), article(1))
+    given_order = (numbered(2), numbered(0), numbered(5), numbered(1))
     assert ids(fmt, make_feed(*given_order)) == [a.guid for a in given_order]
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_output_is_deterministic_and_zone_independent(fmt: Format) -> None:
-    feed = make_feed(article(0), article(1))
+    feed = make_feed(numbered(0), numbered(1))
     same_in_utc = make_feed(
         *(dataclasses.replace(a, date=a.date.astimezone(UTC)) for a in feed.articles)
     )
@@ -131,7 +132,7 @@ def test_output_is_deterministic_and_zone_independent(fmt: Format) -> None:
 
 def test_feed_updated_is_the_newest_article_date_not_the_first_or_now() -> None:
     def at(n: int, day: int) -> Article:
-        return article(n, date=datetime(2023, 5, day, 8, 0, 0, 123456, tzinfo=CST))
+        return numbered(n, date=datetime(2023, 5, day, 8, 0, 0, 123456, tzinfo=CST))
 
     feed = make_feed(at(1, 2), at(2, 9), at(3, 5))
     atom = xml("atom", feed)
@@ -142,7 +143,7 @@ def test_feed_updated_is_the_newest_article_date_not_the_first_or_now() -> None:
 
 @pytest.mark.parametrize("fmt", XML_FORMATS)
 def test_entry_dates_are_the_article_date_in_utc(fmt: Format) -> None:
-    a = article(0, date=datetime(2024, 3, 20, 9, 30, tzinfo=CST))
+    a = numbered(0, date=datetime(2024, 3, 20, 9, 30, tzinfo=CST))
     entry = parsed(fmt, make_feed(a)).entries[0]
     assert tuple(entry.published_parsed[:6]) == (2024, 3, 20, 1, 30, 0)
     if fmt == "atom":
@@ -153,14 +154,14 @@ def test_entry_dates_are_the_article_date_in_utc(fmt: Format) -> None:
 
 
 def test_json_date_published_is_rfc3339_utc() -> None:
-    item = json_feed(make_feed(article(0)))["items"][0]
+    item = json_feed(make_feed(numbered(0)))["items"][0]
     assert item["date_published"] == "2024-03-20T01:30:00+00:00"
-    assert datetime.fromisoformat(item["date_published"]) == article(0).date
+    assert datetime.fromisoformat(item["date_published"]) == numbered(0).date
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_naive_date_is_a_build_error_naming_the_file(fmt: Format) -> None:
-    feed = make_feed(article(0, date=datetime(2024, 1, 1)))
+    feed = make_feed(numbered(0, date=datetime(2024, 1, 1)))
     with pytest.raises(BuildError, match=r"jinrong\.(rss\.xml|atom\.xml|json).*time zone"):
         render_feed(feed, fmt, SITE)
 
@@ -184,7 +185,7 @@ def test_empty_json_feed() -> None:
 
 
 def test_rss_channel() -> None:
-    channel = xml("rss", make_feed(article(0))).find("channel")
+    channel = xml("rss", make_feed(numbered(0))).find("channel")
     assert channel.findtext("title") == "金融"
     assert channel.findtext("description") == "金融新闻"
     assert channel.findtext("language") == "zh-CN"
@@ -196,17 +197,17 @@ def test_rss_channel() -> None:
 
 def test_rss_channel_link_falls_back_to_site_url() -> None:
     site = SiteConfig(url="https://feeds.example.com/out/")
-    channel = xml("rss", make_feed(article(0)), site).find("channel")
+    channel = xml("rss", make_feed(numbered(0)), site).find("channel")
     assert channel.findtext("link") == "https://feeds.example.com/out/"
 
 
 def test_rss_description_falls_back_to_the_title() -> None:
-    channel = xml("rss", make_feed(article(0), description="")).find("channel")
+    channel = xml("rss", make_feed(numbered(0), description="")).find("channel")
     assert channel.findtext("description") == "金融"
 
 
 def test_atom_channel() -> None:
-    root = xml("atom", make_feed(article(0)))
+    root = xml("atom", make_feed(numbered(0)))
     url = "https://feeds.example.com/out/jinrong.atom.xml"
     assert root.findtext("atom:id", namespaces=NS) == url
     assert root.xpath("atom:link[@rel='self']/@href", namespaces=NS) == [url]
@@ -220,7 +221,7 @@ def test_atom_channel() -> None:
 
 
 def test_json_channel() -> None:
-    data = json_feed(make_feed(article(0)), dataclasses.replace(SITE, author="编辑部"))
+    data = json_feed(make_feed(numbered(0)), dataclasses.replace(SITE, author="编辑部"))
     assert data["title"] == "金融"
     assert data["home_page_url"] == "https://example.com/home"
     assert data["feed_url"] == "https://feeds.example.com/out/jinrong.json"
@@ -231,7 +232,7 @@ def test_json_channel() -> None:
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_generator_does_not_name_feedgen(fmt: Format) -> None:
-    assert b"feedgen" not in render_feed(make_feed(article(0)), fmt, SITE)
+    assert b"feedgen" not in render_feed(make_feed(numbered(0)), fmt, SITE)
 
 
 def test_generator_is_a_constant_without_version() -> None:
@@ -250,7 +251,7 @@ def test_generator_is_a_constant_without_version() -> None:
 
 def test_channel_image_prefers_the_feed_image() -> None:
     site = dataclasses.replace(SITE, image="https://example.com/site.png")
-    feed = make_feed(article(0), image="https://example.com/jinrong.png")
+    feed = make_feed(numbered(0), image="https://example.com/jinrong.png")
     channel = xml("rss", feed, site).find("channel")
     assert channel.findtext("image/url") == "https://example.com/jinrong.png"
     assert channel.findtext("image/title") == "金融"
@@ -267,7 +268,7 @@ def test_channel_image_prefers_the_feed_image() -> None:
 
 
 def test_no_channel_image_when_none_is_configured() -> None:
-    feed = make_feed(article(0))
+    feed = make_feed(numbered(0))
     assert xml("rss", feed).find("channel/image") is None
     assert xml("atom", feed).find("atom:logo", namespaces=NS) is None
     assert "icon" not in json_feed(feed)
@@ -277,9 +278,9 @@ def test_no_channel_image_when_none_is_configured() -> None:
 
 
 def test_rss_item() -> None:
-    item = entries("rss", xml("rss", make_feed(article(0))))[0]
+    item = entries("rss", xml("rss", make_feed(numbered(0))))[0]
     guid = item.find("guid")
-    assert (guid.text, guid.get("isPermaLink")) == (article(0).guid, "false")
+    assert (guid.text, guid.get("isPermaLink")) == (numbered(0).guid, "false")
     assert item.findtext("title") == "标题 0 📈"
     assert item.findtext("link") == "https://finance.sina.com.cn/0.shtml"
     assert item.findtext("description") == "摘要 0"
@@ -291,8 +292,8 @@ def test_rss_item() -> None:
 
 
 def test_atom_entry() -> None:
-    entry = entries("atom", xml("atom", make_feed(article(0))))[0]
-    assert entry.findtext("atom:id", namespaces=NS) == article(0).guid
+    entry = entries("atom", xml("atom", make_feed(numbered(0))))[0]
+    assert entry.findtext("atom:id", namespaces=NS) == numbered(0).guid
     assert entry.findtext("atom:title", namespaces=NS) == "标题 0 📈"
     assert entry.findtext("atom:author/atom:name", namespaces=NS) == "新浪财经"
     assert entry.findtext("atom:summary", namespaces=NS) == "摘要 0"
@@ -302,9 +303,9 @@ def test_atom_entry() -> None:
 
 
 def test_json_item() -> None:
-    item = json_feed(make_feed(article(0)))["items"][0]
+    item = json_feed(make_feed(numbered(0)))["items"][0]
     assert item == {
-        "id": article(0).guid,
+        "id": numbered(0).guid,
         "url": "https://finance.sina.com.cn/0.shtml",
         "title": "标题 0 📈",
         "content_html": "<p>正文 0 <b>加粗</b></p>",
@@ -317,7 +318,7 @@ def test_json_item() -> None:
 
 
 def test_empty_author_categories_and_link_are_left_out() -> None:
-    feed = make_feed(article(0, author=" ", categories=(), link=None))
+    feed = make_feed(numbered(0, author=" ", categories=(), link=None))
     item = entries("rss", xml("rss", feed))[0]
     assert item.find("dc:creator", namespaces=NS) is None
     assert item.find("link") is None
@@ -332,7 +333,7 @@ def test_empty_author_categories_and_link_are_left_out() -> None:
 
 
 def test_empty_summary_still_valid() -> None:
-    feed = make_feed(article(0, summary=""))
+    feed = make_feed(numbered(0, summary=""))
     item = entries("rss", xml("rss", feed))[0]
     # feedgen writes content:encoded only beside a description: the HTML becomes the description.
     assert item.findtext("description") == "<p>正文 0 <b>加粗</b></p>"
@@ -343,7 +344,7 @@ def test_empty_summary_still_valid() -> None:
 
 
 def test_empty_title_and_content_fall_back_instead_of_failing() -> None:
-    feed = make_feed(article(0, title="\x00", content_html=" ", summary="a < b"))
+    feed = make_feed(numbered(0, title="\x00", content_html=" ", summary="a < b"))
     for fmt in XML_FORMATS:
         entry = parsed(fmt, feed).entries[0]
         assert entry.title == "a < b"
@@ -352,14 +353,14 @@ def test_empty_title_and_content_fall_back_instead_of_failing() -> None:
 
 @pytest.mark.parametrize("fmt", XML_FORMATS)
 def test_no_cdata_type(fmt: Format) -> None:
-    out = render_feed(make_feed(article(0)), fmt, SITE)
+    out = render_feed(make_feed(numbered(0)), fmt, SITE)
     assert b'type="CDATA"' not in out
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_content_with_cdata_end_and_closing_tags_survives(fmt: Format) -> None:
     html = "<p>a ]]> b</p></content></description><![CDATA[ x ]]>"
-    feed = make_feed(article(0, content_html=html))
+    feed = make_feed(numbered(0, content_html=html))
     if fmt == "json":
         assert json_feed(feed)["items"][0]["content_html"] == html
         return
@@ -372,7 +373,7 @@ def test_content_with_cdata_end_and_closing_tags_survives(fmt: Format) -> None:
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_cjk_and_emoji_round_trip(fmt: Format) -> None:
     title = "央行：降准 0.5 个百分点 🚀🇨🇳 「新浪财经」"
-    feed = make_feed(article(0, title=title, categories=("證券 時報", "財經")))
+    feed = make_feed(numbered(0, title=title, categories=("證券 時報", "財經")))
     if fmt == "json":
         data = json_feed(feed)
         assert data["items"][0]["title"] == title
@@ -393,7 +394,7 @@ def test_xml_safe() -> None:
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_control_characters_anywhere_do_not_break_the_feed(fmt: Format) -> None:
-    dirty = article(
+    dirty = numbered(
         0,
         title=f"标{CONTROL}题",
         summary=f"摘{CONTROL}要",
@@ -429,7 +430,7 @@ def test_any_text_renders_well_formed(
     title: str, summary: str, content: str, author: str, category: str
 ) -> None:
     feed = make_feed(
-        article(
+        numbered(
             0,
             title=title,
             summary=summary,
@@ -447,7 +448,7 @@ def test_any_text_renders_well_formed(
 
 
 def test_rss_thumbnail_carriers() -> None:
-    item = entries("rss", xml("rss", make_feed(article(0))))[0]
+    item = entries("rss", xml("rss", make_feed(numbered(0))))[0]
     url = "https://n.sinaimg.cn/0.png"
     # Direct children of <item>, not wrapped in <media:group> (FreshRSS reads only those).
     assert item.xpath("media:thumbnail/@url", namespaces=NS) == [url]
@@ -461,7 +462,7 @@ def test_rss_thumbnail_carriers() -> None:
 
 
 def test_atom_links_are_one_alternate_and_one_image_enclosure() -> None:
-    entry = entries("atom", xml("atom", make_feed(article(0))))[0]
+    entry = entries("atom", xml("atom", make_feed(numbered(0))))[0]
     links = entry.findall("atom:link", namespaces=NS)
     # feedgen 1.0.0 would drop rel/type and add a second bare <link>, read as a second alternate.
     assert [(ln.get("rel"), ln.get("type")) for ln in links] == [
@@ -473,14 +474,14 @@ def test_atom_links_are_one_alternate_and_one_image_enclosure() -> None:
 
 
 def test_atom_entry_without_link_has_only_the_enclosure() -> None:
-    entry = entries("atom", xml("atom", make_feed(article(0, link=None))))[0]
+    entry = entries("atom", xml("atom", make_feed(numbered(0, link=None))))[0]
     links = entry.findall("atom:link", namespaces=NS)
     assert [ln.get("rel") for ln in links] == ["enclosure"]
 
 
 @pytest.mark.parametrize("fmt", XML_FORMATS)
 def test_feedparser_sees_the_thumbnail(fmt: Format) -> None:
-    entry = parsed(fmt, make_feed(article(0))).entries[0]
+    entry = parsed(fmt, make_feed(numbered(0))).entries[0]
     assert len(entry.enclosures) == 1
     assert entry.enclosures[0].type.startswith("image/")
     assert entry.enclosures[0].href == "https://n.sinaimg.cn/0.png"
@@ -491,7 +492,7 @@ def test_feedparser_sees_the_thumbnail(fmt: Format) -> None:
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_default_thumbnail_is_used_when_the_article_has_none(fmt: Format) -> None:
     default = "https://example.com/default.jpg"
-    feed = make_feed(article(0, thumbnail=None), default_thumbnail=default)
+    feed = make_feed(numbered(0, thumbnail=None), default_thumbnail=default)
     if fmt == "json":
         assert json_feed(feed)["items"][0]["image"] == default
     else:
@@ -502,7 +503,7 @@ def test_default_thumbnail_is_used_when_the_article_has_none(fmt: Format) -> Non
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_no_thumbnail_anywhere_when_there_is_none(fmt: Format) -> None:
-    out = render_feed(make_feed(article(0, thumbnail=None)), fmt, SITE)
+    out = render_feed(make_feed(numbered(0, thumbnail=None)), fmt, SITE)
     for marker in (b"media:thumbnail", b"media:content", b"enclosure", b'"image"'):
         assert marker not in out
 
@@ -518,9 +519,9 @@ def test_no_thumbnail_anywhere_when_there_is_none(fmt: Format) -> None:
     ],
 )
 def test_thumbnail_type(url: str, mime: str) -> None:
-    item = entries("rss", xml("rss", make_feed(article(0, thumbnail=url))))[0]
+    item = entries("rss", xml("rss", make_feed(numbered(0, thumbnail=url))))[0]
     assert item.find("enclosure").get("type") == mime
-    atom = entries("atom", xml("atom", make_feed(article(0, thumbnail=url))))[0]
+    atom = entries("atom", xml("atom", make_feed(numbered(0, thumbnail=url))))[0]
     assert atom.xpath("atom:link[@rel='enclosure']/@type", namespaces=NS) == [mime]
 
 
@@ -528,7 +529,7 @@ def test_thumbnail_type(url: str, mime: str) -> None:
 
 
 def test_json_feed_required_fields_and_layout() -> None:
-    out = render_feed(make_feed(article(0), article(1, link=None, author="")), "json", SITE)
+    out = render_feed(make_feed(numbered(0), numbered(1, link=None, author="")), "json", SITE)
     assert out.endswith(b"}\n")
     assert "金融".encode() in out  # ensure_ascii=False: readable, not \\u escapes
     data = json.loads(out)

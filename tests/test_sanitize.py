@@ -8,13 +8,8 @@ parses it (html5lib) and must hold nothing that can run.
 
 from __future__ import annotations
 
-import html
-import json
 import re
-from pathlib import Path
-from typing import Any
 
-import html5lib
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -23,43 +18,9 @@ from feeds.clean.body import clean_body
 from feeds.clean.sanitize import sanitize_html, strip_xml_illegal
 from feeds.clean.text import plain_text
 from feeds.config import CleanConfig
+from tests.helpers import VECTORS, executable_findings
 
-VECTORS: list[dict[str, str]] = json.loads(
-    (Path(__file__).parent / "data" / "xss" / "vectors.json").read_text(encoding="utf-8")
-)
-EXECUTABLE_TAGS = {"script", "iframe", "object", "embed", "form", "base", "meta", "link"}
-EXECUTABLE_TAGS |= {"style", "svg", "math", "frame", "frameset", "applet"}
-URL_ATTRIBUTES = {"href", "src", "action", "formaction", "srcdoc", "style", "data", "poster"}
-URL_ATTRIBUTES |= {"background", "lowsrc", "dynsrc", "srcset"}
-# What browsers skip inside a URL or a CSS value before they read a scheme or keyword.
-URL_NOISE = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]+")
-RASTER_DATA = re.compile(r"data:image/(?:png|jpe?g|gif|webp|avif|bmp)[;,]")
 XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def executable_findings(fragment: str) -> list[str]:
-    """What a browser could run in ``fragment``: elements, handlers, script URLs, CSS."""
-    found = []
-    document: Any = html5lib.parse(fragment, namespaceHTMLElements=False)
-    for el in document.iter():
-        if not isinstance(el.tag, str):
-            continue
-        tag = el.tag.rsplit("}", 1)[-1].lower()
-        if tag in EXECUTABLE_TAGS:
-            found.append(f"<{tag}>")
-        for name, value in el.attrib.items():
-            local = name.rsplit("}", 1)[-1].rsplit(":", 1)[-1].lower()  # xlink:href -> href
-            bare = URL_NOISE.sub("", html.unescape(value)).lower()
-            if local.startswith("on") or local == "style":
-                found.append(f"{name}=")
-            if "expression(" in bare:
-                found.append(f"{name}=expression(")
-            if local in URL_ATTRIBUTES and (
-                bare.startswith(("javascript:", "vbscript:"))
-                or (bare.startswith("data:") and not RASTER_DATA.match(bare))
-            ):
-                found.append(f"{name}={value[:30]!r}")
-    return found
 
 
 def test_the_vector_file_is_large_and_the_checker_bites() -> None:

@@ -35,9 +35,18 @@ from feeds.run.files import TMP_PREFIX
 from feeds.run.locks import output_lock
 from feeds.run.parallel import map_forked
 from feeds.run.signals import Stopped, stopped_by_signals
-from tests.conftest import make_site as empty_site
-from tests.conftest import write_article
-from tests.test_crash import ARTICLES, command, files_of, generate, make_site, mtimes, run
+from tests.helpers import (
+    GENERATED_ARTICLES,
+    build_command,
+    comparable_outputs,
+    generate_articles,
+    make_site,
+    output_mtimes,
+    run_build,
+    write_article,
+)
+
+pytestmark = pytest.mark.slow
 
 Ready = Callable[[psutil.Process], bool]  # whether a running build is where to stop it
 ATTEMPTS = 4  # builds started per test before one is caught in the act: see _stopped_build
@@ -53,19 +62,22 @@ class Sites:
 @pytest.fixture(scope="module")
 def sites(tmp_path_factory: pytest.TempPathFactory) -> Sites:
     root = tmp_path_factory.mktemp("signals")
-    generate(root / "corpus", range(ARTICLES))
-    reference = make_site(root / "reference", root / "corpus")
-    assert run(reference).returncode == 0
-    template = make_site(root / "template", root / "corpus", count=ARTICLES * 3 // 4)
-    assert run(template).returncode == 0
+    generate_articles(root / "corpus", range(GENERATED_ARTICLES))
+    reference = make_site(root / "reference", root / "corpus", count=GENERATED_ARTICLES)
+    assert run_build(reference).returncode == 0
+    template = make_site(root / "template", root / "corpus", count=GENERATED_ARTICLES * 3 // 4)
+    assert run_build(template).returncode == 0
     old = feed_files(template.parent / "output")
-    make_site(template.parent, root / "corpus")  # the rest of the archive arrives
+    # The rest of the archive arrives.
+    make_site(template.parent, root / "corpus", count=GENERATED_ARTICLES)
     return Sites(template, old, feed_files(reference.parent / "output"))
 
 
 def feed_files(out: Path) -> dict[str, bytes]:
     """The feeds in ``out``: not the lock, the manifest or temporary files."""
-    return {name: data for name, data in files_of(out).items() if not name.startswith(".")}
+    return {
+        name: data for name, data in comparable_outputs(out).items() if not name.startswith(".")
+    }
 
 
 def reading(out: Path) -> Ready:
@@ -75,8 +87,8 @@ def reading(out: Path) -> Ready:
 
 def writing(out: Path) -> Ready:
     """Once the build has replaced a first file in ``out``."""
-    before = mtimes(out)
-    return lambda build: mtimes(out) != before
+    before = output_mtimes(out)
+    return lambda build: output_mtimes(out) != before
 
 
 def _sigint_by_default() -> None:
@@ -98,7 +110,7 @@ def _signal_build(config: Path, signum: int, ready: Ready, *, group: bool) -> En
     ``group``: to the build and its workers at once, as systemd and a terminal's Ctrl-C do.
     """
     proc = subprocess.Popen(
-        command(config, "--jobs", "2"),
+        build_command(config, "--jobs", "2"),
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,  # its own process group, away from pytest's
@@ -164,7 +176,7 @@ def test_a_signal_while_reading_stops_the_build_cleanly(
     sites: Sites, tmp_path: Path, signum: int, group: bool
 ) -> None:
     config = _stopped_build(sites, tmp_path, signum, reading, group=group)
-    assert run(config).returncode == 0
+    assert run_build(config).returncode == 0
     assert feed_files(config.parent / "output") == sites.new
 
 
@@ -173,7 +185,7 @@ def test_a_signal_while_writing_leaves_no_temporary_file(
     sites: Sites, tmp_path: Path, signum: int
 ) -> None:
     config = _stopped_build(sites, tmp_path, signum, writing, group=False)
-    assert run(config).returncode == 0
+    assert run_build(config).returncode == 0
     assert feed_files(config.parent / "output") == sites.new
 
 
@@ -218,7 +230,7 @@ def run_command(cfg: Config) -> None:
 def test_a_signal_while_the_config_is_read_is_one_error_line(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    config = empty_site(tmp_path / "site")
+    config = make_site(tmp_path / "site")
     real_load = cli_run.load_config_or_defaults
 
     def load_interrupted(path: Path | None) -> Config:
@@ -249,7 +261,7 @@ def make_a_class_interrupted() -> None:
 def test_a_signal_while_a_class_is_made_is_no_internal_error(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    config = empty_site(tmp_path / "site")
+    config = make_site(tmp_path / "site")
     monkeypatch.setattr(cli_run, "build", interrupted_while_a_class_is_made)
     result = runner.invoke(cli.app, ["build", "-c", str(config)])
     assert (result.exit_code, result.stderr) == (130, "Error: interrupted\n")
@@ -259,7 +271,7 @@ def test_a_wrapped_signal_while_an_article_is_read_stops_the_build(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Each article is isolated from the others' errors; a signal is not an article's error.
-    config = empty_site(tmp_path / "site")
+    config = make_site(tmp_path / "site")
     for i in range(5):
         write_article(config.parent / "articles", f"{i}.md", title=f"文{i}")
     read: list[str] = []
@@ -283,7 +295,7 @@ def stop_leaving_a_temporary_file(cfg: Config, options: BuildOptions) -> BuildRe
 @pytest.fixture
 def stopped_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Config:
     """The config of a site whose build is stopped leaving a temporary file."""
-    cfg = load_config(empty_site(tmp_path / "site"))
+    cfg = load_config(make_site(tmp_path / "site"))
     cfg.output.mkdir()
     monkeypatch.setattr(cli_run, "build", stop_leaving_a_temporary_file)
     return cfg

@@ -111,6 +111,7 @@ _SPACEY = st.text(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=500, deadline=None)
 @given(st.one_of(_SPACEY, st.text()))
 def test_collapse_spaces_is_the_regex_it_replaces(text: str) -> None:

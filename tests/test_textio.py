@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from feeds.errors import ArticleError
 from feeds.read.decode import _read_to_end, decode_bytes, read_article_text
-from tests.conftest import REAL_FILES
+from tests.helpers import REAL_FILES
 
 LIMIT = 8 * 1024 * 1024
 

@@ -6,7 +6,7 @@ import dataclasses
 import html
 import random
 import re
-from datetime import UTC, datetime
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +27,9 @@ from feeds.clean.thumbnail import (
 from feeds.clean.urls import _PLAIN_URL, _parsed, normalize_url
 from feeds.config import ThumbnailConfig
 from feeds.models import Article, Problem
+from tests.helpers import CORPUS, DATA, SEED, make_article
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-CORPUS = SHARED / "corpus-sample"
-SEED = SHARED / "seed" / "000_80468b9762698496.txt"
+SEED_FILE = SEED / "000_80468b9762698496.txt"
 SINA_DIR = CORPUS / "source/_posts/金融/新浪财经/新浪财经－国內"
 BANGUMI_DIR = CORPUS / "source/_posts/二次元/Bangumi/放送列表"
 MIND42_DIR = CORPUS / "source/_posts/学习/Mind42/分类"
@@ -48,35 +47,9 @@ DEFAULT = ThumbnailConfig()
 # --- building articles -------------------------------------------------------------------------
 
 
-def article(
-    candidates: tuple[str, ...] = (),
-    *,
-    path: str = "a.md",
-    guid: str = "",
-    author: str = "src",
-    categories: tuple[str, ...] = ("cat", "sub"),
-    junk: tuple[str, ...] = (),
-    content: str = "<p>text</p>",
-    thumbnail: str | None = None,
-) -> Article:
-    return Article(
-        path=path,
-        guid=guid or path,
-        title="t",
-        categories=categories,
-        author=author,
-        date=datetime(2022, 5, 26, tzinfo=UTC),
-        link=None,
-        content_html=content,
-        summary="text",
-        image_candidates=candidates,
-        junk_images=junk,
-        thumbnail=thumbnail,
-    )
-
-
-def one(candidates: tuple[str, ...], config: ThumbnailConfig = DEFAULT, **kw: Any) -> Article:
-    [result] = choose_thumbnails([article(candidates, **kw)], config)
+def one(candidates: tuple[str, ...], config: ThumbnailConfig = DEFAULT, **fields: Any) -> Article:
+    """The article ``make_article`` makes of these candidates and fields, after the choice."""
+    [result] = choose_thumbnails([make_article(image_candidates=candidates, **fields)], config)
     return result
 
 
@@ -101,13 +74,13 @@ def real_article(path: Path) -> Article:
     junk = tuple(src for block in _QR_BLOCK.findall(body) for src in _IMG.findall(block))
     content = _QR_BLOCK.sub("", body)
     images = [fields[f] for f in DEFAULT.fields if fields.get(f)]
-    return article(
-        (*images, *_IMG.findall(content)),
-        path=str(path.relative_to(SHARED)),
+    return make_article(
+        str(path.relative_to(DATA)),
+        image_candidates=(*images, *_IMG.findall(content)),
         author=fields.get("author", ""),
         categories=tuple(categories),
-        junk=junk,
-        content=content,
+        junk_images=junk,
+        content_html=content,
     )
 
 
@@ -119,7 +92,7 @@ def by_name(articles: list[Article]) -> dict[str, Article]:
 
 
 def test_seed_qr_code_is_rejected_as_junk_block_image() -> None:
-    seed = real_article(SEED)
+    seed = real_article(SEED_FILE)
     assert seed.image_candidates[0] == SINA_QR  # the front matter's thumbnail
     assert seed.junk_images == (SINA_QR,)  # it appears only inside the .appendQr_wrap promo
     [chosen] = choose_thumbnails([seed], DEFAULT)
@@ -129,13 +102,13 @@ def test_seed_qr_code_is_rejected_as_junk_block_image() -> None:
 
 def test_sina_qr_code_is_boilerplate_even_without_junk_information() -> None:
     # The corpus's repeated generic image: one QR promo on every Sina Finance item.
-    files = [SEED, *sorted(SINA_DIR.iterdir())]
+    files = [SEED_FILE, *sorted(SINA_DIR.iterdir())]
     sina = [dataclasses.replace(real_article(f), junk_images=()) for f in files]
     assert {source_of(a) for a in sina} == {"新浪财经"}
     assert ("新浪财经", SINA_QR) in boilerplate_images(sina, 3)
     chosen = by_name(choose_thumbnails(sina, DEFAULT))
     assert all(a.thumbnail != SINA_QR for a in chosen.values())
-    assert chosen[SEED.name].thumbnail is None
+    assert chosen[SEED_FILE.name].thumbnail is None
     assert chosen['"倒查20年"，挽回损失523亿！.md'].thumbnail == (
         "https://n.sinaimg.cn/finance/transform/115/w550h365/20211106/"
         "0d5b-902058d68719f3a15fcabdebcf3b63dc.png"
@@ -219,7 +192,7 @@ def test_xueqiu_emoji_thumbnail_is_rejected() -> None:
 
 
 def test_corpus_thumbnail_values_classified() -> None:
-    values = {front_matter(f)[0].get("thumbnail", "") for f in [SEED, *CORPUS.rglob("*.md")]}
+    values = {front_matter(f)[0].get("thumbnail", "") for f in [SEED_FILE, *CORPUS.rglob("*.md")]}
     junk = {v for v in values if is_junk_image(v, DEFAULT)}
     expected = {v for v in values if v == "" or "picsum.photos" in v or v == XUEQIU_EMOJI}
     assert junk == expected
@@ -412,9 +385,9 @@ LOGO = "https://static.example.com/site/share-logo.jpg"
 
 def corpus(n_sources: int = 3, per_source: int = 4) -> list[Article]:
     return [
-        article(
-            (LOGO, f"https://img.example.com/{s}/{i}.jpg"),
-            path=f"{s}/{i}.md",
+        make_article(
+            f"{s}/{i}.md",
+            image_candidates=(LOGO, f"https://img.example.com/{s}/{i}.jpg"),
             author=f"source{s}",
         )
         for s in range(n_sources)
@@ -424,18 +397,20 @@ def corpus(n_sources: int = 3, per_source: int = 4) -> list[Article]:
 
 def test_boilerplate_is_counted_per_source() -> None:
     # Three articles using LOGO, each from a different source: not boilerplate.
-    spread = [article((LOGO,), path=f"{s}.md", author=f"source{s}") for s in range(3)]
+    spread = [
+        make_article(f"{s}.md", image_candidates=(LOGO,), author=f"source{s}") for s in range(3)
+    ]
     assert boilerplate_images(spread, 3) == frozenset()
     assert all(a.thumbnail == LOGO for a in choose_thumbnails(spread, DEFAULT))
     # Three of one source: boilerplate there, and only there.
-    same = [article((LOGO,), path=f"s{i}.md", author="one") for i in range(3)]
+    same = [make_article(f"s{i}.md", image_candidates=(LOGO,), author="one") for i in range(3)]
     assert boilerplate_images([*same, *spread], 3) == {("one", LOGO)}
     chosen = choose_thumbnails([*same, *spread], DEFAULT)
     assert [a.thumbnail for a in chosen] == [None, None, None, LOGO, LOGO, LOGO]
 
 
 def test_boilerplate_threshold_is_configurable() -> None:
-    two = [article((LOGO,), path=f"{i}.md") for i in range(2)]
+    two = [make_article(f"{i}.md", image_candidates=(LOGO,)) for i in range(2)]
     assert all(a.thumbnail == LOGO for a in choose_thumbnails(two, DEFAULT))
     strict = ThumbnailConfig(boilerplate_threshold=2)
     assert all(a.thumbnail is None for a in choose_thumbnails(two, strict))
@@ -443,7 +418,9 @@ def test_boilerplate_threshold_is_configurable() -> None:
 
 def test_boilerplate_source_falls_back_to_top_two_categories() -> None:
     articles = [
-        article((LOGO,), path=f"{i}.md", author="", categories=("金融", "某站", f"栏目{i}"))
+        make_article(
+            f"{i}.md", image_candidates=(LOGO,), author="", categories=("金融", "某站", f"栏目{i}")
+        )
         for i in range(3)
     ]
     assert source_of(articles[0]) == "金融/某站"
@@ -451,18 +428,22 @@ def test_boilerplate_source_falls_back_to_top_two_categories() -> None:
 
 
 def test_boilerplate_counts_an_article_once_and_a_story_once() -> None:
-    repeated = article((LOGO, LOGO, LOGO, LOGO), path="a.md")
+    repeated = make_article("a.md", image_candidates=(LOGO, LOGO, LOGO, LOGO))
     assert boilerplate_images([repeated], 2) == frozenset()
     # Three re-scrapes of one story share a guid: one story, not three.
-    rescrapes = [article((LOGO,), path=f"{i}.md", guid="story-1") for i in range(3)]
+    rescrapes = [
+        make_article(f"{i}.md", image_candidates=(LOGO,), guid="story-1") for i in range(3)
+    ]
     assert boilerplate_images(rescrapes, 3) == frozenset()
-    assert boilerplate_images([*rescrapes, article((LOGO,), path="x.md")], 2) == {("src", LOGO)}
+    assert boilerplate_images([*rescrapes, make_article("x.md", image_candidates=(LOGO,))], 2) == {
+        ("src", LOGO)
+    }
 
 
 def test_boilerplate_compares_unwrapped_urls() -> None:
     real = "http://img.example.com/logo.jpg"
     forms = (real, "https://cors.zfour.workers.dev/?" + real, "HTTP://IMG.EXAMPLE.COM/logo.jpg")
-    articles = [article((u,), path=f"{i}.md") for i, u in enumerate(forms)]
+    articles = [make_article(f"{i}.md", image_candidates=(u,)) for i, u in enumerate(forms)]
     assert boilerplate_images(articles, 3) == {("src", real)}
 
 
@@ -494,7 +475,7 @@ def test_choice_is_order_independent(
     specs: list[tuple[str, list[str]]], rng: random.Random
 ) -> None:
     articles = [
-        article(tuple(urls), path=f"{i}.md", author=author)
+        make_article(f"{i}.md", image_candidates=tuple(urls), author=author)
         for i, (author, urls) in enumerate(specs)
     ]
     expected = {a.path: a.thumbnail for a in choose_thumbnails(articles, DEFAULT)}
@@ -514,25 +495,29 @@ def test_front_matter_first_then_body_in_order() -> None:
 
 def test_junk_block_images_are_rejected() -> None:
     promo = "https://n.example.com/promo/qr.png"
-    chosen = one((promo, "https://n.example.com/photo.jpg"), junk=(promo,))
+    chosen = one((promo, "https://n.example.com/photo.jpg"), junk_images=(promo,))
     assert chosen.thumbnail == "https://n.example.com/photo.jpg"
     # Compared unwrapped: a wrapped junk entry still matches.
-    chosen = one((promo,), junk=("https://cors.zfour.workers.dev/?" + promo,))
+    chosen = one((promo,), junk_images=("https://cors.zfour.workers.dev/?" + promo,))
     assert chosen.thumbnail is None
 
 
 def test_nothing_survives_gives_none_and_clears_an_old_thumbnail() -> None:
-    original = article(("https://picsum.photos/400/300?random=1",), thumbnail="https://old/x.jpg")
+    original = make_article(
+        image_candidates=("https://picsum.photos/400/300?random=1",), thumbnail="https://old/x.jpg"
+    )
     [chosen] = choose_thumbnails([original], DEFAULT)
     assert chosen.thumbnail is None
     assert chosen.content_html == original.content_html
-    untouched = article(())
+    untouched = make_article()
     assert choose_thumbnails([untouched], DEFAULT)[0] is untouched
 
 
 def test_result_is_the_article_with_thumbnail_and_content_replaced() -> None:
     note = Problem(path="a.md", stage="read", reason="repaired", skipped=False)
-    original = dataclasses.replace(article(("https://a.com/x.jpg",)), notes=(note,))
+    original = dataclasses.replace(
+        make_article(image_candidates=("https://a.com/x.jpg",)), notes=(note,)
+    )
     [chosen] = choose_thumbnails([original], DEFAULT)
     expected = dataclasses.replace(
         original,
@@ -551,17 +536,20 @@ WESERV = {"sinaimg.cn": "https://images.weserv.nl/?url={url_encoded}"}
 
 def test_proxy_is_applied_to_the_chosen_thumbnail_only() -> None:
     real = "https://n.sinaimg.cn/spider/a.jpg"
-    [chosen] = choose_thumbnails([article((real,))], DEFAULT, WESERV)
+    [chosen] = choose_thumbnails([make_article(image_candidates=(real,))], DEFAULT, WESERV)
     proxied = "https://images.weserv.nl/?url=https%3A%2F%2Fn.sinaimg.cn%2Fspider%2Fa.jpg"
     assert chosen.thumbnail == proxied
     assert chosen.content_html.startswith(f'<p><img src="{html.escape(proxied)}" alt=""></p>')
     other = "https://img.example.com/b.jpg"  # a host without a template is left as is
-    assert choose_thumbnails([article((other,))], DEFAULT, WESERV)[0].thumbnail == other
+    assert (
+        choose_thumbnails([make_article(image_candidates=(other,))], DEFAULT, WESERV)[0].thumbnail
+        == other
+    )
 
 
 def test_choice_is_made_on_the_real_url_before_proxying() -> None:
     # The boilerplate check sees the real URL (three articles), not three proxied strings.
-    qr = [article((SINA_QR,), path=f"{i}.md", author="新浪财经") for i in range(3)]
+    qr = [make_article(f"{i}.md", image_candidates=(SINA_QR,), author="新浪财经") for i in range(3)]
     assert all(a.thumbnail is None for a in choose_thumbnails(qr, DEFAULT, WESERV))
     # A proxied placeholder is still a placeholder.
     weserved = "https://images.weserv.nl/?url=https%3A%2F%2Fpicsum.photos%2F400%2F300"
@@ -571,14 +559,17 @@ def test_choice_is_made_on_the_real_url_before_proxying() -> None:
 def test_broken_proxy_template_keeps_the_real_url() -> None:
     real = "https://n.sinaimg.cn/spider/a.jpg"
     broken = {"sinaimg.cn": "javascript:alert('{url}')"}
-    assert choose_thumbnails([article((real,))], DEFAULT, broken)[0].thumbnail == real
+    assert (
+        choose_thumbnails([make_article(image_candidates=(real,))], DEFAULT, broken)[0].thumbnail
+        == real
+    )
 
 
 # --- inline image ------------------------------------------------------------------------------
 
 
 def test_inline_image_added_when_the_body_does_not_show_it() -> None:
-    chosen = one(("https://a.com/cover.jpg",), content="<p>words</p>")
+    chosen = one(("https://a.com/cover.jpg",), content_html="<p>words</p>")
     assert chosen.content_html == '<p><img src="https://a.com/cover.jpg" alt=""></p><p>words</p>'
 
 
@@ -592,7 +583,7 @@ def test_inline_image_added_when_the_body_does_not_show_it() -> None:
     ],
 )
 def test_inline_image_not_added_when_the_body_shows_it(body: str) -> None:
-    chosen = one(("https://a.com/cover.jpg?x=1&y=2",), content=body)
+    chosen = one(("https://a.com/cover.jpg?x=1&y=2",), content_html=body)
     assert chosen.thumbnail == "https://a.com/cover.jpg?x=1&y=2"
     assert chosen.content_html == body
 
@@ -601,25 +592,29 @@ def test_inline_image_not_added_when_the_body_shows_the_proxied_form() -> None:
     real = "https://n.sinaimg.cn/spider/a.jpg"
     proxied = "https://images.weserv.nl/?url=https%3A%2F%2Fn.sinaimg.cn%2Fspider%2Fa.jpg"
     body = f'<p><img src="{proxied}"></p>'
-    [chosen] = choose_thumbnails([article((real,), content=body)], DEFAULT, WESERV)
+    [chosen] = choose_thumbnails(
+        [make_article(image_candidates=(real,), content_html=body)], DEFAULT, WESERV
+    )
     assert chosen.content_html == body
 
 
 def test_a_link_to_the_image_does_not_count_as_showing_it() -> None:
     body = '<p><a href="https://a.com/cover.jpg">cover</a></p>'
-    chosen = one(("https://a.com/cover.jpg",), content=body)
+    chosen = one(("https://a.com/cover.jpg",), content_html=body)
     assert chosen.content_html.startswith('<p><img src="https://a.com/cover.jpg" alt=""></p>')
 
 
 def test_inline_can_be_turned_off() -> None:
-    chosen = one(("https://a.com/cover.jpg",), ThumbnailConfig(inline=False), content="<p>x</p>")
+    chosen = one(
+        ("https://a.com/cover.jpg",), ThumbnailConfig(inline=False), content_html="<p>x</p>"
+    )
     assert chosen.thumbnail == "https://a.com/cover.jpg"
     assert chosen.content_html == "<p>x</p>"
 
 
 def test_inline_html_is_safe_for_hostile_urls() -> None:
     hostile = "https://a.com/x.jpg?\"><script>alert(1)</script>&a='b'&c=<d>"
-    chosen = one((hostile,), content="")
+    chosen = one((hostile,), content_html="")
     assert chosen.thumbnail is not None
     assert normalize_url(chosen.thumbnail) == chosen.thumbnail
     fragment = lxml.html.fragment_fromstring(chosen.content_html)
@@ -633,7 +628,11 @@ def test_inline_thumbnail_after_loading_content_matches_choosing_with_content() 
     files = [HPOI, *sorted(BANGUMI_DIR.iterdir()), *sorted(MIND42_DIR.iterdir())]
     full = [real_article(f) for f in files]
     full.append(
-        article(("https://n.sinaimg.cn/spider/cover.jpg",), path="x.md", content="<p>x</p>")
+        make_article(
+            "x.md",
+            image_candidates=("https://n.sinaimg.cn/spider/cover.jpg",),
+            content_html="<p>x</p>",
+        )
     )
     light = [dataclasses.replace(a, content_html="") for a in full]
     no_inline = dataclasses.replace(DEFAULT, inline=False)
@@ -649,7 +648,7 @@ def test_inline_thumbnail_after_loading_content_matches_choosing_with_content() 
 def test_inline_thumbnail_rules() -> None:
     real = "https://n.sinaimg.cn/spider/a.jpg"
     proxied = "https://images.weserv.nl/?url=https%3A%2F%2Fn.sinaimg.cn%2Fspider%2Fa.jpg"
-    bare = article((), thumbnail=proxied, content="")
+    bare = make_article(thumbnail=proxied, content_html="")
     inlined = inline_thumbnail(bare, DEFAULT)
     assert inlined.content_html == f'<p><img src="{html.escape(proxied)}" alt=""></p>'
     assert inline_thumbnail(inlined, DEFAULT) == inlined  # once only
@@ -657,7 +656,7 @@ def test_inline_thumbnail_rules() -> None:
         shown = dataclasses.replace(bare, content_html=body)
         assert inline_thumbnail(shown, DEFAULT) is shown
     assert inline_thumbnail(bare, dataclasses.replace(DEFAULT, inline=False)) is bare
-    no_thumbnail = article((), content="")
+    no_thumbnail = make_article(content_html="")
     assert inline_thumbnail(no_thumbnail, DEFAULT) is no_thumbnail
 
 
@@ -759,13 +758,26 @@ def test_url_functions_never_raise(text: str) -> None:
     assert image_mime_type(text).startswith("image/")
 
 
-@settings(max_examples=200, deadline=None)
-@given(_URLISH)
-@example("//cors.zfour.workers.dev?h")  # found by hypothesis: normalizing added the "/"
-def test_unwrap_of_an_unwrapped_url_is_stable(text: str) -> None:
-    real = unwrap_image_url(text)
-    if real is not None:
-        assert unwrap_image_url(real) == real
+# Few of _URLISH's texts unwrap to a URL at all (1 to 20 in 200): the test below adds texts
+# that start as a URL does, and counts the examples that unwrapped, lest it check none.
+_URL_STARTS = st.sampled_from(["https://a.com/", "https://cors.zfour.workers.dev/?https://a.com/"])
+
+
+def test_unwrap_of_an_unwrapped_url_is_stable() -> None:
+    unwrapped: Counter[bool] = Counter()
+
+    @settings(max_examples=200, deadline=None)
+    @given(_URLISH | st.builds(str.__add__, _URL_STARTS, _URLISH))
+    @example("//cors.zfour.workers.dev?h")  # found by hypothesis: normalizing added the "/"
+    def check(text: str) -> None:
+        real = unwrap_image_url(text)
+        if real is not None:
+            assert unwrap_image_url(real) == real
+        unwrapped[real is not None] += 1
+
+    check()
+    # 27 to 44% of the examples unwrap (measured): under 10%, the check above ran too rarely.
+    assert unwrapped[True] >= max(1, unwrapped.total() // 10), unwrapped
 
 
 @settings(max_examples=200, deadline=None)
@@ -784,11 +796,11 @@ def test_choosing_many_articles() -> None:
         f"https://img{i % 7}.example.com/uploads/2022/{i}/photo_{i}.jpg" for i in range(20_000)
     ]
     articles = [
-        article(
-            (f"https://picsum.photos/400/300?random={i}", photo, SINA_QR),
-            path=f"{i}.md",
+        make_article(
+            f"{i}.md",
+            image_candidates=(f"https://picsum.photos/400/300?random={i}", photo, SINA_QR),
             author=f"source{i % 50}",
-            content=f'<p>{i}</p><img src="{photo}">',
+            content_html=f'<p>{i}</p><img src="{photo}">',
         )
         for i, photo in enumerate(photos)
     ]

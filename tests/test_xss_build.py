@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import feedparser
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -18,7 +19,7 @@ from lxml import etree
 from feeds.build import build
 from feeds.config import config_from_dict
 from feeds.report import BuildOptions
-from tests.test_sanitize import VECTORS, executable_findings
+from tests.helpers import VECTORS, executable_findings
 
 CONTENT_NS = "{http://purl.org/rss/1.0/modules/content/}encoded"
 DC_CREATOR = "{http://purl.org/dc/elements/1.1/}creator"
@@ -87,6 +88,7 @@ def url_fields(out: Path) -> list[str]:
     return urls
 
 
+@pytest.mark.slow
 def test_public_vectors_through_every_format(tmp_path: Path) -> None:
     vectors = [v["vector"] for v in VECTORS]
     assert len(vectors) > 400
