@@ -466,7 +466,9 @@ def test_parallel_and_serial_builds_are_byte_identical(runner: CliRunner, tmp_pa
 
 @pytest.mark.parametrize("content", [True, False], ids=["full", "light"])
 def test_many_files_are_parsed_in_worker_processes(tmp_path: Path, content: bool) -> None:
-    for i in range(reader.PARALLEL_FROM):
+    # Enough files that each worker's results overfill its pipe (64 KiB): neither can end
+    # before this process reads them, however the two cores are shared out meanwhile.
+    for i in range(4 * reader.PARALLEL_FROM):
         write_article(tmp_path / "articles", f"{i:04d}.md", title=f"文章{i}")
     config = tmp_path / "config.yaml"
     config.write_text("sources: [articles]\njobs: 2\n", encoding="utf-8")
