@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 
-from feeds.clean.images import HostRules, host_rules, is_junk_normal, lower_prefixes, unwrap_with
+from feeds.clean.images import HostRules, is_junk_normal, lower_prefixes, unwrap_with
 from feeds.clean.urls import apply_image_proxy, normalize_url
 from feeds.config import ThumbnailConfig
 from feeds.models import Article, Feed
@@ -31,26 +31,6 @@ _NO_PROXIES: Mapping[str, str] = MappingProxyType({})
 # --- public API --------------------------------------------------------------------------------
 
 
-def choose_thumbnails(
-    articles: Sequence[Article],
-    config: ThumbnailConfig,
-    proxies: Mapping[str, str] = _NO_PROXIES,
-    *,
-    prefiltered: bool = False,
-) -> list[Article]:
-    """Return ``articles`` in the same order, each with its thumbnail chosen.
-
-    The choice is made on the real (unwrapped) URL; ``proxies`` (CleanConfig.image_proxy) is
-    applied to the winner only. With ``config.inline`` the winner is also put atop the content
-    when the body does not already show it. ``prefiltered``: the articles' candidates and
-    junk images went through ``usable_images`` and ``real_images`` when they were read.
-    """
-    chooser, candidates, boilerplate = _prepare(articles, config, proxies, prefiltered)
-    return [
-        chooser.apply(a, real, boilerplate) for a, real in zip(articles, candidates, strict=True)
-    ]
-
-
 def choose_thumbnail_urls(
     articles: Sequence[Article],
     config: ThumbnailConfig,
@@ -60,8 +40,10 @@ def choose_thumbnail_urls(
 ) -> dict[str, str]:
     """The thumbnail chosen for each article that gets one (proxied), by article path.
 
-    The same choice as ``choose_thumbnails``, without making new articles: a build keeps
-    100k light articles in memory, and a second set of them would double that.
+    The choice is made on the real (unwrapped) URL; ``proxies`` (CleanConfig.image_proxy) is
+    applied to the winner only. ``prefiltered``: the articles' candidates and junk images went
+    through ``usable_images`` and ``real_images`` when they were read. No new articles are made:
+    a build keeps 100k light articles in memory, and a second set of them would double that.
     """
     chooser, candidates, boilerplate = _prepare(articles, config, proxies, prefiltered)
     chosen: dict[str, str] = {}
@@ -104,37 +86,6 @@ def real_images(urls: Sequence[str], config: ThumbnailConfig) -> tuple[str, ...]
 @functools.lru_cache(maxsize=4)
 def _chooser_for(unwrap: tuple[str, ...], placeholders: tuple[str, ...]) -> _Chooser:
     return _Chooser(ThumbnailConfig(unwrap=list(unwrap), placeholders=list(placeholders)), {})
-
-
-def unwrap_image_url(url: str, prefixes: Sequence[str] = ()) -> str | None:
-    """Return the real image behind any known proxy wrapper, normalized; None if unusable."""
-    return unwrap_with(url, lower_prefixes(prefixes))
-
-
-def is_junk_image(url: str, config: ThumbnailConfig) -> bool:
-    """True for unusable, placeholder, ``undefined``, tracking-pixel and icon URLs.
-
-    Boilerplate (an image shared by many articles of one source) is judged separately, over the
-    whole corpus, by :func:`boilerplate_images`.
-    """
-    real = unwrap_image_url(url, config.unwrap)
-    return real is None or is_junk_normal(real, host_rules(tuple(config.placeholders)))
-
-
-def boilerplate_images(articles: Sequence[Article], threshold: int) -> frozenset[tuple[str, str]]:
-    """The (source, image URL) pairs used by at least ``threshold`` articles of one source.
-
-    URLs are compared unwrapped and normalized (with the built-in unwrap prefixes only).
-    """
-    cache: dict[str, str | None] = {}
-
-    def unwrap(url: str) -> str | None:
-        if url not in cache:
-            cache[url] = unwrap_image_url(url)
-        return cache[url]
-
-    real_candidates = [tuple(map(unwrap, a.image_candidates)) for a in articles]
-    return _count_boilerplate(articles, real_candidates, threshold)
 
 
 def inline_thumbnail(article: Article, config: ThumbnailConfig) -> Article:
@@ -193,7 +144,6 @@ class _Chooser:
         self.prefixes = lower_prefixes(config.unwrap)
         self.hosts = HostRules(config.placeholders)
         self.proxies = proxies
-        self.inline = config.inline
         self._unwrapped: dict[str, str | None] = {}
         self._usable: dict[str, str | None] = {}
 
@@ -228,25 +178,6 @@ class _Chooser:
                 continue
             return url
         return None
-
-    def apply(
-        self,
-        article: Article,
-        real_candidates: tuple[str | None, ...],
-        boilerplate: frozenset[tuple[str, str]],
-    ) -> Article:
-        real = self.choose(article, real_candidates, boilerplate)
-        if real is None:
-            if article.thumbnail is None:
-                return article
-            return article.replaced(thumbnail=None)
-        shown = self.proxied(real)
-        content = article.content_html
-        if self.inline and not _body_shows(content, real, shown, self.unwrap):
-            content = _inline_html(shown) + content
-        if shown == article.thumbnail and content is article.content_html:
-            return article
-        return article.replaced(thumbnail=shown, content_html=content)
 
     def proxied(self, real: str) -> str:
         if not self.proxies:
@@ -306,12 +237,3 @@ def _count_boilerplate(
         for url, n in counts.items()
         if n >= threshold and url is not None
     )
-
-
-# --- junk rules --------------------------------------------------------------------------------
-
-
-# --- unwrapping and normalizing ----------------------------------------------------------------
-
-
-# --- MIME types --------------------------------------------------------------------------------
