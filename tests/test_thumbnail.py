@@ -67,7 +67,7 @@ def chosen_urls(
 ) -> dict[str, str]:
     """The build's choice for these articles: {path: thumbnail} for those that get one."""
     read = [as_read(a, config) for a in articles]
-    return choose_thumbnail_urls(read, config, proxies, prefiltered=True)
+    return choose_thumbnail_urls(read, config, proxies)
 
 
 def feed_of(articles: list[Article]) -> Feed:
@@ -90,7 +90,7 @@ def thumbnailed(
     """The articles as the build publishes them: read, their thumbnail chosen and shown atop
     their content (``with_thumbnails``), in the same order."""
     read = [as_read(a, config) for a in articles]
-    thumbnails = choose_thumbnail_urls(read, config, proxies, prefiltered=True)
+    thumbnails = choose_thumbnail_urls(read, config, proxies)
     [feed] = with_thumbnails([feed_of(read)], thumbnails, config)
     return list(feed.articles)
 
@@ -723,9 +723,9 @@ def test_choice_is_made_on_light_articles_and_shown_once_the_html_is_loaded() ->
     light = [a.light() for a in full]
     no_inline = dataclasses.replace(DEFAULT, inline=False)
     for proxies in ({}, WESERV):
-        thumbnails = choose_thumbnail_urls(light, no_inline, proxies, prefiltered=True)
+        thumbnails = choose_thumbnail_urls(light, no_inline, proxies)
         # Neither the HTML nor the inline setting changes the choice.
-        assert thumbnails == choose_thumbnail_urls(full, DEFAULT, proxies, prefiltered=True)
+        assert thumbnails == choose_thumbnail_urls(full, DEFAULT, proxies)
         assert set(thumbnails) == {a.path for a in full}
         [feed] = with_thumbnails([feed_of(full)], thumbnails, DEFAULT)
         for before, after in zip(full, feed.articles, strict=True):
