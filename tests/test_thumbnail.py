@@ -703,8 +703,15 @@ def test_inline_can_be_turned_off() -> None:
     assert chosen.content_html == "<p>x</p>"
 
 
-def test_inline_html_is_safe_for_hostile_urls() -> None:
-    hostile = "https://a.com/x.jpg?\"><script>alert(1)</script>&a='b'&c=<d>"
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "https://a.com/x.jpg?\"><script>alert(1)</script>&a='b'&c=<d>",
+        # Character references, which an attribute decodes unless "&" is escaped.
+        "https://a.com/x.jpg?a=1&lt;b=2&amp;c=3&quot;",
+    ],
+)
+def test_inline_html_is_safe_for_hostile_urls(hostile: str) -> None:
     chosen = one((hostile,), content_html="")
     assert chosen.thumbnail is not None
     assert normalize_url(chosen.thumbnail) == chosen.thumbnail
