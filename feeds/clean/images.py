@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Sequence
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -224,11 +223,6 @@ class HostRules:
             if dot < 0:
                 return tuple(found)
             host = host[dot + 1 :]
-
-
-@functools.lru_cache(maxsize=8)
-def host_rules(placeholders: tuple[str, ...]) -> HostRules:
-    return HostRules(placeholders)
 
 
 def is_junk_normal(url: str, hosts: HostRules) -> bool:

@@ -3,9 +3,10 @@
 The archive's front matter cannot be trusted: a third of the thumbnails are random
 ``picsum.photos`` placeholders, Sina Finance puts the same QR-code promo on every item, some are
 wrapped in a dead CORS proxy, some are ``.../p/undefined``. So every candidate (front matter
-fields first, then the cleaned body's images) is unwrapped, normalized and checked, and the first
-survivor wins. Boilerplate (one image on many articles of one source) is counted over the whole
-corpus in one pass before any choice, so the result never depends on file order.
+fields first, then the cleaned body's images) is unwrapped, normalized and checked when its
+article is read (``usable_images``), and at build time the first one that is not boilerplate
+wins. Boilerplate (one image on many articles of one source) is counted over the whole corpus in
+one pass before any choice, so the result never depends on file order.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ import html
 import re
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
+from typing import Literal
 
-from feeds.clean.images import HostRules, host_rules, is_junk_normal, lower_prefixes, unwrap_with
+from feeds.clean.images import HostRules, is_junk_normal, lower_prefixes, unwrap_with
 from feeds.clean.urls import apply_image_proxy, normalize_url
 from feeds.config import ThumbnailConfig
 from feeds.models import Article, Feed
@@ -31,58 +33,31 @@ _NO_PROXIES: Mapping[str, str] = MappingProxyType({})
 # --- public API --------------------------------------------------------------------------------
 
 
-def choose_thumbnails(
-    articles: Sequence[Article],
-    config: ThumbnailConfig,
-    proxies: Mapping[str, str] = _NO_PROXIES,
-    *,
-    prefiltered: bool = False,
-) -> list[Article]:
-    """Return ``articles`` in the same order, each with its thumbnail chosen.
-
-    The choice is made on the real (unwrapped) URL; ``proxies`` (CleanConfig.image_proxy) is
-    applied to the winner only. With ``config.inline`` the winner is also put atop the content
-    when the body does not already show it. ``prefiltered``: the articles' candidates and
-    junk images went through ``usable_images`` and ``real_images`` when they were read.
-    """
-    chooser, candidates, boilerplate = _prepare(articles, config, proxies, prefiltered)
-    return [
-        chooser.apply(a, real, boilerplate) for a, real in zip(articles, candidates, strict=True)
-    ]
-
-
 def choose_thumbnail_urls(
     articles: Sequence[Article],
     config: ThumbnailConfig,
     proxies: Mapping[str, str] = _NO_PROXIES,
     *,
-    prefiltered: bool = False,
+    prefiltered: Literal[True] = True,
 ) -> dict[str, str]:
     """The thumbnail chosen for each article that gets one (proxied), by article path.
 
-    The same choice as ``choose_thumbnails``, without making new articles: a build keeps
-    100k light articles in memory, and a second set of them would double that.
+    The articles are as the reader makes them (feeds/article.py): their candidates went through
+    ``usable_images`` and their junk images through ``real_images``, so only the corpus-wide
+    boilerplate count is left to do. The choice is made on the real URL; ``proxies``
+    (CleanConfig.image_proxy) is applied to the winner only. No new articles are made: a build
+    keeps 100k light articles in memory, and a second set of them would double that;
+    ``with_thumbnails`` gives them their thumbnails once their HTML is loaded.
+
+    ``prefiltered`` is the only mode there is; the argument stays while feeds/build.py passes it.
     """
-    chooser, candidates, boilerplate = _prepare(articles, config, proxies, prefiltered)
+    boilerplate = _count_boilerplate(articles, config.boilerplate_threshold)
     chosen: dict[str, str] = {}
-    for article, real in zip(articles, candidates, strict=True):
-        url = chooser.choose(article, real, boilerplate)
+    for article in articles:
+        url = _choose(article, boilerplate)
         if url is not None:
-            chosen[article.path] = chooser.proxied(url)
+            chosen[article.path] = _proxied(url, proxies)
     return chosen
-
-
-def _prepare(
-    articles: Sequence[Article],
-    config: ThumbnailConfig,
-    proxies: Mapping[str, str],
-    prefiltered: bool,
-) -> tuple[_Chooser, list[tuple[str | None, ...]], frozenset[tuple[str, str]]]:
-    chooser = _Chooser(config, proxies, prefiltered=prefiltered)
-    # Junk never wins, so counting boilerplate among the usable candidates only is enough.
-    candidates = [tuple(map(chooser.usable, a.image_candidates)) for a in articles]
-    boilerplate = _count_boilerplate(articles, candidates, config.boilerplate_threshold)
-    return chooser, candidates, boilerplate
 
 
 def usable_images(urls: Sequence[str], config: ThumbnailConfig) -> tuple[str, ...]:
@@ -91,50 +66,19 @@ def usable_images(urls: Sequence[str], config: ThumbnailConfig) -> tuple[str, ..
     Done once per article when it is read (and cached), so choosing among 100k articles
     needs only the corpus-wide boilerplate count.
     """
-    chooser = _chooser_for(tuple(config.unwrap), tuple(config.placeholders))
-    return tuple(dict.fromkeys(u for u in map(chooser.usable, urls) if u is not None))
+    rules = _rules_for(tuple(config.unwrap), tuple(config.placeholders))
+    return tuple(dict.fromkeys(u for u in map(rules.usable, urls) if u is not None))
 
 
 def real_images(urls: Sequence[str], config: ThumbnailConfig) -> tuple[str, ...]:
     """``urls`` unwrapped and normalized, the unusable ones left out."""
-    chooser = _chooser_for(tuple(config.unwrap), tuple(config.placeholders))
-    return tuple(dict.fromkeys(u for u in map(chooser.unwrap, urls) if u is not None))
+    rules = _rules_for(tuple(config.unwrap), tuple(config.placeholders))
+    return tuple(dict.fromkeys(u for u in map(rules.unwrap, urls) if u is not None))
 
 
 @functools.lru_cache(maxsize=4)
-def _chooser_for(unwrap: tuple[str, ...], placeholders: tuple[str, ...]) -> _Chooser:
-    return _Chooser(ThumbnailConfig(unwrap=list(unwrap), placeholders=list(placeholders)), {})
-
-
-def unwrap_image_url(url: str, prefixes: Sequence[str] = ()) -> str | None:
-    """Return the real image behind any known proxy wrapper, normalized; None if unusable."""
-    return unwrap_with(url, lower_prefixes(prefixes))
-
-
-def is_junk_image(url: str, config: ThumbnailConfig) -> bool:
-    """True for unusable, placeholder, ``undefined``, tracking-pixel and icon URLs.
-
-    Boilerplate (an image shared by many articles of one source) is judged separately, over the
-    whole corpus, by :func:`boilerplate_images`.
-    """
-    real = unwrap_image_url(url, config.unwrap)
-    return real is None or is_junk_normal(real, host_rules(tuple(config.placeholders)))
-
-
-def boilerplate_images(articles: Sequence[Article], threshold: int) -> frozenset[tuple[str, str]]:
-    """The (source, image URL) pairs used by at least ``threshold`` articles of one source.
-
-    URLs are compared unwrapped and normalized (with the built-in unwrap prefixes only).
-    """
-    cache: dict[str, str | None] = {}
-
-    def unwrap(url: str) -> str | None:
-        if url not in cache:
-            cache[url] = unwrap_image_url(url)
-        return cache[url]
-
-    real_candidates = [tuple(map(unwrap, a.image_candidates)) for a in articles]
-    return _count_boilerplate(articles, real_candidates, threshold)
+def _rules_for(unwrap: tuple[str, ...], placeholders: tuple[str, ...]) -> _ImageRules:
+    return _ImageRules(unwrap, placeholders)
 
 
 def inline_thumbnail(article: Article, config: ThumbnailConfig) -> Article:
@@ -183,76 +127,45 @@ def source_of(article: Article) -> str:
 # --- choosing ----------------------------------------------------------------------------------
 
 
-class _Chooser:
-    """Per-build state: the config's rules and caches keyed by URL (many URLs repeat)."""
+class _ImageRules:
+    """The config's unwrap and junk rules, and caches keyed by URL (many URLs repeat)."""
 
-    def __init__(
-        self, config: ThumbnailConfig, proxies: Mapping[str, str], *, prefiltered: bool = False
-    ) -> None:
-        self.prefiltered = prefiltered
-        self.prefixes = lower_prefixes(config.unwrap)
-        self.hosts = HostRules(config.placeholders)
-        self.proxies = proxies
-        self.inline = config.inline
+    def __init__(self, unwrap: Sequence[str], placeholders: Sequence[str]) -> None:
+        self.prefixes = lower_prefixes(unwrap)
+        self.hosts = HostRules(placeholders)
         self._unwrapped: dict[str, str | None] = {}
         self._usable: dict[str, str | None] = {}
 
     def unwrap(self, url: str) -> str | None:
-        if self.prefiltered:
-            return url
         if url not in self._unwrapped:
             self._unwrapped[url] = unwrap_with(url, self.prefixes)
         return self._unwrapped[url]
 
     def usable(self, url: str) -> str | None:
         """The real URL behind ``url`` if it is a usable image that no junk rule rejects."""
-        if self.prefiltered:
-            return url
         if url not in self._usable:
             real = self.unwrap(url)
             junk = real is None or is_junk_normal(real, self.hosts)
             self._usable[url] = None if junk else real
         return self._usable[url]
 
-    def choose(
-        self,
-        article: Article,
-        real_candidates: tuple[str | None, ...],
-        boilerplate: frozenset[tuple[str, str]],
-    ) -> str | None:
-        """The first usable candidate that is neither in removed junk nor boilerplate."""
-        source = source_of(article)
-        junk = {self.unwrap(u) for u in article.junk_images} if article.junk_images else ()
-        for url in real_candidates:
-            if url is None or url in junk or (source, url) in boilerplate:
-                continue
-            return url
-        return None
 
-    def apply(
-        self,
-        article: Article,
-        real_candidates: tuple[str | None, ...],
-        boilerplate: frozenset[tuple[str, str]],
-    ) -> Article:
-        real = self.choose(article, real_candidates, boilerplate)
-        if real is None:
-            if article.thumbnail is None:
-                return article
-            return article.replaced(thumbnail=None)
-        shown = self.proxied(real)
-        content = article.content_html
-        if self.inline and not _body_shows(content, real, shown, self.unwrap):
-            content = _inline_html(shown) + content
-        if shown == article.thumbnail and content is article.content_html:
-            return article
-        return article.replaced(thumbnail=shown, content_html=content)
+def _choose(article: Article, boilerplate: frozenset[tuple[str, str]]) -> str | None:
+    """The first candidate that is neither in removed junk nor boilerplate."""
+    source = source_of(article)
+    junk = set(article.junk_images) if article.junk_images else ()
+    for url in article.image_candidates:
+        if url in junk or (source, url) in boilerplate:
+            continue
+        return url
+    return None
 
-    def proxied(self, real: str) -> str:
-        if not self.proxies:
-            return real
-        # A broken template (not http, bad characters) must not leak into the feed.
-        return normalize_url(apply_image_proxy(real, self.proxies)) or real
+
+def _proxied(real: str, proxies: Mapping[str, str]) -> str:
+    if not proxies:
+        return real
+    # A broken template (not http, bad characters) must not leak into the feed.
+    return normalize_url(apply_image_proxy(real, proxies)) or real
 
 
 def _body_shows(content: str, real: str, shown: str, unwrap: Callable[[str], str | None]) -> bool:
@@ -276,18 +189,16 @@ def _inline_html(url: str) -> str:
     return f'<p><img src="{html.escape(url, quote=True)}" alt=""></p>'
 
 
-def _count_boilerplate(
-    articles: Sequence[Article],
-    real_candidates: Sequence[tuple[str | None, ...]],
-    threshold: int,
-) -> frozenset[tuple[str, str]]:
+def _count_boilerplate(articles: Sequence[Article], threshold: int) -> frozenset[tuple[str, str]]:
+    # The candidates are the usable ones only: junk, which never wins, is not counted.
     # An article counts once per image however often it shows it, and re-scrapes of one story
     # (same guid) count once, so a film poster scraped three times is not mistaken for a logo.
-    counted_by_story: dict[tuple[str, str], tuple[str | None, ...]] = {}
-    counts_by_source: dict[str, dict[str | None, int]] = {}
-    for article, real in zip(articles, real_candidates, strict=True):
+    counted_by_story: dict[tuple[str, str], tuple[str, ...]] = {}
+    counts_by_source: dict[str, dict[str, int]] = {}
+    for article in articles:
         source = source_of(article)
         story = (source, article.guid or article.path)
+        real = article.image_candidates
         urls = set(real)
         counted = counted_by_story.get(story)
         if counted is None:
@@ -304,14 +215,5 @@ def _count_boilerplate(
         (source, url)
         for source, counts in counts_by_source.items()
         for url, n in counts.items()
-        if n >= threshold and url is not None
+        if n >= threshold
     )
-
-
-# --- junk rules --------------------------------------------------------------------------------
-
-
-# --- unwrapping and normalizing ----------------------------------------------------------------
-
-
-# --- MIME types --------------------------------------------------------------------------------
