@@ -111,9 +111,7 @@ def _run_stages(
             # be needed; its dictionaries load while the thumbnails are chosen. Not sooner:
             # beside the readers, its 64 MiB would be on top of the build's peak.
             slug_helper.start()
-        thumbnails = choose_thumbnail_urls(
-            articles, config.thumbnail, config.clean.image_proxy, prefiltered=True
-        )
+        thumbnails = choose_thumbnail_urls(articles, config.thumbnail, config.clean.image_proxy)
         plan = plan_feeds(articles, config, manifest.slugs, slug_helper)
     grouping = _group(plan, config, loader)
     feeds = with_thumbnails(loader.complete(grouping.feeds), thumbnails, config.thumbnail)

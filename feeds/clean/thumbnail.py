@@ -17,7 +17,6 @@ import html
 import re
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
-from typing import Literal
 
 from feeds.clean.images import HostRules, is_junk_normal, lower_prefixes, unwrap_with
 from feeds.clean.urls import apply_image_proxy, normalize_url
@@ -37,8 +36,6 @@ def choose_thumbnail_urls(
     articles: Sequence[Article],
     config: ThumbnailConfig,
     proxies: Mapping[str, str] = _NO_PROXIES,
-    *,
-    prefiltered: Literal[True] = True,
 ) -> dict[str, str]:
     """The thumbnail chosen for each article that gets one (proxied), by article path.
 
@@ -48,8 +45,6 @@ def choose_thumbnail_urls(
     (CleanConfig.image_proxy) is applied to the winner only. No new articles are made: a build
     keeps 100k light articles in memory, and a second set of them would double that;
     ``with_thumbnails`` gives them their thumbnails once their HTML is loaded.
-
-    ``prefiltered`` is the only mode there is; the argument stays while feeds/build.py passes it.
     """
     boilerplate = _count_boilerplate(articles, config.boilerplate_threshold)
     chosen: dict[str, str] = {}
