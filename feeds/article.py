@@ -233,9 +233,7 @@ def pick_date(
         shown = f"{_quote(raw)} is not a date" if raw else "no date"
         if config.read.missing_date == "skip":
             raise ArticleError("date", shown)
-        if source.fallback_date is None:
-            raise ArticleError("date", f"{shown}, and {source.fallback_name} is out of range")
-        date = source.fallback_date
+        date = _fallback_date(source, config, shown)
         note("date", f"{shown}; used {source.fallback_name}")
     ahead = date - datetime.now(UTC)
     if ahead > timedelta(days=config.read.future_days):
@@ -244,3 +242,13 @@ def pick_date(
     # ISO text (models.Article.__reduce__), which a zone such as Asia/Shanghai would not
     # survive: the article read back would differ from the one read here.
     return date.astimezone(UTC)
+
+
+def _fallback_date(source: RawArticle, config: Config, shown: str) -> datetime:
+    """The reader's fallback date: a file's modification time, say."""
+    if source.fallback_time is None:
+        raise ArticleError("date", f"{shown}, and no {source.fallback_name} either")
+    try:
+        return datetime.fromtimestamp(source.fallback_time, config.tz)
+    except (OverflowError, ValueError, OSError):  # an mtime years past 9999 or before 1
+        raise ArticleError("date", f"{shown}, and {source.fallback_name} is out of range") from None

@@ -58,8 +58,9 @@ class RawArticle:
     source: Source
     front: FrontMatter
     body: str  # HTML, or text with a few tags, as written
-    # The date of an article whose fields name none (None: there is none), and what it is
-    fallback_date: datetime | None
+    # The date of an article whose fields name none, as POSIX seconds (None: there is none),
+    # and what it is
+    fallback_time: int | None
     fallback_name: str  # "the file's modification time"
     notes: tuple[Problem, ...] = ()  # repairs made while reading (decoding, front matter)
 

@@ -19,7 +19,7 @@ from feeds.errors import ArticleError
 from feeds.group.identity import make_dedupe_key, same_story
 from feeds.models import Article, Source
 from feeds.read.batch import read_article
-from feeds.read.files import file_source
+from feeds.read.discover import file_source
 from tests.helpers import CORPUS, FIXED_MTIME, make_config
 
 BODY = "<div>   \n<p>正文内容。第二句。</p>\n</div>            "

@@ -34,8 +34,7 @@ from feeds.config import Config, config_from_dict
 from feeds.errors import ArticleError
 from feeds.models import Article, Source
 from feeds.read.batch import read_article
-from feeds.read.discover import discover_files
-from feeds.read.files import file_source
+from feeds.read.discover import discover_files, file_source
 from feeds.report import BuildOptions
 from tests.helpers import CORPUS, FIXED_MTIME, make_site
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from feeds.group.identity import GUID_NAMESPACE, _fingerprint, story_fingerprint, uuid5_text
 from feeds.models import Article
 from feeds.read.batch import read_article
-from feeds.read.files import file_source
+from feeds.read.discover import file_source
 from tests.helpers import SEED, make_config
 
 SEED_TEXT = next(SEED.iterdir()).read_text(encoding="utf-8")

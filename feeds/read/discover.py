@@ -14,7 +14,13 @@ from pathlib import Path
 from feeds.config import Config
 from feeds.errors import ConfigError
 from feeds.models import Problem, Source
-from feeds.read.files import KIND
+
+KIND = "file"
+
+
+def file_source(path: str, rel: str, size: int, mtime_ns: int) -> Source:
+    """The source of one article file: keyed by its absolute path, stamped by size and mtime."""
+    return Source(KIND, path, rel, f"{size}:{mtime_ns}")
 
 
 def discover_files(config: Config) -> tuple[list[Source], list[Problem]]:
