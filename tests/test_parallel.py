@@ -5,11 +5,12 @@ from __future__ import annotations
 import errno
 import multiprocessing
 import os
+import threading
 
 import pytest
 
 from feeds.errors import BuildError
-from feeds.run.parallel import map_forked
+from feeds.run.parallel import map_forked, map_maybe_forked
 
 
 def worker_pid(item: int) -> tuple[int, int]:
@@ -102,3 +103,28 @@ def test_a_worker_that_cannot_be_started_stops_the_ones_before_it(
         list(map_forked(worker_pid, list(range(10)), 3, 1, died="died"))
     assert len(started) == 2
     assert multiprocessing.active_children() == []
+
+
+def _pid(item: int) -> int:
+    return os.getpid()
+
+
+def test_work_is_forked_over_the_cores_when_there_is_enough() -> None:
+    pids = set(map_maybe_forked(_pid, list(range(40)), 2, 10, 5, died="died"))
+    assert len(pids) == 2 and os.getpid() not in pids
+    assert set(map_maybe_forked(_pid, list(range(9)), 2, 10, 5, died="died")) == {os.getpid()}
+    assert set(map_maybe_forked(_pid, list(range(40)), 1, 10, 5, died="died")) == {os.getpid()}
+
+
+def test_a_process_with_another_thread_forks_no_worker() -> None:
+    # A thread (a preview server's) may hold a lock when the fork comes: the child would
+    # wait on it for ever. So the work is done here instead, with the same results.
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait, daemon=True)
+    thread.start()
+    try:
+        assert set(map_maybe_forked(_pid, list(range(40)), 2, 10, 5, died="died")) == {os.getpid()}
+    finally:
+        stop.set()
+        thread.join()
+    assert len(set(map_maybe_forked(_pid, list(range(40)), 2, 10, 5, died="died"))) == 2
