@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import reprlib
 import types
 import typing
 from dataclasses import dataclass, field
@@ -196,7 +197,7 @@ def _convert(value: Any, hint: Any, key: str) -> Any:
     if origin is Literal:
         if value not in get_args(hint):
             allowed = ", ".join(str(a) for a in get_args(hint))
-            raise _Invalid(key, f"must be one of {allowed}, got {value!r}")
+            raise _Invalid(key, f"must be one of {allowed}, got {_shown(value)}")
         return value
     if origin in (types.UnionType, typing.Union):
         args = [a for a in get_args(hint) if a is not type(None)]
@@ -221,11 +222,11 @@ def _convert(value: Any, hint: Any, key: str) -> Any:
 def _convert_scalar(value: Any, hint: Any, key: str) -> Any:
     if hint is bool:
         if not isinstance(value, bool):
-            raise _Invalid(key, f"expected true or false, got {value!r}")
+            raise _Invalid(key, f"expected true or false, got {_shown(value)}")
         return value
     if hint is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise _Invalid(key, f"expected an integer, got {value!r}")
+            raise _Invalid(key, f"expected an integer, got {_shown(value)}")
         return value
     if hint is str:
         if isinstance(value, bool) or not isinstance(value, str | int | float):
@@ -233,7 +234,7 @@ def _convert_scalar(value: Any, hint: Any, key: str) -> Any:
         return str(value)
     if hint is Path:
         if not isinstance(value, str) or not value.strip():
-            raise _Invalid(key, f"expected a path, got {value!r}")
+            raise _Invalid(key, f"expected a path, got {_shown(value)}")
         return Path(value)
     raise TypeError(f"unsupported config type {hint!r}")  # a bug in this module, not in the file
 
@@ -357,7 +358,17 @@ def _resolve_paths(config: Config, base: Path) -> Config:
 
 def _kind(value: Any) -> str:
     names: dict[type, str] = {dict: "a mapping", list: "a list", str: "a string"}
-    return names.get(type(value), repr(value))
+    return names.get(type(value), _shown(value))
+
+
+# A value as an error message shows it: short, whatever the file holds. YAML aliases let a
+# few hundred bytes stand for a list of billions of items, which a plain repr() would spell out.
+_SHOWN = reprlib.Repr()
+_SHOWN.maxlevel, _SHOWN.maxlist, _SHOWN.maxdict, _SHOWN.maxstring, _SHOWN.maxother = 2, 4, 4, 60, 60
+
+
+def _shown(value: Any) -> str:
+    return _SHOWN.repr(value)
 
 
 def _one_line(error: yaml.YAMLError) -> str:

@@ -418,7 +418,7 @@ def test_skip_policy_for_missing_dates(runner: CliRunner, tmp_path: Path) -> Non
     assert run(runner, "build", "-c", str(config), "--strict").exit_code == 1
 
 
-def test_an_internal_error_is_one_line_naming_the_file(
+def test_an_internal_error_costs_one_article_and_says_so_even_when_quiet(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # No input is known to trigger a bug, so one is injected: the reader fails on one file.
@@ -435,8 +435,12 @@ def test_an_internal_error_is_one_line_naming_the_file(
     corpus.article("a.md", good("甲", "金融"))
     corpus.article("b.md", good("乙", "金融"))
     result = run(runner, "build", "-c", str(config), "--quiet")
-    assert result.exit_code == 1
-    assert result.stderr == "Error: internal error while processing b.md: KeyError: 'oops'\n"
+    assert (result.exit_code, result.stdout) == (0, "")
+    assert result.stderr == "skipped: b.md: internal: KeyError: 'oops'\n"
+    feed = json.loads((config.parent / "output" / "jinrong.json").read_text(encoding="utf-8"))
+    assert [item["title"] for item in feed["items"]] == ["甲"]  # every other article is built
+    strict = run(runner, "build", "-c", str(config), "--quiet", "--strict")
+    assert (strict.exit_code, strict.stderr) == (1, result.stderr)
 
 
 @pytest.mark.parametrize(

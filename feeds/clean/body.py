@@ -101,7 +101,9 @@ _INDENT = " \t\r\n\u3000\xa0"  # full-width-space paragraph indents, nbsp runs
 _TAGLIKE = re.compile(r"<[a-zA-Z!/?]")
 _WRAPPER_DIV = re.compile(r"^\s*<div>(.*)</div>\s*$", re.DOTALL)
 _SPACES = re.compile(r"\s+")
-_NEWLINE_RUN = re.compile(r"[ \t\r]*\n[ \t\r\n]*")  # a line break with the indentation around it
+# A line break with the indentation around it. Only where a run of blanks starts (the
+# lookbehind): else each blank of a long run without a break would scan the run again.
+_NEWLINE_RUN = re.compile(r"(?<![ \t\r])[ \t\r]*\n[ \t\r\n]*")
 _BLANK_LINE = re.compile(r"\n[ \t\u3000\xa0]*\n")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _BOLD_STYLE = re.compile(r"font-weight\s*:\s*(?:bold|[6-9]00)", re.IGNORECASE)
@@ -458,8 +460,10 @@ def _image_source(img: etree._Element) -> str | None:
             return value
     for name in ("srcset", "data-srcset"):  # "a.jpg 1x, b.jpg 2x": the first candidate
         value = img.get(name)
-        if value and value.strip():
-            return value.split(",")[0].split()[0]
+        for candidate in value.split(",") if value else ():
+            words = candidate.split()
+            if words:  # ", x" or " , " name no picture first
+                return words[0]
     return None
 
 

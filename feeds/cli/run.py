@@ -94,16 +94,15 @@ def _build_or_fail(cfg: Config, options: BuildOptions, *, show: bool) -> BuildRe
 def _report(
     report: BuildReport, options: BuildOptions, *, quiet: bool, strict: bool, json_report: bool
 ) -> None:
-    if not quiet:
-        for problem in report.problems:
-            verb = "skipped" if problem.skipped else "note"
-            typer.echo(f"{verb}: {problem.path}: {problem.stage}: {problem.reason}", err=True)
+    # An article a bug cost is a skip like a bad file's, but shown even under --quiet: it
+    # is news for whoever runs the build, and for this tool's maintainers.
+    for problem in report.problems if not quiet else report.internal_errors:
+        verb = "skipped" if problem.skipped else "note"
+        typer.echo(f"{verb}: {problem.path}: {problem.stage}: {problem.reason}", err=True)
     if json_report:
         typer.echo(json.dumps(report_to_json(report, options), ensure_ascii=False, indent=2))
     elif not quiet:
         typer.echo(summary_line(report, options))
-    for problem in report.internal_errors:
-        fail(f"internal error while processing {problem.path}: {problem.reason}")
     if strict and (report.skipped or report.unwritten):
         raise typer.Exit(code=1)
 

@@ -57,13 +57,10 @@ _YAML_FAILURES = (
     RecursionError,
 )
 
-# The line reader: a top-level ``key: value`` line, and a ``- item`` list line.
-_KEY_LINE = re.compile(r"([^\s#:-][^:]*?)[ \t]*:(?:[ \t]+(.*?))?[ \t]*")
-_ITEM_LINE = re.compile(r"[ \t]*-(?:[ \t]+(.*?))?[ \t]*")
-_QUOTE_RUN = re.compile(r"""(["'])\1+(.*?)\1{2,}""", re.DOTALL)
 _CATEGORY_SEPARATORS = re.compile(r"[,，]")
 _MAX_NESTING = 3  # Hexo's [[a, b]] is two levels; deeper (or recursive aliases) is not a list
 _MAX_NAMES = 1000  # YAML aliases can make a short block list billions of names
+_MAX_VISITS = 10_000  # values a walk of one field may visit, names or not
 
 _CATEGORY_KEYS = ("categories", "category")
 _URL_KEYS = ("url", "src", "href")
@@ -301,14 +298,14 @@ class _LineReader:
 
     def _read_line(self, line: str) -> None:
         value = self.raw.get(self.key) if self.key is not None else None
-        item = _ITEM_LINE.fullmatch(line)
-        if self.key is not None and item and (value == "" or isinstance(value, list)):
+        item = item_line(line)
+        if self.key is not None and item is not None and (value == "" or isinstance(value, list)):
             items = value if isinstance(value, list) else []
-            self.raw[self.key] = [*items, item.group(1) or ""]
+            self.raw[self.key] = [*items, item]
             return
-        pair = _KEY_LINE.fullmatch(line)
-        if pair and not line[0].isspace():
-            self._start_key(_unquote(pair.group(1).strip()).lower(), pair.group(2) or "")
+        pair = key_line(line)
+        if pair:
+            self._start_key(_unquote(pair[0].strip()).lower(), pair[1])
         elif self.key is not None and value is not None:
             self.raw[self.key] = _continue(value, line.strip())
 
@@ -320,6 +317,54 @@ class _LineReader:
         self.raw[key] = value
         if self.follow_quotes and _opens_quote(value):
             self.open_key = key
+
+
+# The line reader's two kinds of line, read in time linear in the line: a regex with two
+# runs of blanks around a lazy part takes time quadratic in a run of spaces, and a scraped
+# title can hold a megabyte of them.
+
+
+def key_line(line: str) -> tuple[str, str] | None:
+    """A top-level ``key: value`` line as (key, value), or None.
+
+    The key starts with neither a blank, ``#`` nor ``-`` and ends at the first colon; a
+    value follows a blank (``a:b`` is not a key line, as in YAML). Blanks around both go.
+    """
+    colon = line.find(":")
+    if colon < 1 or line[0].isspace() or line[0] in "#-":
+        return None
+    value = line[colon + 1 :]
+    if value and value[0] not in " \t":
+        return None
+    return line[:colon].rstrip(" \t"), value.strip(" \t")
+
+
+def item_line(line: str) -> str | None:
+    """The item of a ``- item`` list line ("" for a bare ``-``), or None."""
+    dash = line.lstrip(" \t")
+    if not dash.startswith("-"):
+        return None
+    item = dash[1:]
+    if item and item[0] not in " \t":
+        return None
+    return item.strip(" \t")
+
+
+def quote_run_inner(value: str) -> str:
+    """``value`` less a run of two or more quotes opening it and a run closing it.
+
+    Seven double quotes around ``'第2集'`` give ``'第2集'``; a value of quotes only gives "".
+    """
+    quote = value[:1]
+    if quote not in ("'", '"'):
+        return value
+    opening = len(value) - len(value.lstrip(quote))
+    closing = len(value) - len(value.rstrip(quote))
+    if opening == len(value):  # quotes only: two open, two close, none left between
+        return "" if opening >= 4 else value
+    if opening < 2 or closing < 2:
+        return value
+    return value[opening : len(value) - closing]
 
 
 def _continue(value: str | list[str], line: str) -> str | list[str]:
@@ -350,9 +395,7 @@ def _unquote(value: str) -> str:
 
     ``'it''s'`` gives ``it's``, and seven double quotes around ``'第2集'`` give ``第2集``.
     """
-    run = _QUOTE_RUN.fullmatch(value)
-    if run:
-        value = run.group(2)
+    value = quote_run_inner(value)
     if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
         inner = value[1:-1]
         return inner.replace("''", "'") if value[0] == "'" else inner
@@ -420,10 +463,23 @@ def _names(value: object, key: str, warnings: list[str]) -> tuple[str, ...]:
     if isinstance(value, dict):
         warnings.append(f"{key} is a mapping, not a list of names; ignored")
         return ()
-    return _unique(islice(_flatten(value, key, warnings), _MAX_NAMES))
+    found: list[str] = []  # one note of each kind, however often the walk meets it
+    names = _unique(islice(_flatten(value, key, found, [_MAX_VISITS]), _MAX_NAMES))
+    warnings += dict.fromkeys(found)
+    return names
 
 
-def _flatten(value: object, key: str, warnings: list[str], depth: int = 0) -> Iterator[str]:
+def _flatten(
+    value: object, key: str, warnings: list[str], budget: list[int], depth: int = 0
+) -> Iterator[str]:
+    """The names in ``value``, in order. ``budget`` is how many more values the walk may
+    visit: YAML aliases let a short block nest lists of lists that a full walk would visit
+    billions of times."""
+    budget[0] -= 1
+    if budget[0] < 0:
+        if budget[0] == -1:
+            warnings.append(f"{key}: too many nested values; the rest ignored")
+        return
     if not isinstance(value, list):
         text = _scalar(value)
         if text is not None:
@@ -435,7 +491,7 @@ def _flatten(value: object, key: str, warnings: list[str], depth: int = 0) -> It
         warnings.append(f"{key}: lists nested too deep; ignored")
         return
     for item in value:
-        yield from _flatten(item, key, warnings, depth + 1)
+        yield from _flatten(item, key, warnings, budget, depth + 1)
 
 
 def _images(fields: Fields, image_fields: Sequence[str]) -> tuple[str, ...]:

@@ -1,0 +1,140 @@
+"""One small hostile file or config stalls nothing, crashes nothing, and costs itself alone.
+
+Each input here stalled or crashed the build at c4e511a: a title of quotes (cubic: 20 s at
+1.5 KB, half an hour at 8 KB), runs of spaces (quadratic: a megabyte took twenty minutes), a
+srcset that names no picture first (IndexError), YAML aliases in the categories (millions of
+notes) or in the config (minutes, gigabytes, then a traceback). The time bounds are generous
+hang checks, a hundred times what these inputs take now.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from feeds.clean.body import _NEWLINE_RUN
+from feeds.cli import app
+from feeds.read.frontmatter import item_line, key_line, quote_run_inner
+from tests.helpers import build_json, make_site, write_article
+
+# The definitions the linear readers keep to, as the regexes they replace had them.
+KEY_LINE = re.compile(r"([^\s#:-][^:]*?)[ \t]*:(?:[ \t]+(.*?))?[ \t]*")
+ITEM_LINE = re.compile(r"[ \t]*-(?:[ \t]+(.*?))?[ \t]*")
+QUOTE_RUN = re.compile(r"""(["'])\1+(.*?)\1{2,}""", re.DOTALL)
+NEWLINE_RUN = re.compile(r"[ \t\r]*\n[ \t\r\n]*")
+LINES = st.text(alphabet=" \t:#-ab'\"\u3000\r\xa0", max_size=14)
+BOUND = 20.0  # seconds: these inputs take well under a tenth of one now
+
+
+@given(LINES)
+@settings(max_examples=2000)
+def test_the_line_readers_read_as_their_regexes_did(line: str) -> None:
+    pair = KEY_LINE.fullmatch(line)
+    old_pair = (pair.group(1), pair.group(2) or "") if pair and not line[0].isspace() else None
+    assert key_line(line) == old_pair
+    item = ITEM_LINE.fullmatch(line)
+    assert item_line(line) == ((item.group(1) or "") if item else None)
+    run = QUOTE_RUN.fullmatch(line)
+    assert quote_run_inner(line) == (run.group(2) if run else line)
+
+
+@given(st.text(alphabet=" \t\r\nab", max_size=20))
+@settings(max_examples=1000)
+def test_line_breaks_fold_as_they_did(text: str) -> None:
+    assert _NEWLINE_RUN.sub("\n", text) == NEWLINE_RUN.sub("\n", text)
+
+
+def test_quote_runs_are_stripped_as_before() -> None:
+    assert quote_run_inner('"""""""\'第2集\'"""""""') == "'第2集'"
+    assert quote_run_inner('""""') == ""
+    assert quote_run_inner('"""') == '"""'
+    assert quote_run_inner("''it''") == "it"
+
+
+def test_pathological_titles_and_bodies_build_at_once(runner: CliRunner, tmp_path: Path) -> None:
+    config = make_site(tmp_path / "site", jobs=1)
+    articles = config.parent / "articles"
+    quotes = '"' * 8000 + "x"  # a run of quotes that no run closes
+    (articles / "quotes.md").write_text(
+        f"---\ntitle: {quotes}\ndate: 2022-05-01 10:00:00\ncategories: [a]\n---\n<p>一</p>\n",
+        encoding="utf-8",
+    )
+    spaces = " " * 1_000_000
+    (articles / "key.md").write_text(
+        f"---\ntitle{spaces}x: 1\ntitle: 二\ndate: 2022-05-01 10:00:00\n"
+        f"categories:\n- b{spaces}c\n- d\n---\n<p>二</p>\n",
+        encoding="utf-8",
+    )
+    write_article(articles, "body.md", title="三", body=f"<p>三{spaces}字</p><p>四\n{spaces}\n</p>")
+    started = time.perf_counter()
+    report = build_json(runner, config)
+    assert time.perf_counter() - started < BOUND
+    assert report["articles"] == 3 and report["skipped"] == 0
+    feed = json.loads((config.parent / "output" / "all.json").read_text(encoding="utf-8"))
+    body = next(item for item in feed["items"] if item["title"] == "三")
+    assert body["content_html"].endswith("字</p>\n<p>四\n</p>")  # the blank run folded
+
+
+def test_a_srcset_that_names_no_picture_first_costs_nothing(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    config = make_site(tmp_path / "site")
+    articles = config.parent / "articles"
+    write_article(articles, "a.md", title="一", body='<p>一</p><img srcset=", x">')
+    write_article(articles, "b.md", title="二", body='<p>二</p><img data-srcset=" , ">')
+    write_article(
+        articles, "c.md", title="三",
+        body='<p>三</p><img srcset=" , https://img.example.com/c.jpg 2x">',
+    )  # fmt: skip
+    report = build_json(runner, config)
+    assert (report["articles"], report["skipped"]) == (3, 0)
+    feed = json.loads((config.parent / "output" / "all.json").read_text(encoding="utf-8"))
+    images = {item["title"]: item.get("image") for item in feed["items"]}
+    assert images == {"一": None, "二": None, "三": "https://img.example.com/c.jpg"}
+
+
+def _alias_bomb(leaf: str) -> str:
+    """Nine levels of nine aliases: a few hundred bytes that stand for 9**9 values."""
+    names = "abcdefghi"
+    levels = [f"&a [{', '.join([leaf] * 9)}]"]
+    levels += [f"&{names[i]} [{', '.join([f'*{names[i - 1]}'] * 9)}]" for i in range(1, 9)]
+    return "[" + ", ".join(levels) + "]"
+
+
+def test_aliased_categories_give_one_note_of_each_kind(runner: CliRunner, tmp_path: Path) -> None:
+    config = make_site(tmp_path / "site")
+    articles = config.parent / "articles"
+    # 150 x 150 x 150 mappings in under 2 KB: a note for each was 3.4 million notes, 3 GB.
+    front = "title: 一\ndate: 2022-05-01 10:00:00\nm: &m {k: 1}\n"
+    front += f"a: &a [{', '.join(['*m'] * 150)}]\nb: &b [{', '.join(['*a'] * 150)}]\n"
+    front += f"categories: [{', '.join(['*b'] * 150)}]\n"
+    (articles / "bomb.md").write_text(f"---\n{front}---\n<p>一</p>\n", encoding="utf-8")
+    write_article(articles, "good.md", title="二", categories=("金融",))
+    started = time.perf_counter()
+    report = build_json(runner, config)
+    assert time.perf_counter() - started < BOUND
+    notes = [p["reason"] for p in report["problems"] if p["path"] == "bomb.md"]
+    assert notes == [
+        "categories: a mapping is not a name; ignored",
+        "categories: too many nested values; the rest ignored",
+        "no categories; filed under 未分类",
+    ]
+    assert report["articles"] == 2
+
+
+def test_a_config_of_aliases_fails_at_once_in_one_line(runner: CliRunner, tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(f"limit: {_alias_bomb('lol')}\n", encoding="utf-8")
+    started = time.perf_counter()
+    result = runner.invoke(app, ["build", "-c", str(config)])
+    assert time.perf_counter() - started < BOUND
+    assert result.exit_code == 1
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"Error: {config}: limit: expected an integer, got [[")
+    assert len(line) < 400
