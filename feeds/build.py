@@ -21,13 +21,14 @@ from feeds.config import Config, check_cache_outside_output
 from feeds.errors import ConfigError
 from feeds.models import Article, Problem, Progress, Source, forget_shared_values
 from feeds.publish.write import prepare_output
+from feeds.read.discover import count_by_source
 from feeds.read.readers import discover_all
 from feeds.report import BuildOptions, BuildReport, Rendered
 from feeds.run.locks import output_lock
 from feeds.state.cache import ArticleCache
 from feeds.state.keys import build_key, sources_digest
 from feeds.state.manifest import Manifest, read_manifest, unchanged_outputs
-from feeds.state.output import leave_files_in_the_way, write_recorded
+from feeds.state.output import leave_files_in_the_way, refuse_accidents, write_recorded
 from feeds.state.shortcut import saved_report, unchanged_since_last_build
 
 if TYPE_CHECKING:
@@ -75,6 +76,7 @@ def _build_into(
         if cache.rebuilt:
             reason = "found damaged; started afresh, and read again what it held"
             report.problems.append(Problem(str(cache.path), "cache", reason, skipped=False))
+        refuse_accidents(manifest, rendered, options, report, config.prune.max_share)
         rendered = leave_files_in_the_way(out, manifest, rendered, report)
         final = write_recorded(out, manifest, rendered, options, report)
         # A file left in the way is looked at again by every run, until it is moved away.
@@ -118,6 +120,7 @@ def _run_stages(
     rendered = publish_all(feeds, config, unchanged_outputs(config.output, manifest))
     report.problems += problems + grouping.duplicates + loader.problems
     report.articles, report.loaded = len(articles), len(loader.loaded)
+    report.by_source = count_by_source((a.path for a in articles), config.sources)
     # A source read again for its HTML only was parsed by this run, not taken from the cache.
     report.parsed, report.cached = len(stale) + loader.reread, len(cached) - loader.reread
     report.feeds = [feed_report(feed, config) for feed in feeds]

@@ -116,6 +116,13 @@ class CacheConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class PruneConfig:
+    # The largest share of the files earlier builds wrote that one --prune may delete
+    # without --force: more is what an emptied source or a broken config looks like.
+    max_share: float = 0.5
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     path: Path = Path("config.yaml")  # the file this was read from, for messages
     site: SiteConfig = field(default_factory=SiteConfig)
@@ -129,6 +136,7 @@ class Config:
     clean: CleanConfig = field(default_factory=CleanConfig)
     thumbnail: ThumbnailConfig = field(default_factory=ThumbnailConfig)
     cache: CacheConfig = field(default_factory=CacheConfig)
+    prune: PruneConfig = field(default_factory=PruneConfig)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -228,6 +236,10 @@ def _convert_scalar(value: Any, hint: Any, key: str) -> Any:
         if isinstance(value, bool) or not isinstance(value, int):
             raise _Invalid(key, f"expected an integer, got {_shown(value)}")
         return value
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise _Invalid(key, f"expected a number, got {_shown(value)}")
+        return float(value)
     if hint is str:
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             raise _Invalid(key, f"expected a string, got {_kind(value)}")
@@ -272,6 +284,7 @@ def _check_values(config: Config) -> None:
         ),
         (config.read.future_days >= 0, "read.future_days", "must be 0 or more"),
         (config.read.light_from >= 0, "read.light_from", "must be 0 or more"),
+        (0 <= config.prune.max_share <= 1, "prune.max_share", "must be from 0 to 1"),
         (config.clean.summary_length > 0, "clean.summary_length", "must be positive"),
         (
             config.thumbnail.boilerplate_threshold >= 2,

@@ -11,6 +11,7 @@ from feeds.models import Problem
 @dataclass(frozen=True, slots=True)
 class BuildOptions:
     write: bool = True  # False for `feeds check`: read and validate, write nothing
+    force: bool = False  # publish even what looks like an accident: an emptied source
     prune: bool = False  # delete feeds this tool wrote earlier that have no articles now
     wait: bool = False  # wait for another build's lock instead of failing
 
@@ -29,6 +30,7 @@ class BuildReport:
     parsed: int = 0  # files read and cleaned this run
     cached: int = 0  # files taken from the cache
     loaded: int = 0  # articles whose HTML was loaded: feed items, and copies compared
+    by_source: dict[str, int] = field(default_factory=dict)  # source prefix -> articles
     feeds: list[FeedReport] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)

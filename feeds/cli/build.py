@@ -39,9 +39,16 @@ def build_command(
     wait: Annotated[
         bool, typer.Option("--wait", help="Wait for a running build instead of failing.")
     ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Publish even a source that had articles and has none, or a large --prune.",
+        ),
+    ] = False,
 ) -> None:
     """Build every feed into the output folder. Unchanged files are not rewritten."""
     with stoppable():
         cfg = load(config, source=source, output=output, limit=limit, jobs=jobs)
-        options = BuildOptions(write=True, prune=prune, wait=wait)
+        options = BuildOptions(write=True, prune=prune, wait=wait, force=force)
         run(cfg, options, quiet=quiet, strict=strict, json_report=json_report)

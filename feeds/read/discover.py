@@ -8,7 +8,7 @@ import heapq
 import os
 import re
 import stat
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from feeds.config import Config
@@ -48,6 +48,20 @@ def discover_files(config: Config) -> tuple[list[Source], list[Problem]]:
                 # file_source, written out: once per file of the archive, on every run
                 files[rel] = Source(KIND, path, rel, f"{found.st_size}:{found.st_mtime_ns}")
     return [files[k] for k in sorted(files)], sorted(problems, key=lambda p: p.path)
+
+
+def count_by_source(paths: Iterable[str], sources: Sequence[Path]) -> dict[str, int]:
+    """How many of ``paths`` (articles' relative paths) each source's prefix holds."""
+    prefixes = [prefix for _, prefix in source_prefixes(sources)]
+    counts = dict.fromkeys(prefixes, 0)
+    if prefixes == [""]:
+        counts[""] = sum(1 for _ in paths)
+        return counts
+    for path in paths:
+        prefix = path.partition("/")[0] + "/"
+        if prefix in counts:
+            counts[prefix] += 1
+    return counts
 
 
 def source_prefixes(sources: Sequence[Path]) -> list[tuple[Path, str]]:

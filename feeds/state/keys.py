@@ -78,13 +78,13 @@ def build_key(config: Config, sources: str, options: BuildOptions, manifest: Man
         sorted(manifest.slugs.items()),
         sorted(manifest.fingerprints.items()),
     )
-    # How many processes, whether to read light first and whether to wait for a lock shape
+    # How many processes, whether to read light first, to wait for a lock or to force shape
     # no output: a manual run with -j 1 between two cron runs must not cost the next one
     # its shortcut.
     config = dataclasses.replace(
         config, jobs=0, read=dataclasses.replace(config.read, light_from=0)
     )
-    options = dataclasses.replace(options, wait=False)
+    options = dataclasses.replace(options, wait=False, force=False)
     inputs = repr((__version__, config, options, state, sources))
     return hashlib.sha256(inputs.encode()).hexdigest()
 

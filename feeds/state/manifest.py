@@ -24,6 +24,9 @@ class Manifest:
     # file -> (size, mtime_ns) as written: a file changed since (emptied, edited, damaged)
     # differs, and is written again although its inputs did not change.
     stats: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # source prefix ("" for a single source) -> its articles at that build: a source that
+    # had some and has none now is an accident until --force says otherwise
+    articles: dict[str, int] = field(default_factory=dict)
 
     def intact(self, out: Path, name: str) -> bool:
         """Whether ``out/name`` is still as the build that wrote this manifest left it."""
@@ -62,9 +65,10 @@ def read_manifest(out: Path) -> Manifest:
         slugs = {str(k): str(v) for k, v in data["slugs"].items()}
         prints = {str(k): str(v) for k, v in data.get("fingerprints", {}).items()}
         stats = {str(k): (int(v[0]), int(v[1])) for k, v in data.get("stats", {}).items()}
+        articles = {str(k): int(v) for k, v in data.get("articles", {}).items()}
     except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
         return Manifest()  # missing or damaged: start afresh, never trust half of it
-    return Manifest(files=files, slugs=slugs, fingerprints=prints, stats=stats)
+    return Manifest(files, slugs, prints, stats, articles)
 
 
 def write_manifest(out: Path, manifest: Manifest) -> bool:
@@ -74,6 +78,7 @@ def write_manifest(out: Path, manifest: Manifest) -> bool:
         "slugs": dict(sorted(manifest.slugs.items())),
         "fingerprints": dict(sorted(manifest.fingerprints.items())),
         "stats": {name: list(stat) for name, stat in sorted(manifest.stats.items())},
+        "articles": dict(sorted(manifest.articles.items())),
     }
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     return write_if_changed(out / MANIFEST, text.encode("utf-8"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+from feeds.errors import BuildError
 from feeds.models import Problem
 from feeds.publish.names import made_here
 from feeds.publish.write import files_in_the_way, prune_outputs, write_outputs
@@ -40,6 +41,38 @@ def _unwritten_left_out(feed: FeedReport, blocked: set[str]) -> FeedReport:
     return dataclasses.replace(feed, files=files)
 
 
+def refuse_accidents(
+    old: Manifest, rendered: Rendered, options: BuildOptions, report: BuildReport, share: float
+) -> None:
+    """Raise BuildError, before anything is written, for a build that would empty what earlier
+    builds published by accident: a source that had articles and has none (an unmounted disk,
+    a checkout mid-swap), every article failing, or a --prune that deletes more than
+    ``share`` of the files. ``--force`` publishes it all the same."""
+    if options.force:
+        return
+    if old.files and report.skipped and not report.articles:
+        raise BuildError(
+            f"every article was skipped ({len(report.skipped)}); nothing was written {_FORCE}"
+        )
+    for prefix, count in report.by_source.items():
+        before = old.articles.get(prefix, 0)
+        if before and not count:
+            source = f"the source {prefix.rstrip('/')}" if prefix else "the source"
+            raise BuildError(
+                f"{source} had {before} articles at the last build and has none now (an "
+                f"unmounted disk? a checkout mid-swap?); nothing was written {_FORCE}"
+            )
+    gone = set(old.files) - set(rendered.fingerprints)
+    if options.prune and len(gone) > share * len(old.files):
+        raise BuildError(
+            f"--prune would delete {len(gone)} of the {len(old.files)} files earlier builds "
+            f"wrote, more than prune.max_share ({share:g}); nothing was written {_FORCE}"
+        )
+
+
+_FORCE = "(--force publishes it as it is)"
+
+
 def write_recorded(
     out: Path, old: Manifest, rendered: Rendered, options: BuildOptions, report: BuildReport
 ) -> Manifest:
@@ -48,12 +81,13 @@ def write_recorded(
     names = set(rendered.fingerprints)
     # Listed before they are written: a build killed in between leaves no file untracked.
     listed = _sorted(names | set(old.files))
-    write_manifest(out, Manifest(listed, slugs, old.fingerprints, old.stats))
+    write_manifest(out, Manifest(listed, slugs, old.fingerprints, old.stats, old.articles))
     report.changed = write_outputs(out, rendered.outputs)
     if options.prune:
         report.removed = prune_outputs(out, old.files, names)
     kept = names if options.prune else names | set(old.files)
-    final = Manifest(_sorted(kept), slugs, rendered.fingerprints, output_stats(out, kept))
+    stats = output_stats(out, kept)
+    final = Manifest(_sorted(kept), slugs, rendered.fingerprints, stats, report.by_source)
     write_manifest(out, final)
     return final
 
