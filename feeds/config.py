@@ -15,6 +15,7 @@ import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -282,7 +283,11 @@ def _check_values(config: Config) -> None:
             "cache.path",
             f"must name a file, got {str(config.cache.path)!r}",
         ),
-        (config.read.future_days >= 0, "read.future_days", "must be 0 or more"),
+        (
+            0 <= config.read.future_days <= MAX_FUTURE_DAYS,
+            "read.future_days",
+            f"must be from 0 to {MAX_FUTURE_DAYS}",
+        ),
         (config.read.light_from >= 0, "read.light_from", "must be 0 or more"),
         (0 <= config.prune.max_share <= 1, "prune.max_share", "must be from 0 to 1"),
         (config.clean.summary_length > 0, "clean.summary_length", "must be positive"),
@@ -300,6 +305,14 @@ def _check_values(config: Config) -> None:
     for ok, key, reason in checks:
         if not ok:
             raise ConfigError(f"{config.path}: {key}: {reason}")
+    for key, value in _urls(config):
+        if value and not _is_web_url(value):
+            raise ConfigError(f"{config.path}: {key}: must be an absolute http(s) URL, "
+                              f"got {_shown(value)}")  # fmt: skip
+    for key, value in _texts(config):
+        if value and not _is_plain_text(value):
+            raise ConfigError(f"{config.path}: {key}: must be plain text (no markup, no "
+                              f"control characters), got {_shown(value)}")  # fmt: skip
     _check_slugs(config)
     for name, target in config.categories.aliases.items():
         if not LETTER_OR_DIGIT.search(target):  # else its articles would fall to the default
@@ -314,6 +327,56 @@ def _check_values(config: Config) -> None:
         raise ConfigError(
             f"{config.path}: site.timezone: unknown time zone {config.site.timezone!r}"
         ) from None
+
+
+MAX_FUTURE_DAYS = 3650
+# A tag as an HTML parser starts one, a control character (XML 1.0 cannot carry them), or a
+# character that would end an attribute or a URL early.
+_MARKUP = re.compile(r"<[a-zA-Z/!?]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_NOT_IN_URL = re.compile(r"[\s\"'<>\\^`{|}\x00-\x1f\x7f]")
+
+
+def _urls(config: Config) -> list[tuple[str, str | None]]:
+    """Every URL the config gives, by key: each reaches every feed as it is written."""
+    found: list[tuple[str, str | None]] = [
+        ("site.link", config.site.link),
+        ("site.image", config.site.image),
+        ("thumbnail.default", config.thumbnail.default),
+    ]
+    for name, feed in config.categories.feeds.items():
+        key = f"categories.feeds.{name}"
+        found += [
+            (f"{key}.image", feed.image),
+            (f"{key}.default_thumbnail", feed.default_thumbnail),
+        ]
+    return found
+
+
+def _texts(config: Config) -> list[tuple[str, str | None]]:
+    """Every text the config gives that a feed shows as plain text, by key."""
+    all_feed = config.categories.all
+    found: list[tuple[str, str | None]] = [
+        ("site.title", config.site.title),
+        ("site.description", config.site.description),
+        ("site.author", config.site.author),
+        ("categories.all.title", all_feed.title),
+        ("categories.all.description", all_feed.description),
+    ]
+    for name, feed in config.categories.feeds.items():
+        key = f"categories.feeds.{name}"
+        found += [(f"{key}.title", feed.title), (f"{key}.description", feed.description)]
+    return found
+
+
+def _is_web_url(value: str) -> bool:
+    if _NOT_IN_URL.search(value):
+        return False
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def _is_plain_text(value: str) -> bool:
+    return not _MARKUP.search(value)
 
 
 def check_slug(slug: str) -> bool:

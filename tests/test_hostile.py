@@ -452,7 +452,7 @@ def test_an_internal_error_costs_one_article_and_says_so_even_when_quiet(
         ),
         ("read: {max_bytes: -5}", "read.max_bytes: must be positive"),
         ("read: {max_bytes: big}", "read.max_bytes: expected an integer, got 'big'"),
-        ("read: {future_days: -1}", "read.future_days: must be 0 or more"),
+        ("read: {future_days: -1}", "read.future_days: must be from 0 to 3650"),
         ("read: {colour: red}", "read.colour: unknown key"),
         ("categories: {default: [a]}", "categories.default: expected a string, got a list"),
         ("cache: {enabled: maybe}", "cache.enabled: expected true or false, got 'maybe'"),

@@ -14,6 +14,7 @@ import re
 import time
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -138,3 +139,50 @@ def test_a_config_of_aliases_fails_at_once_in_one_line(runner: CliRunner, tmp_pa
     (line,) = result.stderr.splitlines()
     assert line.startswith(f"Error: {config}: limit: expected an integer, got [[")
     assert len(line) < 400
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ({"site": {"link": "javascript:alert(1)"}}, "site.link: must be an absolute http(s) URL"),
+        ({"site": {"image": "https://x.example/a b.png"}}, "site.image: must be an absolute"),
+        ({"site": {"image": "//x.example/a.png"}}, "site.image: must be an absolute"),
+        ({"thumbnail": {"default": "data:image/png;base64,AAAA"}}, "thumbnail.default: must"),
+        (
+            {"categories": {"feeds": {"金融": {"image": 'https://x.example/"onload=1'}}}},
+            "categories.feeds.金融.image: must be an absolute http(s) URL",
+        ),
+        (
+            {"categories": {"feeds": {"金融": {"default_thumbnail": "file:///etc/passwd"}}}},
+            "categories.feeds.金融.default_thumbnail: must be an absolute http(s) URL",
+        ),
+        ({"site": {"author": "<script>x</script>"}}, "site.author: must be plain text"),
+        ({"site": {"title": "a\x01b"}}, "site.title: must be plain text"),
+        (
+            {"categories": {"feeds": {"金融": {"title": "<b>金融</b>"}}}},
+            "categories.feeds.金融.title: must be plain text",
+        ),
+        ({"categories": {"all": {"description": "<img src=x>"}}}, "categories.all.description"),
+        ({"read": {"future_days": 100000}}, "read.future_days: must be from 0 to 3650"),
+    ],
+)
+def test_config_values_obey_the_rules_articles_do(
+    runner: CliRunner, tmp_path: Path, setting: dict[str, object], message: str
+) -> None:
+    config = make_site(tmp_path / "site", **setting)
+    result = runner.invoke(app, ["build", "-c", str(config)])
+    assert result.exit_code == 1
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"Error: {config}: {message}")
+    assert not (config.parent / "output").exists()
+
+
+def test_plain_config_values_and_web_urls_pass(runner: CliRunner, tmp_path: Path) -> None:
+    config = make_site(
+        tmp_path / "site",
+        site={"title": "财经 & 科技 <3", "author": "编辑部", "link": "https://example.com/?a=1&b=2",
+              "image": "http://example.com/logo.png"},
+        categories={"feeds": {"金融": {"title": "金融 > 新闻", "image": "https://x.example/a.png"}}},
+    )  # fmt: skip
+    write_article(config.parent / "articles", "a.md")
+    assert runner.invoke(app, ["build", "-c", str(config), "-q"]).exit_code == 0
