@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from feeds.codec import Entry, unpack
-from feeds.config import Config, check_cache_outside_output
+from feeds.config import Config, check_cache_outside_output, check_output_outside_sources
 from feeds.errors import ConfigError
 from feeds.models import Article, Problem, Progress, Source, forget_shared_values
 from feeds.publish.write import prepare_output
@@ -40,6 +40,7 @@ def build(config: Config, options: BuildOptions, progress: Progress | None = Non
     started = time.perf_counter()
     check_clean_rules(config)
     check_cache_outside_output(config)
+    check_output_outside_sources(config)
     try:
         with _without_cycle_collection():
             sources, problems = discover_all(config)

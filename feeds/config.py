@@ -79,6 +79,9 @@ class ReadConfig:
     # From this many files to read, each is read light (no HTML kept) and only the articles
     # a feed shows are cleaned in full: less memory and time on a large archive, same output.
     light_from: int = 2000
+    # Symlinks that lead out of their source folder are skipped unless this is set: a link to
+    # / would walk the whole machine, and publish what it finds.
+    follow_links: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -415,6 +418,18 @@ def check_cache_outside_output(config: Config) -> None:
             f"output folder {out}, which is served as it is (set cache.path to a file "
             "outside it, or cache.enabled: false)"
         )
+
+
+def check_output_outside_sources(config: Config) -> None:
+    """The output folder must not be inside a source folder: its feeds are not articles."""
+    out = os.path.realpath(config.output)
+    for i, source in enumerate(config.sources):
+        folder = os.path.realpath(source)
+        if out == folder or out.startswith(os.path.join(folder, "")):
+            raise ConfigError(
+                f"{config.path}: output: the output folder {config.output} is inside the "
+                f"source folder sources[{i}] ({source}); put it beside the sources"
+            )
 
 
 def _resolve_paths(config: Config, base: Path) -> Config:

@@ -186,3 +186,31 @@ def test_plain_config_values_and_web_urls_pass(runner: CliRunner, tmp_path: Path
     )  # fmt: skip
     write_article(config.parent / "articles", "a.md")
     assert runner.invoke(app, ["build", "-c", str(config), "-q"]).exit_code == 0
+
+
+def test_an_output_folder_inside_a_source_is_a_config_error(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    config = make_site(tmp_path / "site", output="articles/public")
+    result = runner.invoke(app, ["build", "-c", str(config)])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {config}: output: the output folder {config.parent / 'articles/public'} is "
+        "inside the source folder sources[0] (" + str(config.parent / "articles") + "); put it "
+        "beside the sources\n"
+    )
+    assert not (config.parent / "articles" / "public").exists()
+
+
+def test_a_lock_that_is_a_symlink_is_not_followed(runner: CliRunner, tmp_path: Path) -> None:
+    config = make_site(tmp_path / "site")
+    write_article(config.parent / "articles", "a.md")
+    out = config.parent / "output"
+    out.mkdir()
+    elsewhere = tmp_path / "not-a-lock.txt"
+    elsewhere.write_text("someone's file", encoding="utf-8")
+    (out / ".feeds.lock").symlink_to(elsewhere)
+    result = runner.invoke(app, ["build", "-c", str(config), "-q"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: cannot lock {out / '.feeds.lock'}: ")
+    assert elsewhere.read_text(encoding="utf-8") == "someone's file"

@@ -36,10 +36,11 @@ def discover_files(config: Config) -> tuple[list[Source], list[Problem]]:
             raise ConfigError(f"{config.path}: sources[{i}]: no such folder: {source}")
     matches = _matcher(config.read.patterns)
     skip = {_real(config.output)}
+    follow = config.read.follow_links
     files: dict[str, Source] = {}
     problems: list[Problem] = []
     for source, prefix in source_prefixes(config.sources):
-        for path, rel, found in _walk(source, skip, matches):
+        for path, rel, found in _walk(source, skip, matches, follow_links=follow):
             if prefix:
                 rel = prefix + rel
             if isinstance(found, str):
@@ -94,7 +95,7 @@ def source_prefixes(sources: Sequence[Path]) -> list[tuple[Path, str]]:
 
 
 def _walk(
-    root: Path, skip: set[str], matches: Callable[[str], bool]
+    root: Path, skip: set[str], matches: Callable[[str], bool], *, follow_links: bool = False
 ) -> Iterator[tuple[str, str, os.stat_result | str]]:
     """Yield (path, posix path relative to root, its stat or its problem) for every file
     whose name ``matches``; an entry that is not a name-matching file is not even stat'ed
@@ -102,8 +103,10 @@ def _walk(
 
     A folder's problem comes with its relative path ending in ``/``. Real folders are all
     walked before any symlinked one, then links in path order: a file reachable both ways
-    is always named by its real path, whatever order the file system lists entries in.
+    is always named by its real path, whatever order the file system lists entries in. A
+    link that leads out of ``root`` is reported, not followed, unless ``follow_links``.
     """
+    inside = _inside_of(_real(root), follow_links)
     seen = {_real(root)}
     folders = [(root, "")]
     links: list[tuple[str, str]] = []  # a heap of (relative path + "/", path)
@@ -111,7 +114,9 @@ def _walk(
         if not folders:
             link_rel, link = heapq.heappop(links)
             real = _real(Path(link))
-            if real not in seen and real not in skip:
+            if not inside(real):
+                yield link, link_rel, _OUTSIDE
+            elif real not in seen and real not in skip:
                 seen.add(real)
                 folders.append((Path(link), link_rel))
             continue
@@ -125,7 +130,11 @@ def _walk(
         for entry in entries:  # once per file of the archive: kept lean
             name = entry.name
             if not _is_dir(entry):
-                if matches(name):
+                if not matches(name):
+                    continue
+                if entry.is_symlink() and not inside(_real(Path(entry.path))):
+                    yield entry.path, rel + name, _OUTSIDE
+                else:
                     yield entry.path, rel + name, _kind(entry)
             elif name.startswith("."):
                 continue  # hidden: .git, the cache
@@ -136,6 +145,17 @@ def _walk(
                 if real not in seen and real not in skip:  # skip: the output folder
                     seen.add(real)
                     folders.append((Path(entry.path), f"{rel}{name}/"))
+
+
+_OUTSIDE = "symlink that leads out of the source folder; not followed (read.follow_links)"
+
+
+def _inside_of(root: str, follow_links: bool) -> Callable[[str], bool]:
+    """Whether a real path is inside the folder whose real path is ``root``."""
+    if follow_links:
+        return lambda real: True
+    prefix = os.path.join(root, "")
+    return lambda real: real == root or real.startswith(prefix)
 
 
 def _is_dir(entry: os.DirEntry[str]) -> bool:

@@ -55,7 +55,8 @@ def hold_lock(path: Path, *, wait: bool) -> Iterator[None]:
 
     The kernel drops the lock when the process dies, however it dies.
     """
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    # Not through a symlink: one planted in its place would make the lock a file elsewhere.
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
         _held_locks.add(fd)
