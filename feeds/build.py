@@ -29,7 +29,7 @@ from feeds.state.cache import ArticleCache
 from feeds.state.keys import build_key, sources_digest
 from feeds.state.manifest import Manifest, read_manifest, unchanged_outputs
 from feeds.state.output import leave_files_in_the_way, refuse_accidents, write_recorded
-from feeds.state.shortcut import saved_report, unchanged_since_last_build
+from feeds.state.shortcut import saved_report, seen_in_last_build, unchanged_since_last_build
 
 if TYPE_CHECKING:
     from feeds.group.feeds import Grouping, Plan
@@ -70,6 +70,7 @@ def _build_into(
     cache_path = config.cache.path if config.cache.enabled else None
     digest = sources_digest(sources)
     with contextlib.closing(ArticleCache(cache_path, config)) as cache:
+        report.seen_before = seen_in_last_build(cache)
         key = build_key(config, digest, options, manifest)
         if unchanged_since_last_build(cache, key, len(sources), manifest, out, report):
             return

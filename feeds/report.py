@@ -16,6 +16,13 @@ class BuildOptions:
     wait: bool = False  # wait for another build's lock instead of failing
 
 
+ProblemKey = tuple[str, str, str]  # path, stage, reason
+
+
+def problem_key(problem: Problem) -> ProblemKey:
+    return (problem.path, problem.stage, problem.reason)
+
+
 @dataclass(frozen=True, slots=True)
 class FeedReport:
     name: str
@@ -31,11 +38,16 @@ class BuildReport:
     cached: int = 0  # files taken from the cache
     loaded: int = 0  # articles whose HTML was loaded: feed items, and copies compared
     by_source: dict[str, int] = field(default_factory=dict)  # source prefix -> articles
+    # The problems the last build had: a cron job is told only the others (``is_new``)
+    seen_before: frozenset[ProblemKey] = frozenset()
     feeds: list[FeedReport] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     seconds: float = 0.0
+
+    def is_new(self, problem: Problem) -> bool:
+        return problem_key(problem) not in self.seen_before
 
     @property
     def skipped(self) -> list[Problem]:

@@ -142,14 +142,48 @@ def test_source_and_output_options(runner: CliRunner, site: Site, tmp_path: Path
     assert not (config.parent / "output").exists()
 
 
-def test_quiet_prints_nothing(runner: CliRunner, site: Site) -> None:
+def test_quiet_prints_only_new_skips(runner: CliRunner, site: Site) -> None:
+    # From cron: a mail for a file newly skipped, none every ten minutes after it.
     config = site()
-    write_article(config.parent / "articles", "a.md")
+    write_article(config.parent / "articles", "a.md", title="无日期", date="Invalid Date")
     (config.parent / "articles" / "bad.md").write_text("x", encoding="utf-8")
     result = runner.invoke(app, ["build", "-c", str(config), "--quiet"])
-    assert result.exit_code == 0
-    assert result.stdout == ""
-    assert result.stderr == ""
+    assert (result.exit_code, result.stdout) == (0, "")
+    assert result.stderr == "skipped: bad.md: frontmatter: no front matter block\n"  # no note
+    write_article(config.parent / "articles", "b.md", title="新")  # a change, then none
+    for _ in range(2):
+        again = runner.invoke(app, ["build", "-c", str(config), "--quiet"])
+        assert (again.exit_code, again.stdout, again.stderr) == (0, "", "")
+
+
+def test_a_run_tells_only_what_is_new_unless_verbose(runner: CliRunner, site: Site) -> None:
+    config = site()
+    write_article(config.parent / "articles", "a.md", title="无日期", date="Invalid Date")
+    (config.parent / "articles" / "bad.md").write_text("x", encoding="utf-8")
+    note = "note: a.md: date: 'Invalid Date' is not a date; used the file's modification time\n"
+    skip = "skipped: bad.md: frontmatter: no front matter block\n"
+    first = runner.invoke(app, ["build", "-c", str(config)])
+    assert first.stderr == note + skip
+    write_article(config.parent / "articles", "b.md", title="新")
+    second = runner.invoke(app, ["build", "-c", str(config)])
+    assert second.stderr == ""
+    assert "(1 parsed, 2 from cache; 1 skipped, 1 notes)" in second.stdout  # still counted
+    verbose = runner.invoke(app, ["build", "-c", str(config), "--verbose"])
+    assert verbose.stderr == note + skip
+    check = runner.invoke(app, ["check", "-c", str(config)])
+    assert (check.exit_code, check.stderr) == (1, note + skip)
+    (config.parent / "articles" / "bad.md").write_text("still bad", encoding="utf-8")
+    changed = runner.invoke(app, ["build", "-c", str(config)])
+    assert changed.stderr == ""  # the same skip, for the same reason: no news
+
+
+def test_an_error_is_a_json_object_too_under_json(runner: CliRunner, site: Site) -> None:
+    config = site(limit=-1)
+    result = runner.invoke(app, ["build", "-c", str(config), "--json"])
+    assert result.exit_code == 1
+    message = f"{config}: limit: must be a positive integer, got -1"
+    assert json.loads(result.stdout) == {"error": message, "exit_code": 1}
+    assert result.stderr == f"Error: {message}\n"
 
 
 def test_check_writes_nothing_and_fails_on_skips(runner: CliRunner, site: Site) -> None:

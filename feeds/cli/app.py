@@ -39,7 +39,14 @@ LimitOpt = Annotated[
 JobsOpt = Annotated[
     int | None, typer.Option("--jobs", "-j", min=0, help="Parallel readers; 0 = every core.")
 ]
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
+QuietOpt = Annotated[
+    bool,
+    typer.Option("--quiet", "-q", help="Print only errors and articles newly skipped (for cron)."),
+]
+VerboseOpt = Annotated[
+    bool,
+    typer.Option("--verbose", "-v", help="Print every note and skip, not only the new ones."),
+]
 StrictOpt = Annotated[
     bool, typer.Option("--strict", help="Exit 1 if any article or feed file is skipped.")
 ]

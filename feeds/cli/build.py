@@ -15,6 +15,7 @@ from feeds.cli.app import (
     QuietOpt,
     SourceOpt,
     StrictOpt,
+    VerboseOpt,
     app,
 )
 from feeds.cli.run import load, run, stoppable
@@ -31,6 +32,7 @@ def build_command(
     limit: LimitOpt = None,
     jobs: JobsOpt = None,
     quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
     strict: StrictOpt = False,
     json_report: JsonOpt = False,
     prune: Annotated[
@@ -48,7 +50,7 @@ def build_command(
     ] = False,
 ) -> None:
     """Build every feed into the output folder. Unchanged files are not rewritten."""
-    with stoppable():
+    with stoppable(json_report=json_report):
         cfg = load(config, source=source, output=output, limit=limit, jobs=jobs)
         options = BuildOptions(write=True, prune=prune, wait=wait, force=force)
-        run(cfg, options, quiet=quiet, strict=strict, json_report=json_report)
+        run(cfg, options, quiet=quiet, strict=strict, json_report=json_report, verbose=verbose)

@@ -15,6 +15,6 @@ def check_command(
     json_report: JsonOpt = False,
 ) -> None:
     """Read and validate the config and every article; write nothing. Exit 1 if any is skipped."""
-    with stoppable():
+    with stoppable(json_report=json_report):
         cfg = load(config, source=source)
         run(cfg, BuildOptions(write=False), quiet=quiet, strict=True, json_report=json_report)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import dataclasses
 import json
 import sys
@@ -15,21 +16,28 @@ import typer
 from feeds.build import build
 from feeds.config import Config, load_config_or_defaults
 from feeds.errors import FeedsError, wrapped_interruption
-from feeds.models import Progress
+from feeds.models import Problem, Progress
 from feeds.report import BuildOptions, BuildReport
 from feeds.run.locks import output_lock
 from feeds.run.signals import STOPPED_BY, Stopped, stopped_by_signals
 
+# Whether this command's errors are told as JSON on stdout too (--json): a script that reads
+# the report gets an object whatever happened.
+_JSON_ERRORS: contextvars.ContextVar[bool] = contextvars.ContextVar("json_errors", default=False)
+
 
 @contextlib.contextmanager
-def stoppable() -> Iterator[None]:
+def stoppable(*, json_report: bool = False) -> Iterator[None]:
     """A whole command, from reading the config to the last line of its report, under
     ``stopped_by_signals``: SIGINT or SIGTERM anywhere in it is one ``Error:`` line."""
+    token = _JSON_ERRORS.set(json_report)
     try:
         with stopped_by_signals():
             yield
     except Stopped as e:
         fail(STOPPED_BY[e.signum], code=128 + e.signum)
+    finally:
+        _JSON_ERRORS.reset(token)
 
 
 def load(
@@ -58,7 +66,13 @@ def load(
 
 
 def run(
-    cfg: Config, options: BuildOptions, *, quiet: bool, strict: bool, json_report: bool
+    cfg: Config,
+    options: BuildOptions,
+    *,
+    quiet: bool,
+    strict: bool,
+    json_report: bool,
+    verbose: bool = False,
 ) -> None:
     try:
         report = _build_or_fail(cfg, options, show=not quiet)
@@ -66,7 +80,8 @@ def run(
         if options.write:
             _remove_temporaries(cfg.output)
         raise  # to stoppable, which says so
-    _report(report, options, quiet=quiet, strict=strict, json_report=json_report)
+    told = _told(report, options, quiet=quiet, verbose=verbose)
+    _report(report, options, told, quiet=quiet, strict=strict, json_report=json_report)
 
 
 def _remove_temporaries(out: Path) -> None:
@@ -91,12 +106,28 @@ def _build_or_fail(cfg: Config, options: BuildOptions, *, show: bool) -> BuildRe
         fail(f"internal error: {type(e).__name__}: {e}")
 
 
+def _told(
+    report: BuildReport, options: BuildOptions, *, quiet: bool, verbose: bool
+) -> list[Problem]:
+    """The problems a run tells on stderr: every one with --verbose and for ``check``; else
+    those the last build did not have (a cron job mails news only); under --quiet, only
+    the skips among them (an article a bug cost is a skip too)."""
+    told = report.problems
+    if options.write and not verbose:
+        told = [p for p in told if report.is_new(p)]
+    return [p for p in told if p.skipped] if quiet else told
+
+
 def _report(
-    report: BuildReport, options: BuildOptions, *, quiet: bool, strict: bool, json_report: bool
+    report: BuildReport,
+    options: BuildOptions,
+    told: list[Problem],
+    *,
+    quiet: bool,
+    strict: bool,
+    json_report: bool,
 ) -> None:
-    # An article a bug cost is a skip like a bad file's, but shown even under --quiet: it
-    # is news for whoever runs the build, and for this tool's maintainers.
-    for problem in report.problems if not quiet else report.internal_errors:
+    for problem in told:
         verb = "skipped" if problem.skipped else "note"
         typer.echo(f"{verb}: {problem.path}: {problem.stage}: {problem.reason}", err=True)
     if json_report:
@@ -159,5 +190,7 @@ def report_to_json(report: BuildReport, options: BuildOptions) -> dict[str, Any]
 
 
 def fail(message: str, *, code: int = 1) -> NoReturn:
+    if _JSON_ERRORS.get():
+        typer.echo(json.dumps({"error": message, "exit_code": code}, ensure_ascii=False))
     typer.echo(f"Error: {message}", err=True)
     raise typer.Exit(code=code)

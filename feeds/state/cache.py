@@ -209,10 +209,16 @@ class ArticleCache:
             return {}  # all read again from their files, and stored afresh
         return found
 
-    def saved_build(self, key: str) -> bytes | None:
-        """What ``save_build`` stored under ``key``, if the last build saved that key."""
+    def saved_build(self, key: str | None) -> bytes | None:
+        """What ``save_build`` stored under ``key``, if the last build saved that key; with
+        no key, what the last build saved, whatever its key."""
+        query, args = (
+            ("SELECT report FROM builds WHERE key = ?", (key,))
+            if key
+            else ("SELECT report FROM builds LIMIT 1", ())
+        )
         try:
-            row = self.db.execute("SELECT report FROM builds WHERE key = ?", (key,)).fetchone()
+            row = self.db.execute(query, args).fetchone()
         except sqlite3.Error:
             return None  # no shortcut then: the build reads the cache the long way
         stored = row[0] if row else None

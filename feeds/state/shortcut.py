@@ -5,7 +5,7 @@ from __future__ import annotations
 import pickle
 from pathlib import Path
 
-from feeds.report import BuildReport
+from feeds.report import BuildReport, ProblemKey, problem_key
 from feeds.state.cache import ArticleCache
 from feeds.state.manifest import Manifest
 
@@ -29,7 +29,7 @@ def unchanged_since_last_build(
     if saved is None or not all(manifest.intact(out, name) for name in manifest.fingerprints):
         return False
     try:
-        articles, feeds, problems = pickle.loads(saved)
+        articles, feeds, problems, _ = pickle.loads(saved)
     except Exception:  # a damaged report can raise almost anything: then build in full
         return False
     report.articles, report.feeds, report.cached = articles, feeds, file_count
@@ -41,4 +41,14 @@ def saved_report(report: BuildReport) -> bytes:
     # Discovery's problems are found again by every run's discovery; a damaged cache was
     # this run's news only.
     problems = [p for p in report.problems if p.stage not in ("discover", "cache")]
-    return pickle.dumps((report.articles, report.feeds, problems))
+    seen = {problem_key(p) for p in report.problems if p.stage != "cache"}
+    return pickle.dumps((report.articles, report.feeds, problems, seen))
+
+
+def seen_in_last_build(cache: ArticleCache) -> frozenset[ProblemKey]:
+    """Every problem the last build that saved its report had: a run tells only the others."""
+    saved = cache.saved_build(None)
+    try:
+        return frozenset(pickle.loads(saved)[3]) if saved else frozenset()
+    except Exception:  # damaged, or saved by another version: everything is news then
+        return frozenset()
