@@ -28,7 +28,12 @@ from feeds.run.locks import output_lock
 from feeds.state.cache import ArticleCache
 from feeds.state.keys import build_key, sources_digest
 from feeds.state.manifest import Manifest, read_manifest, unchanged_outputs
-from feeds.state.output import leave_files_in_the_way, refuse_accidents, write_recorded
+from feeds.state.output import (
+    leave_files_in_the_way,
+    refuse_accidents,
+    refuse_another_owner,
+    write_recorded,
+)
 from feeds.state.shortcut import saved_report, seen_in_last_build, unchanged_since_last_build
 
 if TYPE_CHECKING:
@@ -67,6 +72,7 @@ def _build_into(
     progress: Progress | None,
 ) -> None:
     manifest = read_manifest(out)
+    refuse_another_owner(out, manifest, config.path, options.force)
     cache_path = config.cache.path if config.cache.enabled else None
     digest = sources_digest(sources)
     with contextlib.closing(ArticleCache(cache_path, config)) as cache:
@@ -80,7 +86,7 @@ def _build_into(
             report.problems.append(Problem(str(cache.path), "cache", reason, skipped=False))
         refuse_accidents(manifest, rendered, options, report, config.prune.max_share)
         rendered = leave_files_in_the_way(out, manifest, rendered, report)
-        final = write_recorded(out, manifest, rendered, options, report)
+        final = write_recorded(out, manifest, rendered, options, report, config.path)
         # A file left in the way is looked at again by every run, until it is moved away.
         if not (read_again or report.unwritten):
             cache.save_build(build_key(config, digest, options, final), saved_report(report))

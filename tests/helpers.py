@@ -199,10 +199,11 @@ def comparable_outputs(folder: Path, *, lock: bool = False) -> dict[str, bytes]:
 
 
 def comparable_manifest(data: bytes) -> bytes:
-    """The manifest with the size of each file it records, not its mtime: two folders
-    written at different times differ in their files' mtimes only."""
+    """The manifest with the size of each file it records, not its mtime, and without its
+    owner: two folders written at different times, by two configs, differ in those only."""
     manifest = json.loads(data)
     manifest["stats"] = {name: size for name, (size, _) in manifest["stats"].items()}
+    manifest.pop("owner", None)
     return json.dumps(manifest, ensure_ascii=False, indent=2).encode()
 
 

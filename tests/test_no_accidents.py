@@ -125,3 +125,22 @@ def test_the_share_is_a_fraction(runner: CliRunner, tmp_path: Path) -> None:
     config = make_site(tmp_path / "site", prune={"max_share": 2})
     code, stderr = build(runner, config)
     assert (code, stderr) == (1, f"Error: {config}: prune.max_share: must be from 0 to 1\n")
+
+
+def test_one_output_folder_one_config(runner: CliRunner, tmp_path: Path) -> None:
+    first = make_site(tmp_path / "site")
+    write_article(first.parent / "articles", "a.md", title="一")
+    second = first.parent / "other.yaml"
+    second.write_text(first.read_text(encoding="utf-8"), encoding="utf-8")  # same output
+    assert build(runner, first) == (0, "")
+    before = comparable_outputs(first.parent / "output")
+    code, stderr = build(runner, second, "--prune")
+    assert code == 1
+    assert stderr == (
+        f"Error: the output folder {first.parent / 'output'} is written by the builds of "
+        f"{first}, not of {second}; give this config another output "
+        "(--force hands the folder over)\n"
+    )
+    assert comparable_outputs(first.parent / "output") == before
+    assert build(runner, second, "--force") == (0, "")
+    assert build(runner, first)[0] == 1  # handed over: now the first one is refused

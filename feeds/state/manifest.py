@@ -27,6 +27,9 @@ class Manifest:
     # source prefix ("" for a single source) -> its articles at that build: a source that
     # had some and has none now is an accident until --force says otherwise
     articles: dict[str, int] = field(default_factory=dict)
+    # The config file whose builds write this folder: another one's would overwrite its
+    # feeds on every run, and prune them ("" before any build recorded one)
+    owner: str = ""
 
     def intact(self, out: Path, name: str) -> bool:
         """Whether ``out/name`` is still as the build that wrote this manifest left it."""
@@ -66,9 +69,10 @@ def read_manifest(out: Path) -> Manifest:
         prints = {str(k): str(v) for k, v in data.get("fingerprints", {}).items()}
         stats = {str(k): (int(v[0]), int(v[1])) for k, v in data.get("stats", {}).items()}
         articles = {str(k): int(v) for k, v in data.get("articles", {}).items()}
+        owner = str(data.get("owner", ""))
     except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
         return Manifest()  # missing or damaged: start afresh, never trust half of it
-    return Manifest(files, slugs, prints, stats, articles)
+    return Manifest(files, slugs, prints, stats, articles, owner)
 
 
 def write_manifest(out: Path, manifest: Manifest) -> bool:
@@ -79,6 +83,7 @@ def write_manifest(out: Path, manifest: Manifest) -> bool:
         "fingerprints": dict(sorted(manifest.fingerprints.items())),
         "stats": {name: list(stat) for name, stat in sorted(manifest.stats.items())},
         "articles": dict(sorted(manifest.articles.items())),
+        "owner": manifest.owner,
     }
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     return write_if_changed(out / MANIFEST, text.encode("utf-8"))

@@ -41,6 +41,17 @@ def _unwritten_left_out(feed: FeedReport, blocked: set[str]) -> FeedReport:
     return dataclasses.replace(feed, files=files)
 
 
+def refuse_another_owner(out: Path, old: Manifest, config_path: Path, force: bool) -> None:
+    """One output folder, one config: another's builds would overwrite this one's feeds on
+    every run, and its --prune delete them. ``--force`` hands the folder over."""
+    owner = str(config_path.absolute())
+    if old.owner and old.owner != owner and not force:
+        raise BuildError(
+            f"the output folder {out} is written by the builds of {old.owner}, not of "
+            f"{owner}; give this config another output (--force hands the folder over)"
+        )
+
+
 def refuse_accidents(
     old: Manifest, rendered: Rendered, options: BuildOptions, report: BuildReport, share: float
 ) -> None:
@@ -74,20 +85,26 @@ _FORCE = "(--force publishes it as it is)"
 
 
 def write_recorded(
-    out: Path, old: Manifest, rendered: Rendered, options: BuildOptions, report: BuildReport
+    out: Path,
+    old: Manifest,
+    rendered: Rendered,
+    options: BuildOptions,
+    report: BuildReport,
+    config_path: Path,
 ) -> Manifest:
     """Write what changed, prune if asked, and record it all in the manifest."""
     slugs = old.slugs | {f.name: f.slug for f in report.feeds if f.name}
     names = set(rendered.fingerprints)
     # Listed before they are written: a build killed in between leaves no file untracked.
     listed = _sorted(names | set(old.files))
-    write_manifest(out, Manifest(listed, slugs, old.fingerprints, old.stats, old.articles))
+    owner = str(config_path.absolute())
+    write_manifest(out, Manifest(listed, slugs, old.fingerprints, old.stats, old.articles, owner))
     report.changed = write_outputs(out, rendered.outputs)
     if options.prune:
         report.removed = prune_outputs(out, old.files, names)
     kept = names if options.prune else names | set(old.files)
     stats = output_stats(out, kept)
-    final = Manifest(_sorted(kept), slugs, rendered.fingerprints, stats, report.by_source)
+    final = Manifest(_sorted(kept), slugs, rendered.fingerprints, stats, report.by_source, owner)
     write_manifest(out, final)
     return final
 
