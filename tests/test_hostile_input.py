@@ -214,3 +214,18 @@ def test_a_lock_that_is_a_symlink_is_not_followed(runner: CliRunner, tmp_path: P
     assert result.exit_code == 1
     assert result.stderr.startswith(f"Error: cannot lock {out / '.feeds.lock'}: ")
     assert elsewhere.read_text(encoding="utf-8") == "someone's file"
+
+
+@pytest.mark.parametrize("depth", [300, 3000])
+@pytest.mark.parametrize(("opening", "closing"), [("<div>", "</div>"), ("<ul><li>", "</li></ul>")])
+def test_deep_nesting_loses_nothing(
+    runner: CliRunner, tmp_path: Path, depth: int, opening: str, closing: str
+) -> None:
+    # libxml2 stops at 256 levels (2048 with huge_tree) and drops all that follows.
+    config = make_site(tmp_path / "site")
+    body = opening * depth + "深处的话" + closing * depth + "<p>之后的段落</p>"
+    write_article(config.parent / "articles", "deep.md", title="深", body=body)
+    build_json(runner, config)
+    feed = json.loads((config.parent / "output" / "all.json").read_text(encoding="utf-8"))
+    (item,) = feed["items"]
+    assert "深处的话" in item["content_html"] and "之后的段落" in item["content_html"]
