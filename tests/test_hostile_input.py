@@ -19,10 +19,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from feeds.clean.body import _NEWLINE_RUN
+from feeds.clean.body import _NEWLINE_RUN, clean_body
 from feeds.cli import app
+from feeds.config import CleanConfig
 from feeds.read.frontmatter import item_line, key_line, quote_run_inner
-from tests.helpers import build_json, make_site, write_article
+from tests.helpers import build_json, executable_findings, make_site, write_article
 
 # The definitions the linear readers keep to, as the regexes they replace had them.
 KEY_LINE = re.compile(r"([^\s#:-][^:]*?)[ \t]*:(?:[ \t]+(.*?))?[ \t]*")
@@ -229,3 +230,66 @@ def test_deep_nesting_loses_nothing(
     feed = json.loads((config.parent / "output" / "all.json").read_text(encoding="utf-8"))
     (item,) = feed["items"]
     assert "深处的话" in item["content_html"] and "之后的段落" in item["content_html"]
+
+
+# HTML-like text: the pieces scraped pages and attack vectors are made of, in any order.
+_PIECE_LIST = [
+        "<div>",
+        "</div>",
+        "<p>",
+        "</p>",
+        "<span style='color:red'>",
+        "</span>",
+        "<img ",
+        "src=",
+        "srcset=",
+        "data-srcset=",
+        "data-src=",
+        '"',
+        "'",
+        ">",
+        "<",
+        "/>",
+        ", ",
+        " 2x",
+        "https://img.example.com/a.jpg",
+        "javascript:alert(1)",
+        "data:image/svg+xml,<svg>",
+        "onerror=alert(1) ",
+        "<script>",
+        "</script>",
+        "<svg><a xlink:href=javascript:x>",
+        "<a href=",
+        "</a>",
+        "<table><tr><td>",
+        "&#0;",
+        "&#x110000;",
+        "&amp;",
+        "&",
+        "\n",
+        " ",
+        "\u3000",
+        "正文",
+        "<!--",
+        "-->",
+        "<![CDATA[",
+        "]]>",
+        "<style>",
+        "</style>",
+        "<br>",
+        "<h1>",
+        "</h1>",
+        "<iframe src=x>",
+        "<math><mi xlink:href=javascript:1>",
+        "\x0b",
+    ]  # fmt: skip
+_PIECES = st.sampled_from(_PIECE_LIST)
+
+
+@given(st.lists(_PIECES, max_size=40).map("".join))
+@settings(max_examples=300, deadline=None)
+def test_the_cleaner_takes_any_html_like_text(fragment: str) -> None:
+    for content in (True, False):
+        cleaned = clean_body(fragment, CleanConfig(), content=content)
+        if content:
+            assert executable_findings(cleaned.html) == []
