@@ -57,6 +57,9 @@ def make_article(raw: RawArticle, config: Config, *, content: bool = True) -> Ar
     cleaned = clean_body(
         raw.body, config.clean, categories=categories, base_url=link, content=content
     )
+    if cleaned.cut_from:
+        limit = config.clean.max_content
+        note("clean", f"body of {cleaned.cut_from:,} characters cut (clean.max_content: {limit:,})")
     title = pick_title(front.title, cleaned, rel, note)
     author = plain_text(front.author or "")
     # The story's origin: the archive's author field (its source site), else its categories.

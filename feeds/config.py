@@ -101,6 +101,10 @@ class CleanConfig:
     rules: list[CleanRule] = field(default_factory=list)
     image_proxy: dict[str, str] = field(default_factory=dict)  # host -> URL template
     summary_length: int = 200
+    # Characters of HTML one item carries at most: a reader refuses a feed of megabytes, and
+    # the cleaner's tree of a body takes a hundred times its size. The largest real article
+    # holds 53,500 characters.
+    max_content: int = 200_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,6 +298,7 @@ def _check_values(config: Config) -> None:
         (config.read.light_from >= 0, "read.light_from", "must be 0 or more"),
         (0 <= config.prune.max_share <= 1, "prune.max_share", "must be from 0 to 1"),
         (config.clean.summary_length > 0, "clean.summary_length", "must be positive"),
+        (config.clean.max_content >= 1000, "clean.max_content", "must be 1000 or more"),
         (
             config.thumbnail.boilerplate_threshold >= 2,
             "thumbnail.boilerplate_threshold",

@@ -60,7 +60,8 @@ def test_quote_runs_are_stripped_as_before() -> None:
 
 
 def test_pathological_titles_and_bodies_build_at_once(runner: CliRunner, tmp_path: Path) -> None:
-    config = make_site(tmp_path / "site", jobs=1)
+    # Bodies of megabytes are cut to clean.max_content, raised here to see them cleaned whole.
+    config = make_site(tmp_path / "site", jobs=1, clean={"max_content": 10_000_000})
     articles = config.parent / "articles"
     quotes = '"' * 8000 + "x"  # a run of quotes that no run closes
     (articles / "quotes.md").write_text(
@@ -293,3 +294,28 @@ def test_the_cleaner_takes_any_html_like_text(fragment: str) -> None:
         cleaned = clean_body(fragment, CleanConfig(), content=content)
         if content:
             assert executable_findings(cleaned.html) == []
+
+
+def test_a_huge_body_is_cut_at_a_block_with_a_link_to_the_original(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    config = make_site(tmp_path / "site", clean={"max_content": 2000})
+    articles = config.parent / "articles"
+    paragraphs = "".join(f"<p>第{i}段，一些文字。</p>" for i in range(100_000))  # 2 MB
+    write_article(articles, "huge.md", title="长", body=paragraphs,
+                  extra="link: https://news.example.com/long\n")  # fmt: skip
+    write_article(articles, "short.md", title="短", body="<p>短文。</p>")
+    started = time.perf_counter()
+    report = build_json(runner, config)
+    assert time.perf_counter() - started < BOUND
+    notes = [p["reason"] for p in report["problems"] if p["path"] == "huge.md"]
+    (note,) = notes
+    cut = re.fullmatch(r"body of ([\d,]+) characters cut \(clean.max_content: 2,000\)", note)
+    assert cut and int(cut.group(1).replace(",", "")) > len(paragraphs)
+    feed = json.loads((config.parent / "output" / "all.json").read_text(encoding="utf-8"))
+    content = {item["title"]: item["content_html"] for item in feed["items"]}
+    huge = content["长"]
+    assert len(huge) <= 2000 + 100 and huge.startswith("<p>第0段，一些文字。</p>")
+    assert re.fullmatch(r"(<p>第\d+段，一些文字。</p>\n?)+<p><a [^>]+>…</a></p>", huge)
+    assert 'href="https://news.example.com/long"' in huge
+    assert content["短"] == "<p>短文。</p>"

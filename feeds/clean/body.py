@@ -49,6 +49,7 @@ class CleanedBody:
     # without content (clean_body), spaced as the page had it: fit for keys only
     images: tuple[str, ...]  # absolute, normalized src of the remaining <img>s (before any proxy)
     junk_images: tuple[str, ...]  # images that appeared only inside removed junk
+    cut_from: int = 0  # the body's length when it was cut to clean.max_content (0: it was not)
 
 
 EMPTY = CleanedBody("", "", (), ())
@@ -293,6 +294,43 @@ def clean_body(
     only the junk is removed: the HTML is left empty and the text spaced as the page had it
     (``_index_html``), which is all an article's keys and images need.
     """
+    limit = config.max_content
+    raw = len(body)
+    if raw > _RAW_SHARE * limit:  # cut before parsing too: the tree is what costs memory
+        body = body[: body.rfind(">", 0, _RAW_SHARE * limit) + 1]
+    cleaned = _clean(body, config, categories, base_url, content)
+    if len(cleaned.html) <= limit and raw <= _RAW_SHARE * limit:
+        return cleaned
+    return _cut(cleaned, limit, base_url, raw)
+
+
+# A body is cut before it is parsed past this many times clean.max_content: cleaning
+# removes a page's markup and junk, so the raw body may well be a few times the result.
+_RAW_SHARE = 4
+_BLOCK_END = re.compile(
+    r"</(?:p|div|li|ul|ol|table|blockquote|h[1-6]|pre|figure|section|article|dl)>",
+    re.IGNORECASE,
+)
+
+
+def _cut(cleaned: CleanedBody, limit: int, link: str | None, raw: int) -> CleanedBody:
+    """``cleaned`` cut to ``limit`` characters at the end of a block, with a "read more"
+    link to the original when the article names one."""
+    head = cleaned.html[:limit]
+    ends = [m.end() for m in _BLOCK_END.finditer(head)]
+    head = head[: ends[-1]] if ends else head
+    more = f'<p><a href="{html.escape(link)}">…</a></p>' if link else "<p>…</p>"
+    cut = sanitize_html(head + more)  # sanitized again: a cut may leave an element open
+    return CleanedBody(cut, cleaned.text, cleaned.images, cleaned.junk_images, raw)
+
+
+def _clean(
+    body: str,
+    config: CleanConfig,
+    categories: Sequence[str],
+    base_url: str | None,
+    content: bool,
+) -> CleanedBody:
     rules = _rules_for(config, categories)
     if "&#12" in body:  # the archive writes every { and } as &#123; / &#125;
         body = body.replace("&#123;", "{").replace("&#125;", "}")
