@@ -82,6 +82,7 @@ class ReadConfig:
     # Symlinks that lead out of their source folder are skipped unless this is set: a link to
     # / would walk the whole machine, and publish what it finds.
     follow_links: bool = False
+    time_limit: float = 30.0  # seconds one file may take to read and clean; 0: no limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,6 +297,7 @@ def _check_values(config: Config) -> None:
             f"must be from 0 to {MAX_FUTURE_DAYS}",
         ),
         (config.read.light_from >= 0, "read.light_from", "must be 0 or more"),
+        (config.read.time_limit >= 0, "read.time_limit", "must be 0 (no limit) or more"),
         (0 <= config.prune.max_share <= 1, "prune.max_share", "must be from 0 to 1"),
         (config.clean.summary_length > 0, "clean.summary_length", "must be positive"),
         (config.clean.max_content >= 1000, "clean.max_content", "must be 1000 or more"),

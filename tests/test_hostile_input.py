@@ -319,3 +319,25 @@ def test_a_huge_body_is_cut_at_a_block_with_a_link_to_the_original(
     assert re.fullmatch(r"(<p>第\d+段，一些文字。</p>\n?)+<p><a [^>]+>…</a></p>", huge)
     assert 'href="https://news.example.com/long"' in huge
     assert content["短"] == "<p>短文。</p>"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_file_over_the_time_limit_is_skipped_and_the_build_goes_on(
+    runner: CliRunner, tmp_path: Path, jobs: int
+) -> None:
+    # Cleaning 8 MB of markup whole takes seconds: well over a limit of one and a half;
+    # the others take milliseconds, with the imports a worker makes first.
+    config = make_site(
+        tmp_path / "site", jobs=jobs, read={"time_limit": 1.5},
+        clean={"max_content": 100_000_000},
+    )  # fmt: skip
+    articles = config.parent / "articles"
+    write_article(articles, "slow.md", title="慢", body="<p>x</p>" * 1_000_000)
+    for i in range(250):  # past the count that forks workers, with jobs 2
+        write_article(articles, f"{i:03d}.md", title=f"快{i}")
+    report = build_json(runner, config)
+    problems = [(p["path"], p["stage"], p["reason"], p["skipped"]) for p in report["problems"]]
+    assert problems == [("slow.md", "read", "took longer than 1.5 s to read; skipped", True)]
+    assert report["articles"] == 250
+    assert build_json(runner, config)["parsed"] == 0  # kept: read again only once it changes

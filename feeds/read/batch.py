@@ -23,6 +23,7 @@ from feeds.config import Config
 from feeds.errors import ArticleError, wrapped_interruption
 from feeds.models import Article, Feed, Problem, Source
 from feeds.read.readers import read_raw
+from feeds.run.limits import TimeUp, time_limit, time_limits
 from feeds.run.parallel import map_maybe_forked
 
 Parsed = tuple[Packed, bool]  # the entry packed for the cache, and whether it may be cached
@@ -50,8 +51,9 @@ def parse_sources(
         "files read before it are cached, the rest are read next run"
     )
     parse = functools.partial(parse_one, config=config, content=content)
-    parsed = map_maybe_forked(parse, sources, config.jobs, PARALLEL_FROM, CHUNK, died=died)
-    yield from zip(sources, parsed, strict=True)
+    with time_limits():  # the workers forked inside inherit the handler
+        parsed = map_maybe_forked(parse, sources, config.jobs, PARALLEL_FROM, CHUNK, died=died)
+        yield from zip(sources, parsed, strict=True)
 
 
 def parse_one(source: Source, config: Config, *, content: bool = True) -> Parsed:
@@ -64,8 +66,12 @@ def parse_one(source: Source, config: Config, *, content: bool = True) -> Parsed
 
 
 def _parse(source: Source, config: Config, content: bool) -> tuple[Entry, bool]:
+    limit = config.read.time_limit
     try:
-        return read_article(source, config, content=content), True
+        with time_limit(limit):
+            return read_article(source, config, content=content), True
+    except TimeUp:  # kept, as a bad file's problem is: read again only once it changes
+        return Problem(source.rel, "read", f"took longer than {limit:g} s to read; skipped"), True
     except ArticleError as e:
         # An OSError (permission denied, file vanished) may be gone next run with no change
         # to the source's stamp: such a problem must not be cached.
