@@ -5,6 +5,7 @@ Fixtures live in ``conftest.py``; everything here is imported (``from tests.help
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import os
@@ -22,7 +23,7 @@ from typer.testing import CliRunner
 
 from feeds.cli.app import app
 from feeds.config import Config, config_from_dict
-from feeds.models import Article
+from feeds.models import Article, Feed
 from feeds.run.files import TMP_PREFIX
 from feeds.run.locks import LOCK
 from feeds.state.manifest import MANIFEST
@@ -134,6 +135,20 @@ def make_article(path: str = "a.md", *, hours: float = 0, **fields: Any) -> Arti
 
 
 # --- builds ------------------------------------------------------------------------------------
+
+
+def make_feed(*articles: Article, **changes: Any) -> Feed:
+    """A feed of ``articles`` (the 金融 category's, unless ``changes`` say otherwise)."""
+    base = Feed(
+        name="金融",
+        slug="jinrong",
+        title="金融",
+        description="金融新闻",
+        image=None,
+        default_thumbnail=None,
+        articles=articles,
+    )
+    return dataclasses.replace(base, **changes)
 
 
 def build_json(runner: CliRunner, config: Path, *args: str) -> dict[str, Any]:

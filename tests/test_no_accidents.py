@@ -138,9 +138,18 @@ def test_one_output_folder_one_config(runner: CliRunner, tmp_path: Path) -> None
     assert code == 1
     assert stderr == (
         f"Error: the output folder {first.parent / 'output'} is written by the builds of "
-        f"{first}, not of {second}; give this config another output "
+        f"{first}, not of {second}; give this "
+        "config another output "
         "(--force hands the folder over)\n"
     )
     assert comparable_outputs(first.parent / "output") == before
     assert build(runner, second, "--force") == (0, "")
     assert build(runner, first)[0] == 1  # handed over: now the first one is refused
+
+
+def test_a_site_copied_whole_is_still_its_own(runner: CliRunner, tmp_path: Path) -> None:
+    config = make_site(tmp_path / "site")
+    write_article(config.parent / "articles", "a.md", title="一")
+    assert build(runner, config) == (0, "")
+    shutil.copytree(config.parent, tmp_path / "moved")
+    assert build(runner, tmp_path / "moved" / "config.yaml") == (0, "")

@@ -18,7 +18,7 @@ from feeds.errors import BuildError
 from feeds.models import Article, Feed
 from feeds.publish.feeds import RENDERERS, render_feed, xml_safe
 from feeds.publish.names import EXTENSIONS, feed_url, output_name
-from tests.helpers import make_article
+from tests.helpers import make_article, make_feed
 
 NS = {
     "atom": "http://www.w3.org/2005/Atom",
@@ -48,19 +48,6 @@ def numbered(n: int, **changes: Any) -> Article:
         "thumbnail": f"https://n.sinaimg.cn/{n}.png",
     }
     return make_article(f"post/{n}.md", **{**fields, **changes})
-
-
-def make_feed(*articles: Article, **changes: Any) -> Feed:
-    base = Feed(
-        name="金融",
-        slug="jinrong",
-        title="金融",
-        description="金融新闻",
-        image=None,
-        default_thumbnail=None,
-        articles=articles,
-    )
-    return dataclasses.replace(base, **changes)
 
 
 def xml(fmt: Format, feed: Feed, site: SiteConfig = SITE) -> Any:

@@ -26,8 +26,8 @@ from feeds.clean.thumbnail import (
 )
 from feeds.clean.urls import _PLAIN_URL, _parsed, normalize_url
 from feeds.config import ThumbnailConfig
-from feeds.models import Article, Feed, Problem
-from tests.helpers import CORPUS, DATA, SEED, make_article
+from feeds.models import Article, Problem
+from tests.helpers import CORPUS, DATA, SEED, make_article, make_feed
 
 SEED_FILE = SEED / "000_80468b9762698496.txt"
 SINA_DIR = CORPUS / "source/_posts/金融/新浪财经/新浪财经－国內"
@@ -70,18 +70,6 @@ def chosen_urls(
     return choose_thumbnail_urls(read, config, proxies)
 
 
-def feed_of(articles: list[Article]) -> Feed:
-    return Feed(
-        name="",
-        slug="all",
-        title="all",
-        description="",
-        image=None,
-        default_thumbnail=None,
-        articles=tuple(articles),
-    )
-
-
 def thumbnailed(
     articles: list[Article],
     config: ThumbnailConfig = DEFAULT,
@@ -91,7 +79,7 @@ def thumbnailed(
     their content (``with_thumbnails``), in the same order."""
     read = [as_read(a, config) for a in articles]
     thumbnails = choose_thumbnail_urls(read, config, proxies)
-    [feed] = with_thumbnails([feed_of(read)], thumbnails, config)
+    [feed] = with_thumbnails([make_feed(*read)], thumbnails, config)
     return list(feed.articles)
 
 
@@ -734,7 +722,7 @@ def test_choice_is_made_on_light_articles_and_shown_once_the_html_is_loaded() ->
         # Neither the HTML nor the inline setting changes the choice.
         assert thumbnails == choose_thumbnail_urls(full, DEFAULT, proxies)
         assert set(thumbnails) == {a.path for a in full}
-        [feed] = with_thumbnails([feed_of(full)], thumbnails, DEFAULT)
+        [feed] = with_thumbnails([make_feed(*full)], thumbnails, DEFAULT)
         for before, after in zip(full, feed.articles, strict=True):
             assert after.thumbnail == thumbnails[before.path]
             if before.path == "x.md":

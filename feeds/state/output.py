@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 
 from feeds.errors import BuildError
@@ -44,12 +45,19 @@ def _unwritten_left_out(feed: FeedReport, blocked: set[str]) -> FeedReport:
 def refuse_another_owner(out: Path, old: Manifest, config_path: Path, force: bool) -> None:
     """One output folder, one config: another's builds would overwrite this one's feeds on
     every run, and its --prune delete them. ``--force`` hands the folder over."""
-    owner = str(config_path.absolute())
+    owner = owner_of(out, config_path)
     if old.owner and old.owner != owner and not force:
         raise BuildError(
-            f"the output folder {out} is written by the builds of {old.owner}, not of "
-            f"{owner}; give this config another output (--force hands the folder over)"
+            f"the output folder {out} is written by the builds of "
+            f"{os.path.normpath(out / old.owner)}, not of "
+            f"{config_path}; give this config another output (--force hands the folder over)"
         )
+
+
+def owner_of(out: Path, config_path: Path) -> str:
+    """The config as the manifest names it: relative to the output folder, so that a site
+    copied or moved whole (config and output) is still its own."""
+    return os.path.relpath(config_path.absolute(), out.absolute())
 
 
 def refuse_accidents(
@@ -97,7 +105,7 @@ def write_recorded(
     names = set(rendered.fingerprints)
     # Listed before they are written: a build killed in between leaves no file untracked.
     listed = _sorted(names | set(old.files))
-    owner = str(config_path.absolute())
+    owner = owner_of(out, config_path)
     write_manifest(out, Manifest(listed, slugs, old.fingerprints, old.stats, old.articles, owner))
     report.changed = write_outputs(out, rendered.outputs)
     if options.prune:
