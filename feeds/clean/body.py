@@ -102,9 +102,6 @@ _INDENT = " \t\r\n\u3000\xa0"  # full-width-space paragraph indents, nbsp runs
 _TAGLIKE = re.compile(r"<[a-zA-Z!/?]")
 _WRAPPER_DIV = re.compile(r"^\s*<div>(.*)</div>\s*$", re.DOTALL)
 _SPACES = re.compile(r"\s+")
-# A line break with the indentation around it. Only where a run of blanks starts (the
-# lookbehind): else each blank of a long run without a break would scan the run again.
-_NEWLINE_RUN = re.compile(r"(?<![ \t\r])[ \t\r]*\n[ \t\r\n]*")
 _BLANK_LINE = re.compile(r"\n[ \t\u3000\xa0]*\n")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _BOLD_STYLE = re.compile(r"font-weight\s*:\s*(?:bold|[6-9]00)", re.IGNORECASE)
@@ -311,6 +308,22 @@ _BLOCK_END = re.compile(
     r"</(?:p|div|li|ul|ol|table|blockquote|h[1-6]|pre|figure|section|article|dl)>",
     re.IGNORECASE,
 )
+
+
+def fold_line_breaks(text: str) -> str:
+    """Each run of blanks that holds a line break, as one line break (page indentation).
+
+    Split and stripped, not a regex: one of blanks around a break scans a long run of
+    blanks without one again from each of its blanks, a time quadratic in the run.
+    """
+    pieces = text.split("\n")
+    if len(pieces) == 1:
+        return text
+    last = len(pieces) - 1
+    folded = [pieces[0].rstrip(" \t\r")]
+    folded += [middle for piece in pieces[1:last] if (middle := piece.strip(" \t\r"))]
+    folded.append(pieces[last].lstrip(" \t\r"))
+    return "\n".join(folded)
 
 
 def _cut(cleaned: CleanedBody, limit: int, link: str | None, raw: int) -> CleanedBody:
@@ -625,10 +638,10 @@ def _space_out(el: etree._Element, tag: str, text: str | None) -> None:
         if spaced != text:
             el.text = spaced
     elif text and "\n" in text:
-        el.text = _NEWLINE_RUN.sub("\n", text)
+        el.text = fold_line_breaks(text)
     tail = el.tail
     if tail and "\n" in tail and not tail.isspace():
-        tail = el.tail = _NEWLINE_RUN.sub("\n", tail)
+        tail = el.tail = fold_line_breaks(tail)
     if tail is None:
         if block:
             el.tail = "\n"
