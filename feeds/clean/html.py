@@ -40,7 +40,12 @@ def parse_fragment(fragment: str) -> etree._Element | None:
     failing that as its text, so that nothing it says is lost.
     """
     root = _parse(fragment)
-    if fragment.count("<") > _DEEPEST and _lost_text(root, fragment):
+    # len first: the count is a scan of the whole body, and short ones cannot nest so deep
+    if (
+        len(fragment) > 3 * _DEEPEST
+        and fragment.count("<") > _DEEPEST
+        and _lost_text(root, fragment)
+    ):
         root = _parse(_WRAPPER_TAG.sub("", fragment))
         if _lost_text(root, fragment):
             root = _parse(f"<p>{html.escape(_TAG_ONLY.sub(' ', fragment))}</p>")

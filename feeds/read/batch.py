@@ -23,7 +23,7 @@ from feeds.config import Config
 from feeds.errors import ArticleError, wrapped_interruption
 from feeds.models import Article, Feed, Problem, Source
 from feeds.read.readers import read_raw
-from feeds.run.limits import TimeUp, time_limit, time_limits
+from feeds.run.limits import TimeUp, end_time_limit, start_time_limit, time_limits
 from feeds.run.parallel import map_maybe_forked
 
 Parsed = tuple[Packed, bool]  # the entry packed for the cache, and whether it may be cached
@@ -67,9 +67,9 @@ def parse_one(source: Source, config: Config, *, content: bool = True) -> Parsed
 
 def _parse(source: Source, config: Config, content: bool) -> tuple[Entry, bool]:
     limit = config.read.time_limit
+    limited = start_time_limit(limit)
     try:
-        with time_limit(limit):
-            return read_article(source, config, content=content), True
+        return read_article(source, config, content=content), True
     except TimeUp:  # kept, as a bad file's problem is: read again only once it changes
         return Problem(source.rel, "read", f"took longer than {limit:g} s to read; skipped"), True
     except ArticleError as e:
@@ -80,6 +80,9 @@ def _parse(source: Source, config: Config, content: bool) -> tuple[Entry, bool]:
         if (interruption := wrapped_interruption(e)) is not None:
             raise interruption from None
         return Problem(source.rel, "internal", f"{type(e).__name__}: {e}"), False
+    finally:
+        if limited:
+            end_time_limit()
 
 
 class ContentLoader:

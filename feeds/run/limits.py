@@ -36,15 +36,16 @@ def time_limits() -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-@contextlib.contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    """Raise TimeUp in the block once it has run ``seconds`` (0: no limit), inside
-    ``time_limits``. Work in C (a regex, libxml2) is stopped when it returns to Python."""
+def start_time_limit(seconds: float) -> bool:
+    """Raise TimeUp once ``seconds`` have passed (0: no limit), inside ``time_limits``;
+    returns whether a limit runs, to end with ``end_time_limit``. Work in C (a regex,
+    libxml2) is stopped when it returns to Python. Two calls, not a context manager: this
+    runs once per article of a cold build."""
     if seconds <= 0 or signal.getsignal(signal.SIGALRM) is not _expired:
-        yield
-        return
+        return False
     signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+    return True
+
+
+def end_time_limit() -> None:
+    signal.setitimer(signal.ITIMER_REAL, 0)
