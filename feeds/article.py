@@ -228,8 +228,9 @@ def pick_date(
     """The front matter's date, in UTC; when there is none, skip or use the reader's
     fallback (a file's modification time).
 
-    A date further ahead than ``read.future_days`` is kept, with a note: it would stay at
-    the top of every feed it is in.
+    A date further ahead than ``read.future_days`` would stay at the top of every feed it
+    is in: as ``read.future_dates`` says, it is kept with a note, replaced by the fallback,
+    or the article skipped.
     """
     date = parse_date(raw, config.tz)
     if date is None:
@@ -240,7 +241,13 @@ def pick_date(
         note("date", f"{shown}; used {source.fallback_name}")
     ahead = date - datetime.now(UTC)
     if ahead > timedelta(days=config.read.future_days):
-        note("date", f"{date.isoformat()} is {ahead.days} days in the future")
+        shown = f"{date.isoformat()} is {ahead.days} days in the future"
+        if config.read.future_dates == "skip":
+            raise ArticleError("date", shown)
+        if config.read.future_dates == "mtime":
+            date = _fallback_date(source, config, shown)
+            shown += f"; used {source.fallback_name}"
+        note("date", shown)
     # In UTC: every stage sorts by the instant or shows it in UTC, and the cache keeps it as
     # ISO text (models.Article.__reduce__), which a zone such as Asia/Shanghai would not
     # survive: the article read back would differ from the one read here.

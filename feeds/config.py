@@ -72,6 +72,9 @@ class ReadConfig:
     )
     max_bytes: int = 8 * 1024 * 1024  # larger files are skipped before being read
     missing_date: Literal["mtime", "skip"] = "mtime"
+    # A date further ahead than future_days would stay atop every feed it is in: kept with
+    # a note, replaced by the file's modification time (with a note), or the article skipped.
+    future_dates: Literal["keep", "mtime", "skip"] = "keep"
     future_days: int = 2  # dates further ahead than this are reported
     link_fields: list[str] = field(
         default_factory=lambda: ["link", "url", "source", "permalink", "original"]

@@ -266,6 +266,19 @@ def test_far_future_date_is_kept_with_a_note(tmp_path: Path) -> None:
     assert reason.startswith("2099-01-01T00:00:00+08:00 is ") and "days in the future" in reason
 
 
+def test_far_future_date_can_be_replaced_or_skipped(tmp_path: Path) -> None:
+    front = "title: t\ncategories: [a]\ndate: 2099-01-01 00:00:00\n"
+    replaced = _read(tmp_path, front, read={"future_dates": "mtime"})
+    assert replaced.date == datetime.fromtimestamp(FIXED_MTIME, UTC)
+    ((stage, reason),) = _notes(replaced)
+    assert stage == "date" and reason.endswith(
+        "days in the future; used the file's modification time"
+    )
+    with pytest.raises(ArticleError) as caught:
+        _read(tmp_path, front, read={"future_dates": "skip"})
+    assert caught.value.stage == "date" and caught.value.reason.endswith("days in the future")
+
+
 def test_near_future_date_within_the_allowance_has_no_note(tmp_path: Path) -> None:
     tomorrow = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S +00:00")
     front = f"title: t\ncategories: [a]\ndate: {tomorrow}\n"
