@@ -27,8 +27,10 @@ BODY = "<div>   \n<p>正文内容。第二句。</p>\n</div>            "
 
 def _file(path: Path, rel: str | None = None, mtime_ns: int | None = None) -> Source:
     info = path.stat()
-    mtime_ns = info.st_mtime_ns if mtime_ns is None else mtime_ns
-    return file_source(str(path), rel or path.name, info.st_size, mtime_ns)
+    if mtime_ns is None:
+        return file_source(str(path), rel or path.name, info)
+    stamp = f"{info.st_size}:{mtime_ns}:{info.st_ino}:{info.st_ctime_ns}"  # as discovery makes
+    return Source("file", str(path), rel or path.name, stamp)
 
 
 def _write(tmp_path: Path, front: str, body: str = BODY, name: str = "a.md") -> Source:

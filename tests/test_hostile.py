@@ -592,7 +592,7 @@ def test_reader_never_raises_anything_but_article_error(tmp_path: Path, data: by
     path = tmp_path / "a.md"
     path.write_bytes(data)
     info = path.stat()
-    file = file_source(str(path), "a.md", info.st_size, info.st_mtime_ns)
+    file = file_source(str(path), "a.md", info)
     config = Config(path=tmp_path / "config.yaml")
     try:
         article = read_article(file, config)

@@ -28,7 +28,7 @@ def read(folder: Path, rel: str, text: str) -> Article:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     st = os.stat(path)
-    return read_article(file_source(str(path), rel, st.st_size, st.st_mtime_ns), CONFIG)
+    return read_article(file_source(str(path), rel, st), CONFIG)
 
 
 def test_the_seed_keeps_its_id_when_rescraped_moved_and_redated(tmp_path: Path) -> None:

@@ -18,9 +18,20 @@ from feeds.models import Problem, Source
 KIND = "file"
 
 
-def file_source(path: str, rel: str, size: int, mtime_ns: int) -> Source:
-    """The source of one article file: keyed by its absolute path, stamped by size and mtime."""
-    return Source(KIND, path, rel, f"{size}:{mtime_ns}")
+def file_source(path: str, rel: str, info: os.stat_result) -> Source:
+    """The source of one article file, keyed by its absolute path and stamped by its size,
+    mtime, inode and ctime: an edit that keeps the size and the mtime (``rsync -t``, a
+    scraper that dates its files by publication) still changes the ctime."""
+    return Source(KIND, path, rel, _stamp(info))
+
+
+def _stamp(info: os.stat_result) -> str:
+    return f"{info.st_size}:{info.st_mtime_ns}:{info.st_ino}:{info.st_ctime_ns}"
+
+
+def mtime_of(stamp: str) -> int:
+    """The mtime, in seconds, in a file's stamp."""
+    return int(stamp.split(":", 2)[1]) // 1_000_000_000
 
 
 def discover_files(config: Config) -> tuple[list[Source], list[Problem]]:
@@ -46,8 +57,7 @@ def discover_files(config: Config) -> tuple[list[Source], list[Problem]]:
             if isinstance(found, str):
                 problems.append(Problem(rel, "discover", found))
             else:
-                # file_source, written out: once per file of the archive, on every run
-                files[rel] = Source(KIND, path, rel, f"{found.st_size}:{found.st_mtime_ns}")
+                files[rel] = Source(KIND, path, rel, _stamp(found))
     return [files[k] for k in sorted(files)], sorted(problems, key=lambda p: p.path)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from feeds.config import Config
 from feeds.models import Problem, RawArticle, Source
 from feeds.read.decode import read_article_text
+from feeds.read.discover import mtime_of
 from feeds.read.frontmatter import read_front_matter
 
 
@@ -18,6 +19,5 @@ def read_file(source: Source, config: Config) -> RawArticle:
         text, config.thumbnail.fields, config.read.link_fields
     )
     notes += [Problem(source.rel, "frontmatter", w, skipped=False) for w in warnings]
-    # The file's mtime as discovery saw it (its stamp is "size:mtime_ns"), in seconds.
-    mtime = int(source.stamp.rpartition(":")[2]) // 1_000_000_000
+    mtime = mtime_of(source.stamp)  # as discovery saw it
     return RawArticle(source, front, body, mtime, "the file's modification time", tuple(notes))
