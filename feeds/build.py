@@ -34,7 +34,7 @@ from feeds.state.output import (
     refuse_another_owner,
     write_recorded,
 )
-from feeds.state.shortcut import saved_report, seen_in_last_build, unchanged_since_last_build
+from feeds.state.shortcut import last_build, saved_report, unchanged_since_last_build
 
 if TYPE_CHECKING:
     from feeds.group.feeds import Grouping, Plan
@@ -76,9 +76,10 @@ def _build_into(
     cache_path = config.cache.path if config.cache.enabled else None
     digest = sources_digest(sources)
     with contextlib.closing(ArticleCache(cache_path, config)) as cache:
-        report.seen_before = seen_in_last_build(cache)
+        last = last_build(cache)
+        report.seen_before = last.seen if last else frozenset()
         key = build_key(config, digest, options, manifest)
-        if unchanged_since_last_build(cache, key, len(sources), manifest, out, report):
+        if unchanged_since_last_build(last, key, len(sources), manifest, out, report):
             return
         read_again, rendered = _run_stages(config, sources, cache, manifest, report, progress)
         if cache.rebuilt:

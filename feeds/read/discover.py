@@ -22,11 +22,9 @@ def file_source(path: str, rel: str, info: os.stat_result) -> Source:
     """The source of one article file, keyed by its absolute path and stamped by its size,
     mtime, inode and ctime: an edit that keeps the size and the mtime (``rsync -t``, a
     scraper that dates its files by publication) still changes the ctime."""
-    return Source(KIND, path, rel, _stamp(info))
-
-
-def _stamp(info: os.stat_result) -> str:
-    return f"{info.st_size}:{info.st_mtime_ns}:{info.st_ino}:{info.st_ctime_ns}"
+    return Source(
+        KIND, path, rel, f"{info.st_size}:{info.st_mtime_ns}:{info.st_ino}:{info.st_ctime_ns}"
+    )
 
 
 def mtime_of(stamp: str) -> int:
@@ -57,7 +55,7 @@ def discover_files(config: Config) -> tuple[list[Source], list[Problem]]:
             if isinstance(found, str):
                 problems.append(Problem(rel, "discover", found))
             else:
-                files[rel] = Source(KIND, path, rel, _stamp(found))
+                files[rel] = file_source(path, rel, found)
     return [files[k] for k in sorted(files)], sorted(problems, key=lambda p: p.path)
 
 

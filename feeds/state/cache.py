@@ -209,22 +209,18 @@ class ArticleCache:
             return {}  # all read again from their files, and stored afresh
         return found
 
-    def saved_build(self, key: str | None) -> bytes | None:
-        """What ``save_build`` stored under ``key``, if the last build saved that key; with
-        no key, what the last build saved, whatever its key."""
-        query, args = (
-            ("SELECT report FROM builds WHERE key = ?", (key,))
-            if key
-            else ("SELECT report FROM builds LIMIT 1", ())
-        )
+    def last_build(self) -> tuple[str, bytes] | None:
+        """The key and the report ``save_build`` stored last (it keeps only the last)."""
         try:
-            row = self.db.execute(query, args).fetchone()
+            row = self.db.execute("SELECT key, report FROM builds LIMIT 1").fetchone()
         except sqlite3.Error:
             return None  # no shortcut then: the build reads the cache the long way
-        stored = row[0] if row else None
-        if not isinstance(stored, bytes) or not _sound(stored[4:], _crc_prefix(stored)):
+        key, stored = row if row else (None, None)
+        if not isinstance(key, str) or not isinstance(stored, bytes):
             return None
-        return stored[4:]
+        if not _sound(stored[4:], _crc_prefix(stored)):
+            return None
+        return key, stored[4:]
 
     def save_build(self, key: str, report: bytes) -> None:
         """Remember one build's report under a key of all its inputs (only the last one)."""

@@ -3,15 +3,40 @@
 from __future__ import annotations
 
 import pickle
+from dataclasses import dataclass
 from pathlib import Path
 
-from feeds.report import BuildReport, ProblemKey, problem_key
+from feeds.models import Problem
+from feeds.report import BuildReport, FeedReport, ProblemKey, problem_key
 from feeds.state.cache import ArticleCache
 from feeds.state.manifest import Manifest
 
 
+@dataclass(frozen=True, slots=True)
+class LastBuild:
+    """What the last build that saved its report left: read once, for the shortcut and for
+    telling only the problems it did not have."""
+
+    key: str  # of all its inputs (state.keys.build_key)
+    articles: int
+    feeds: list[FeedReport]
+    problems: list[Problem]  # less discovery's, which every run's discovery finds again
+    seen: frozenset[ProblemKey]  # every problem it had
+
+
+def last_build(cache: ArticleCache) -> LastBuild | None:
+    saved = cache.last_build()
+    if saved is None:
+        return None
+    try:
+        articles, feeds, problems, seen = pickle.loads(saved[1])
+    except Exception:  # damaged, or saved by another version: then build in full
+        return None
+    return LastBuild(saved[0], articles, feeds, problems, frozenset(seen))
+
+
 def unchanged_since_last_build(
-    cache: ArticleCache,
+    last: LastBuild | None,
     key: str,
     file_count: int,
     manifest: Manifest,
@@ -20,20 +45,17 @@ def unchanged_since_last_build(
 ) -> bool:
     """True when every input is as the last build left it: then there is nothing to do.
 
-    The key covers the version, the whole config, every file's path, size and mtime, and
-    the manifest the last build wrote; the outputs it lists must still be there, as it
-    wrote them (size and mtime). Only this check, discovery and start-up stand between cron
-    and an idle exit.
+    The key covers the version, the whole config, every source's name and stamp, and the
+    manifest the last build wrote; the outputs it lists must still be there, as it wrote
+    them (size and mtime). Only this check, discovery and start-up stand between cron and
+    an idle exit.
     """
-    saved = cache.saved_build(key)
-    if saved is None or not all(manifest.intact(out, name) for name in manifest.fingerprints):
+    if last is None or last.key != key:
         return False
-    try:
-        articles, feeds, problems, _ = pickle.loads(saved)
-    except Exception:  # a damaged report can raise almost anything: then build in full
+    if not all(manifest.intact(out, name) for name in manifest.fingerprints):
         return False
-    report.articles, report.feeds, report.cached = articles, feeds, file_count
-    report.problems += problems
+    report.articles, report.feeds, report.cached = last.articles, last.feeds, file_count
+    report.problems += last.problems
     return True
 
 
@@ -43,12 +65,3 @@ def saved_report(report: BuildReport) -> bytes:
     problems = [p for p in report.problems if p.stage not in ("discover", "cache")]
     seen = {problem_key(p) for p in report.problems if p.stage != "cache"}
     return pickle.dumps((report.articles, report.feeds, problems, seen))
-
-
-def seen_in_last_build(cache: ArticleCache) -> frozenset[ProblemKey]:
-    """Every problem the last build that saved its report had: a run tells only the others."""
-    saved = cache.saved_build(None)
-    try:
-        return frozenset(pickle.loads(saved)[3]) if saved else frozenset()
-    except Exception:  # damaged, or saved by another version: everything is news then
-        return frozenset()
