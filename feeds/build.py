@@ -129,7 +129,7 @@ def _run_stages(
     rendered = publish_all(feeds, config, unchanged_outputs(config.output, manifest))
     report.problems += problems + grouping.duplicates + loader.problems
     report.articles, report.loaded = len(articles), len(loader.loaded)
-    report.by_source = count_by_source((a.path for a in articles), config.sources)
+    report.by_source = count_by_source((a.path for a in articles), config.folders)
     # A source read again for its HTML only was parsed by this run, not taken from the cache.
     report.parsed, report.cached = len(stale) + loader.reread, len(cached) - loader.reread
     report.feeds = [feed_report(feed, config) for feed in feeds]

@@ -134,11 +134,35 @@ class PruneConfig:
     max_share: float = 0.5
 
 
+CategoryMode = Literal["path", "flat"]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceConfig:
+    """One source: a folder of article files, or a feed (a URL or a feed file).
+
+    In the config a plain string is a folder: ``sources: [articles]``.
+    """
+
+    folder: Path | None = None
+    feed: str | None = None
+    category_mode: CategoryMode | None = None  # None: categories.mode
+    categories: list[str] = field(default_factory=list)  # a feed's path (default: its title)
+    tags: bool | None = None  # None: categories.tags
+
+    @classmethod
+    def from_text(cls, value: str) -> dict[str, str]:
+        """The mapping a plain string in ``sources`` stands for."""
+        return {"folder": value}
+
+
 @dataclass(frozen=True, slots=True)
 class Config:
     path: Path = Path("config.yaml")  # the file this was read from, for messages
     site: SiteConfig = field(default_factory=SiteConfig)
-    sources: list[Path] = field(default_factory=lambda: [Path("articles")])
+    sources: list[SourceConfig] = field(
+        default_factory=lambda: [SourceConfig(folder=Path("articles"))]
+    )
     output: Path = Path("output")
     formats: list[Format] = field(default_factory=lambda: list(FORMATS))
     limit: int = 50
@@ -153,6 +177,11 @@ class Config:
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.site.timezone)
+
+    @property
+    def folders(self) -> list[Path]:
+        """The folders of article files among the sources, in config order."""
+        return [s.folder for s in self.sources if s.folder is not None]
 
 
 DEFAULT_PATH = Path("config.yaml")
@@ -266,6 +295,8 @@ def _convert_scalar(value: Any, hint: Any, key: str) -> Any:
 def _convert_dataclass(value: Any, cls: type[Any], key: str) -> Any:
     if value is None:
         value = {}
+    if isinstance(value, str) and hasattr(cls, "from_text"):
+        value = cls.from_text(value)
     if not isinstance(value, dict):
         raise _Invalid(key, f"expected a mapping, got {_kind(value)}")
     hints = typing.get_type_hints(cls)
@@ -287,7 +318,7 @@ def _check_values(config: Config) -> None:
         (config.limit >= 1, "limit", f"must be a positive integer, got {config.limit}"),
         (config.jobs >= 0, "jobs", f"must be 0 (every core) or more, got {config.jobs}"),
         (bool(config.formats), "formats", "must name at least one format"),
-        (bool(config.sources), "sources", "must name at least one folder"),
+        (bool(config.sources), "sources", "must name at least one folder or feed"),
         (config.read.max_bytes > 0, "read.max_bytes", "must be positive"),
         (
             config.cache.path.name not in ("", ".", ".."),
@@ -326,6 +357,7 @@ def _check_values(config: Config) -> None:
         if value and not _is_plain_text(value):
             raise ConfigError(f"{config.path}: {key}: must be plain text (no markup, no "
                               f"control characters), got {_shown(value)}")  # fmt: skip
+    _check_sources(config)
     _check_slugs(config)
     for name, target in config.categories.aliases.items():
         if not LETTER_OR_DIGIT.search(target):  # else its articles would fall to the default
@@ -340,6 +372,14 @@ def _check_values(config: Config) -> None:
         raise ConfigError(
             f"{config.path}: site.timezone: unknown time zone {config.site.timezone!r}"
         ) from None
+
+
+def _check_sources(config: Config) -> None:
+    for i, source in enumerate(config.sources):
+        if (source.folder is None) == (source.feed is None):
+            raise ConfigError(f"{config.path}: sources[{i}]: name a folder or a feed, not both")
+        if source.feed is not None:
+            raise ConfigError(f"{config.path}: sources[{i}].feed: feed sources are not read yet")
 
 
 MAX_FUTURE_DAYS = 3650
@@ -433,13 +473,18 @@ def check_cache_outside_output(config: Config) -> None:
 def check_output_outside_sources(config: Config) -> None:
     """The output folder must not be inside a source folder: its feeds are not articles."""
     out = os.path.realpath(config.output)
-    for i, source in enumerate(config.sources):
+    for i, source in numbered_folders(config):
         folder = os.path.realpath(source)
         if out == folder or out.startswith(os.path.join(folder, "")):
             raise ConfigError(
                 f"{config.path}: output: the output folder {config.output} is inside the "
                 f"source folder sources[{i}] ({source}); put it beside the sources"
             )
+
+
+def numbered_folders(config: Config) -> list[tuple[int, Path]]:
+    """The folder sources, each with its index in ``sources`` (for messages)."""
+    return [(i, s.folder) for i, s in enumerate(config.sources) if s.folder is not None]
 
 
 def _resolve_paths(config: Config, base: Path) -> Config:
@@ -451,7 +496,10 @@ def _resolve_paths(config: Config, base: Path) -> Config:
 
     return dataclasses.replace(
         config,
-        sources=[resolve(p) for p in config.sources],
+        sources=[
+            dataclasses.replace(s, folder=resolve(s.folder)) if s.folder else s
+            for s in config.sources
+        ],
         output=resolve(config.output),
         cache=dataclasses.replace(config.cache, path=resolve(config.cache.path)),
     )

@@ -156,3 +156,4 @@ class Feed:
     image: str | None  # channel image / Atom logo / JSON icon
     default_thumbnail: str | None  # for items whose own thumbnail was rejected
     articles: tuple[Article, ...]
+    path: tuple[str, ...] = ()  # the category's names from the top; () for all articles

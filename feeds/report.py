@@ -26,6 +26,7 @@ def problem_key(problem: Problem) -> ProblemKey:
 @dataclass(frozen=True, slots=True)
 class FeedReport:
     name: str
+    path: list[str]  # the category's names from the top; [] for the feed of all articles
     slug: str
     items: int
     files: dict[str, str]  # format -> file name relative to the output folder

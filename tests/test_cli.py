@@ -84,6 +84,7 @@ def test_json_report_shape(runner: CliRunner, site: Site, tmp_path: Path) -> Non
     assert set(feeds) == {"", "金融", "新浪财经", "Technology"}
     assert feeds["新浪财经"] == {
         "name": "新浪财经",
+        "path": ["新浪财经"],
         "slug": "xinlang-caijing",
         "items": 1,
         "files": {
@@ -208,6 +209,10 @@ def test_check_writes_nothing_and_fails_on_skips(runner: CliRunner, site: Site) 
         ("site: {tz: UTC}\n", "site.tz: unknown key"),
         ("limit: ten\n", "limit: expected an integer, got 'ten'"),
         ("sources: [nowhere]\n", "sources[0]: no such folder: "),
+        ("sources: [{folder: nowhere}]\n", "sources[0]: no such folder: "),
+        ("sources: [{folder: a, feed: b}]\n", "sources[0]: name a folder or a feed, not both"),
+        ("sources: [{category_mode: flat}]\n", "sources[0]: name a folder or a feed, not both"),
+        ("sources: [{folder: a, mode: flat}]\n", "sources[0].mode: unknown key"),
         ("- a\n- b\n", "must contain a mapping of settings"),
         ("limit: [\n", "not valid YAML"),
         ("categories: {feeds: {金融: {slug: ../x}}}\n", "categories.feeds.金融.slug: '../x' is"),

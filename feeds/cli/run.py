@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 import typer
 
 from feeds.build import build
-from feeds.config import Config, load_config_or_defaults
+from feeds.config import Config, SourceConfig, load_config_or_defaults
 from feeds.errors import FeedsError, wrapped_interruption
 from feeds.models import Problem, Progress
 from feeds.report import BuildOptions, BuildReport
@@ -53,14 +53,14 @@ def load(
         cfg = load_config_or_defaults(path)
     except FeedsError as e:
         fail(str(e))
-    if not (source or cfg.path.exists() or all(s.is_dir() for s in cfg.sources)):
+    if not (source or cfg.path.exists() or all(s.is_dir() for s in cfg.folders)):
         fail(
-            f"no {cfg.path.name} here, and no folder {cfg.sources[0]}: name the articles "
+            f"no {cfg.path.name} here, and no folder {cfg.folders[0]}: name the articles "
             "with --source DIR (and the output with --output DIR), or write a config file"
         )
     changes: dict[str, Any] = {"limit": limit, "jobs": jobs}
     # Paths given on the command line are relative to where the command runs.
-    changes["sources"] = [p.absolute() for p in source] if source else None
+    changes["sources"] = [SourceConfig(folder=p.absolute()) for p in source] if source else None
     changes["output"] = output.absolute() if output else None
     return dataclasses.replace(cfg, **{k: v for k, v in changes.items() if v is not None})
 

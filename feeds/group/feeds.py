@@ -186,4 +186,5 @@ def _category_feed(name: str, slug: str, items: Sequence[Article], config: Confi
         image=(spec.image if spec else None) or config.site.image,
         default_thumbnail=(spec.default_thumbnail if spec else None) or config.thumbnail.default,
         articles=tuple(items),
+        path=(name,),
     )

@@ -301,4 +301,6 @@ def render_all(wanted: Sequence[tuple[Feed, Format]], config: Config) -> Iterato
 
 def feed_report(feed: Feed, config: Config) -> FeedReport:
     files = {str(fmt): output_name(feed.slug, fmt) for fmt in config.formats}
-    return FeedReport(name=feed.name, slug=feed.slug, items=len(feed.articles), files=files)
+    return FeedReport(
+        name=feed.name, path=list(feed.path), slug=feed.slug, items=len(feed.articles), files=files
+    )

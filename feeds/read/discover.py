@@ -11,7 +11,7 @@ import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
-from feeds.config import Config
+from feeds.config import Config, numbered_folders
 from feeds.errors import ConfigError
 from feeds.models import Problem, Source
 
@@ -40,7 +40,7 @@ def discover_files(config: Config) -> tuple[list[Source], list[Problem]]:
     matching name that cannot be read as a file (a broken symlink, a loop, a FIFO) is
     reported, never silently left out.
     """
-    for i, source in enumerate(config.sources):
+    for i, source in numbered_folders(config):
         if not source.is_dir():
             raise ConfigError(f"{config.path}: sources[{i}]: no such folder: {source}")
     matches = _matcher(config.read.patterns)
@@ -48,7 +48,7 @@ def discover_files(config: Config) -> tuple[list[Source], list[Problem]]:
     follow = config.read.follow_links
     files: dict[str, Source] = {}
     problems: list[Problem] = []
-    for source, prefix in source_prefixes(config.sources):
+    for source, prefix in source_prefixes(config.folders):
         for path, rel, found in _walk(source, skip, matches, follow_links=follow):
             if prefix:
                 rel = prefix + rel

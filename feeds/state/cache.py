@@ -133,7 +133,7 @@ class ArticleCache:
         prefix = base + ":"
         by_key = {s.key: s for s in sources}
         cached: dict[str, Entry] = {}
-        roots = tuple(os.path.join(os.path.abspath(s), "") for s in config.sources)
+        roots = tuple(os.path.join(os.path.abspath(s), "") for s in config.folders)
         gone: list[tuple[str]] = []
         # Row by row, not all rows at once: a large archive's pickles alone are large.
         query = "SELECT key, stamp, parse_key, meta, meta_crc FROM sources"
