@@ -249,8 +249,8 @@ def pick_date(
             shown += f"; used {source.fallback_name}"
         note("date", shown)
     # In UTC: every stage sorts by the instant or shows it in UTC, and the cache keeps it as
-    # ISO text (models.Article.__reduce__), which a zone such as Asia/Shanghai would not
-    # survive: the article read back would differ from the one read here.
+    # an instant (codec), which a zone such as Asia/Shanghai would not survive: the article
+    # read back would differ from the one read here.
     return date.astimezone(UTC)
 
 

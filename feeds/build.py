@@ -85,6 +85,9 @@ def _build_into(
         if cache.rebuilt:
             reason = "found damaged; started afresh, and read again what it held"
             report.problems.append(Problem(str(cache.path), "cache", reason, skipped=False))
+        if cache.dropped:
+            reason = f"{cache.dropped}; built without it (every file is read again next run)"
+            report.problems.append(Problem(str(cache.path), "cache", reason, skipped=False))
         refuse_accidents(manifest, rendered, options, report, config.prune.max_share)
         rendered = leave_files_in_the_way(out, manifest, rendered, report)
         final = write_recorded(out, manifest, rendered, options, report, config.path)

@@ -33,11 +33,6 @@ class Problem:
     reason: str
     skipped: bool = True
 
-    # The dataclass default looks up the fields on every load, for the notes that many
-    # cached articles carry.
-    def __reduce__(self) -> tuple[type[Problem], tuple[str, str, str, bool]]:
-        return Problem, (self.path, self.stage, self.reason, self.skipped)
-
 
 @dataclass(frozen=True, slots=True)
 class FrontMatter:
@@ -88,15 +83,6 @@ class Article:
     # from them (None: they did not): what tells a cached article that new aliases touch it.
     written_categories: tuple[str, ...] | None = None
 
-    # Pickling (the cache, the worker pipes) by hand: a plain tuple and a loader that sets
-    # the slots directly load much faster than the dataclass default, and a rebuild with
-    # one new file loads every cached article. An archive's 100k articles also share a few
-    # hundred category lists and authors: equal ones loaded are made one object. The date
-    # (in UTC: article.pick_date) travels as ISO text, which loads far faster than a
-    # pickled datetime and its time zone.
-    def __reduce__(self) -> tuple[Callable[..., Article], tuple[object, ...]]:
-        return _unpickle_article, self.fields(date=self.date.isoformat())
-
     def fields(self, **changes: object) -> tuple[object, ...]:
         """Every field's value in slot order, with ``changes`` made (a cheap ``replace``)."""
         values = list(_field_values(self))
@@ -123,20 +109,22 @@ def _load_article(*values: object) -> Article:
     return article
 
 
-def _unpickle_article(*values: object) -> Article:
-    article = _load_article(*values)
-    _SET_DATE(article, datetime.fromisoformat(values[_DATE_AT]))  # type: ignore[arg-type]
-    return article
-
-
 _FIELDS: tuple[str, ...] = Article.__slots__
 _field_values = operator.attrgetter(*_FIELDS)  # in C: a quarter of a getattr loop's cost
 # The slots' own setters: they bypass the frozen dataclass's __setattr__, which refuses.
 _SETTERS = [getattr(Article, name).__set__ for name in _FIELDS]
+_GETTERS = [operator.attrgetter(name) for name in _FIELDS]
 _SHARED_FIELDS = [_FIELDS.index("categories"), _FIELDS.index("author")]
-_DATE_AT = _FIELDS.index("date")
-_SET_DATE = _SETTERS[_DATE_AT]
 _SHARED: dict[object, object] = {}  # one object for each distinct category list and author
+
+
+def shared_values(article: Article) -> Article:
+    """``article`` holding the one shared object of its category list and author: an
+    archive's 100k articles share a few hundred of each."""
+    for shared in _SHARED_FIELDS:
+        value = _GETTERS[shared](article)
+        _SETTERS[shared](article, _SHARED.setdefault(value, value))
+    return article
 
 
 def forget_shared_values() -> None:

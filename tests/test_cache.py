@@ -13,15 +13,17 @@ import subprocess
 import sys
 import threading
 import time
+import zlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import msgspec
 import pytest
 from typer.testing import CliRunner
 
 from feeds.cli.app import app
-from feeds.codec import unpack
+from feeds.codec import DecodeError, decode_entry, pack, unpack
 from feeds.config import Config, load_config
 from feeds.models import Article, Problem, Source
 from feeds.read.batch import parse_sources, read_article
@@ -225,14 +227,15 @@ def test_a_damaged_report_of_the_last_build_is_not_trusted(
 def test_one_byte_changed_in_the_report_of_the_last_build_is_noticed(
     runner: CliRunner, built: tuple[Path, dict[str, bytes]]
 ) -> None:
-    # Still a valid pickle, with another article count: only its checksum tells.
+    # Still a valid report, with another article count: only its checksum tells.
     config, _ = built
     db = sqlite3.connect(cache_db(config))
     (stored,) = db.execute("SELECT report FROM builds").fetchone()
-    # The report is (articles, feeds, problems): its first small int is the article count.
-    count = bytes([ord("K"), COUNT])  # pickle's opcode for a small int, then the int
-    assert count in stored
-    db.execute("UPDATE builds SET report = ?", (stored.replace(count, b"Kc", 1),))
+    # The report is msgpack's array of 4 (articles, feeds, problems, seen): the article
+    # count follows as a small int, 0x94 then the int (after the 4-byte checksum).
+    count = bytes([0x94, COUNT])
+    assert stored[4:].startswith(count)
+    db.execute("UPDATE builds SET report = ?", (stored.replace(count, b"\x94c", 1),))
     db.commit()
     db.close()
     report = build(runner, config)
@@ -299,7 +302,7 @@ def test_a_hot_journal_of_a_killed_build_is_rolled_back(
         "UPDATE sources SET parse_key = 'from-an-older-article-model:' WHERE key LIKE '%/007.md'",
         "UPDATE sources SET stamp = '1' || stamp WHERE key LIKE '%/007.md'",
     ],
-    ids=["damaged-pickle", "another-files-entry", "old-parse-key", "other-size"],
+    ids=["damaged-entry", "another-files-entry", "old-parse-key", "other-size"],
 )
 def test_an_untrustworthy_row_is_parsed_again(
     runner: CliRunner, built: tuple[Path, dict[str, bytes]], tamper: str
@@ -322,7 +325,7 @@ def test_a_value_changed_inside_a_row_is_not_published(
     runner: CliRunner, built: tuple[Path, dict[str, bytes]], column: str
 ) -> None:
     # A byte changed on disk inside a value, not in SQLite's structure: the row still reads,
-    # and its pickle still loads (same length, same path). Only a checksum tells.
+    # and its entry still decodes (same length, same path). Only a checksum tells.
     config, clean = built
     db = sqlite3.connect(cache_db(config))
     query = f"SELECT key, {column} FROM sources WHERE key LIKE '%/007.md'"
@@ -499,16 +502,16 @@ def test_builds_sharing_a_cache_take_turns(
     assert (tmp_path / "elsewhere" / "all.json").read_bytes() == clean["all.json"]
 
 
-def test_pickles_hold_no_html(built: tuple[Path, dict[str, bytes]]) -> None:
+def test_light_entries_hold_no_html(built: tuple[Path, dict[str, bytes]]) -> None:
     config, _ = built
     db = sqlite3.connect(cache_db(config))
-    metas = [pickle.loads(m) for (m,) in db.execute("SELECT meta FROM sources")]
+    metas = [decode_entry(m) for (m,) in db.execute("SELECT meta FROM sources")]
     db.close()
     assert len(metas) == COUNT
     assert {m.content_html for m in metas} == {""}
 
 
-def test_articles_survive_pickling_whole_and_share_equal_categories(tmp_path: Path) -> None:
+def test_articles_survive_the_cache_whole_and_share_equal_categories(tmp_path: Path) -> None:
     write_article(tmp_path / "a", "one.md", title="一", categories=("金融", "新浪财经"))
     write_article(tmp_path / "a", "two.md", title="二", categories=("金融", "新浪财经"))
     # A date without a zone is read in the site's zone: read back, it must be equal in repr
@@ -519,9 +522,9 @@ def test_articles_survive_pickling_whole_and_share_equal_categories(tmp_path: Pa
     cfg = load_config(config)
     files, _ = discover_files(cfg)
     articles = [read_article(f, cfg) for f in files]
-    loaded = [pickle.loads(pickle.dumps(a, protocol=pickle.HIGHEST_PROTOCOL)) for a in articles]
-    assert loaded == articles
-    assert [repr(a) for a in loaded] == [repr(a) for a in articles]  # repr: fingerprints
+    loaded = [decode_entry(pack(a)[0]) for a in articles]
+    assert loaded == [a.light() for a in articles]
+    assert [repr(a) for a in loaded] == [repr(a.light()) for a in articles]  # for fingerprints
     assert articles[2].date == datetime(2022, 5, 26, 4, 4, 7, tzinfo=UTC)
     assert loaded[0].categories is loaded[1].categories
     light = articles[0].light()
@@ -530,6 +533,46 @@ def test_articles_survive_pickling_whole_and_share_equal_categories(tmp_path: Pa
 
 
 @pytest.mark.parametrize("skipped", [True, False])
-def test_problems_survive_pickling(skipped: bool) -> None:
+def test_problems_survive_the_cache(skipped: bool) -> None:
     problem = Problem("金融/a.md", "date", "'Invalid Date' is not a date", skipped)
-    assert pickle.loads(pickle.dumps(problem, protocol=pickle.HIGHEST_PROTOCOL)) == problem
+    assert decode_entry(pack(problem)[0]) == problem
+
+
+@pytest.mark.parametrize(
+    "meta",
+    [
+        b"",
+        b"\x80\x04\x95",  # a pickle's first bytes
+        pickle.dumps(Problem("a.md", "read", "x")),
+        b"a" + msgspec.msgpack.encode({"path": "a.md", "title": 1}),  # the wrong types
+        b"p" + msgspec.msgpack.encode(["a.md"]),  # too few fields
+    ],
+    ids=["empty", "pickle-header", "a-pickle", "wrong-types", "too-few-fields"],
+)
+def test_the_cache_decodes_data_only(meta: bytes) -> None:
+    # A pickle in the cache file would run code when loaded: it is refused like damage.
+    with pytest.raises(DecodeError):
+        decode_entry(meta)
+
+
+def test_a_pickle_in_the_cache_is_not_run(
+    runner: CliRunner, built: tuple[Path, dict[str, bytes]], tmp_path: Path
+) -> None:
+    config, clean = built
+    marker = tmp_path / "ran"
+
+    class Payload:
+        def __reduce__(self) -> tuple[object, tuple[str]]:
+            return (open, (str(marker), "w"))
+
+    db = sqlite3.connect(cache_db(config))
+    bomb = pickle.dumps(Payload())
+    query = "UPDATE sources SET meta = ?, meta_crc = ? WHERE key LIKE '%/007.md'"
+    assert db.execute(query, (bomb, zlib.crc32(bomb))).rowcount == 1
+    db.execute("DELETE FROM builds")
+    db.commit()
+    db.close()
+    report = build(runner, config)
+    assert not marker.exists()
+    assert (report["parsed"], report["cached"]) == (1, COUNT - 1)
+    assert outputs(config) == clean

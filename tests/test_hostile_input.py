@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
 import time
 from pathlib import Path
 
@@ -23,7 +25,15 @@ from feeds.clean.body import clean_body, fold_line_breaks
 from feeds.cli import app
 from feeds.config import CleanConfig
 from feeds.read.frontmatter import item_line, key_line, quote_run_inner
-from tests.helpers import build_json, executable_findings, make_site, write_article
+from tests.helpers import (
+    build_command,
+    build_json,
+    comparable_outputs,
+    executable_findings,
+    make_site,
+    run_build,
+    write_article,
+)
 
 # The definitions the linear readers keep to, as the regexes they replace had them.
 KEY_LINE = re.compile(r"([^\s#:-][^:]*?)[ \t]*:(?:[ \t]+(.*?))?[ \t]*")
@@ -341,3 +351,48 @@ def test_a_file_over_the_time_limit_is_skipped_and_the_build_goes_on(
     assert problems == [("slow.md", "read", "took longer than 1.5 s to read; skipped", True)]
     assert report["articles"] == 250
     assert build_json(runner, config)["parsed"] == 0  # kept: read again only once it changes
+
+
+def _on_a_full_disk(
+    folder: Path, size: str, command: list[str]
+) -> subprocess.CompletedProcess[str]:
+    """Run ``command`` with ``folder`` a fresh tmpfs of ``size``: a disk that fills for real.
+
+    A private mount namespace (unshare), so no root is needed and nothing outside sees it.
+    """
+    folder.mkdir()
+    mount = 'mount -t tmpfs -o size="$1" tmpfs "$2" && shift 2 && exec "$@"'
+    wrapped = ["unshare", "-rm", "sh", "-c", mount, "sh", size, str(folder), *command]
+    return subprocess.run(wrapped, capture_output=True, text=True, timeout=300)
+
+
+def _can_mount_tmpfs(tmp_path: Path) -> bool:
+    probe = _on_a_full_disk(tmp_path / "probe", "64k", ["true"])
+    return shutil.which("unshare") is not None and probe.returncode == 0
+
+
+def test_a_cache_on_a_full_disk_is_dropped_and_the_build_goes_on(tmp_path: Path) -> None:
+    if not _can_mount_tmpfs(tmp_path):
+        pytest.skip("this machine cannot mount a tmpfs in a user namespace (unshare -rm)")
+    full = tmp_path / "full"
+    config = make_site(tmp_path / "site", cache={"path": str(full / "cache.sqlite")})
+    paragraph = "<p>" + "市场数据增长，企业投资政策发展。" * 40 + "</p>"
+    for i in range(60):
+        write_article(config.parent / "articles", f"{i:03d}.md", title=f"第{i}篇", body=paragraph)
+    reference = make_site(tmp_path / "reference", cache={"enabled": False})
+    shutil.copytree(config.parent / "articles", reference.parent / "articles", dirs_exist_ok=True)
+    assert run_build(reference).returncode == 0
+
+    # 60 articles of 2 kB each do not fit in 96 kB with SQLite's pages of 16 kB.
+    result = _on_a_full_disk(full, "96k", [*build_command(config), "--json"])
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    notes = [p for p in report["problems"] if p["stage"] == "cache"]
+    assert len(notes) == 1
+    assert "cannot write the cache" in notes[0]["reason"]
+    assert "built without it" in notes[0]["reason"]
+    assert not notes[0]["skipped"]
+    assert report["articles"] == 60
+    assert comparable_outputs(config.parent / "output") == comparable_outputs(
+        reference.parent / "output"
+    )

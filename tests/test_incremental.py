@@ -7,7 +7,6 @@ import gc
 import json
 import multiprocessing
 import os
-import pickle
 import shutil
 import signal
 import sqlite3
@@ -23,6 +22,7 @@ from typer.testing import CliRunner
 
 from feeds.build import build as build_feeds
 from feeds.cli import app
+from feeds.codec import decode_entry
 from feeds.config import load_config
 from feeds.errors import ConfigError
 from feeds.read import batch as reader
@@ -567,7 +567,7 @@ def test_a_large_build_cleans_only_what_its_feeds_show_and_writes_the_same(
     # The light way left most articles unclean: only feed items (and same-title copies,
     # compared by their summaries) were cleaned in full, once each.
     db = sqlite3.connect(configs["light"].parent / "cache.sqlite")
-    rows = [(pickle.loads(meta), complete) for meta, complete in db.execute(ROWS)]
+    rows = [(decode_entry(meta), complete) for meta, complete in db.execute(ROWS)]
     db.close()
     shown = {
         item["id"]

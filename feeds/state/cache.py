@@ -19,19 +19,19 @@ that share one cache.
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import os
-import pickle
 import sqlite3
 import stat
 import zlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from feeds.codec import Entry, Packed, unpack
+from feeds.codec import DecodeError, Entry, Packed, decode_entry, unpack
 from feeds.config import Config
 from feeds.errors import BuildError
-from feeds.models import Article, Problem, Source
+from feeds.models import Source
 from feeds.run.locks import hold_lock
 from feeds.state.keys import SCHEMA_VERSION, entry_key, parse_key
 
@@ -85,6 +85,7 @@ class ArticleCache:
         # "/name" endings: one C-level endswith per file instead of a basename() call
         self._own_endings = tuple(os.sep + path.name + end for end in _OWN_SUFFIXES) if path else ()
         self.rebuilt = False  # found damaged and started afresh during this build
+        self.dropped: str | None = None  # why the cache was given up on (a full disk)
         try:
             if path is not None:
                 _refuse_foreign(path)  # before the lock is made beside it, too
@@ -93,12 +94,14 @@ class ArticleCache:
                 _refuse_foreign(path)  # again: it might have changed while we waited
             self.db = _open(path)
         except BaseException as e:
+            if _full(e):
+                self._drop(e)
+                return
             self._lock.close()
             if not isinstance(e, OSError | sqlite3.Error):
                 raise
-            reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
             raise BuildError(
-                f"cannot use the cache {path}: {reason} "
+                f"cannot use the cache {path}: {_reason(e)} "
                 "(set cache.path to a writable place, or cache.enabled: false)"
             ) from None
 
@@ -135,7 +138,7 @@ class ArticleCache:
         cached: dict[str, Entry] = {}
         roots = tuple(os.path.join(os.path.abspath(s), "") for s in config.folders)
         gone: list[tuple[str]] = []
-        # Row by row, not all rows at once: a large archive's pickles alone are large.
+        # Row by row, not all rows at once: a large archive's light entries alone are large.
         query = "SELECT key, stamp, parse_key, meta, meta_crc FROM sources"
         for key, stamp, made_by, meta, crc in self.db.execute(query):
             source = by_key.get(key)
@@ -146,7 +149,7 @@ class ArticleCache:
             # A text column of a damaged row may hold bytes: such a row is parsed again.
             fresh = stamp == source.stamp and isinstance(made_by, str)
             if fresh and made_by.startswith(prefix) and _sound(meta, crc):
-                entry = _unpickle(meta, source.rel)
+                entry = _decode(meta, source.rel)
                 if entry is not None and made_by == entry_key(config, base, entry):
                     cached[source.rel] = entry
         stale = [s for s in sources if s.rel not in cached]
@@ -163,6 +166,8 @@ class ArticleCache:
         """
         meta, content, summary, complete = packed
         entry = unpack(packed)
+        if self.dropped:
+            return entry
         key = entry_key(self._config, self._base, entry)
         checks = zlib.crc32(meta), _text_crc(content, summary, complete)
         row = (source.key, source.stamp, key, meta, content, summary, complete, *checks)
@@ -174,7 +179,7 @@ class ArticleCache:
 
     def flush(self) -> None:
         batch, self._batch, self._batch_size = self._batch, [], 0
-        if not batch:
+        if not batch or self.dropped:
             return
         query = "INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
         try:
@@ -224,6 +229,8 @@ class ArticleCache:
 
     def save_build(self, key: str, report: bytes) -> None:
         """Remember one build's report under a key of all its inputs (only the last one)."""
+        if self.dropped:
+            return
         stored = zlib.crc32(report).to_bytes(4, "big") + report  # checked as a row's light part
         try:
             self.db.execute("DELETE FROM builds")
@@ -234,24 +241,44 @@ class ArticleCache:
             self._write_afresh("INSERT INTO builds VALUES (?, ?)", [(key, stored)])
 
     def _recover_or_raise(self, doing: str, error: sqlite3.Error) -> None:
-        """Start afresh from an empty cache if ``error`` is damage; else raise BuildError.
+        """Start afresh from an empty cache if ``error`` is damage, go on without one if
+        the disk is full; else raise BuildError.
 
         Damage can show late (a page read for the first time, text that is not UTF-8):
         the build goes on without what the cache held, and reads those files again.
         """
+        if _full(error):
+            self._drop(error)
+            return
         if not _damaged(error):
-            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-            raise BuildError(f"cannot {doing} the cache {self.path}: {reason}") from None
+            raise BuildError(f"cannot {doing} the cache {self.path}: {_reason(error)}") from None
         self.db.close()
         self.db = _open(self.path, fresh=True)
         self.rebuilt = True
 
+    def _drop(self, error: BaseException) -> None:
+        """Go on with an empty cache that keeps nothing, and free the disk of this one: it
+        only saves work, and a build that cannot save work can still publish."""
+        with contextlib.suppress(Exception):
+            self.db.close()
+        if self.path is not None:
+            with contextlib.suppress(OSError):
+                _delete(self.path)
+        self.db = _create(sqlite3.connect(":memory:"))
+        self._batch, self._batch_size = [], 0
+        self.dropped = f"cannot write the cache: {_reason(error)}"
+
     def _write_afresh(self, query: str, rows: Sequence[tuple[object, ...]]) -> None:
+        if self.dropped:
+            return
         try:
             self.db.executemany(query, rows)
             self.db.commit()
         except sqlite3.Error as e:  # a new cache that cannot be written: the disk, not damage
-            raise BuildError(f"cannot write the cache {self.path}: {e}") from None
+            if _full(e):
+                self._drop(e)
+                return
+            raise BuildError(f"cannot write the cache {self.path}: {_reason(e)}") from None
 
 
 def _open(path: Path | None, *, fresh: bool = False) -> sqlite3.Connection:
@@ -365,15 +392,29 @@ def _crc_prefix(stored: bytes) -> int:
     return int.from_bytes(stored[:4], "big")
 
 
-def _unpickle(meta: bytes, rel: str) -> Entry | None:
+def _decode(meta: bytes, rel: str) -> Entry | None:
     """The cached entry, or None if the row cannot be trusted to be this file's."""
     try:
-        entry = pickle.loads(meta)
-    except Exception:  # a damaged pickle can raise almost anything
+        entry = decode_entry(meta)
+    except DecodeError:
         return None
-    if isinstance(entry, Article | Problem) and entry.path == rel:
+    if entry.path == rel:
         return entry
     return None  # another layout of the sources gave the file another relative path
+
+
+def _full(error: BaseException) -> bool:
+    """Whether ``error`` says the disk (or the user's quota) is full."""
+    if isinstance(error, OSError):
+        return error.errno in (errno.ENOSPC, errno.EDQUOT)
+    code = getattr(error, "sqlite_errorcode", None)
+    return code is not None and (code & 0xFF) == sqlite3.SQLITE_FULL
+
+
+def _reason(error: BaseException) -> str:
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    return str(error).splitlines()[0] if str(error) else type(error).__name__
 
 
 def _damaged(error: sqlite3.Error) -> bool:

@@ -14,7 +14,7 @@ from feeds.models import Article, Problem, Source
 from feeds.report import BuildOptions
 from feeds.state.manifest import Manifest
 
-SCHEMA_VERSION = 15  # of the cache: a cache of another version is started afresh
+SCHEMA_VERSION = 16  # of the cache: a cache of another version is started afresh
 
 
 def parse_key(config: Config) -> str:
@@ -27,7 +27,7 @@ def parse_key(config: Config) -> str:
     shaping = {
         "version": __version__,
         "schema": SCHEMA_VERSION,
-        # A pickle of a class whose fields changed loads without error and breaks later.
+        # An entry of a class whose fields changed can decode with defaults, and mean another thing.
         "model": [(f.name, str(f.type)) for c in (Article, Problem) for f in dataclasses.fields(c)],
         "timezone": config.site.timezone,
         "read": dataclasses.asdict(dataclasses.replace(config.read, patterns=[], light_from=0)),

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import pickle
 from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 from feeds.models import Problem
 from feeds.report import BuildReport, FeedReport, ProblemKey, problem_key
@@ -29,8 +30,8 @@ def last_build(cache: ArticleCache) -> LastBuild | None:
     if saved is None:
         return None
     try:
-        articles, feeds, problems, seen = pickle.loads(saved[1])
-    except Exception:  # damaged, or saved by another version: then build in full
+        articles, feeds, problems, seen = _REPORT.decode(saved[1])
+    except msgspec.DecodeError:  # damaged, or saved by another version: then build in full
         return None
     return LastBuild(saved[0], articles, feeds, problems, frozenset(seen))
 
@@ -64,4 +65,8 @@ def saved_report(report: BuildReport) -> bytes:
     # this run's news only.
     problems = [p for p in report.problems if p.stage not in ("discover", "cache")]
     seen = {problem_key(p) for p in report.problems if p.stage != "cache"}
-    return pickle.dumps((report.articles, report.feeds, problems, seen))
+    return msgspec.msgpack.encode((report.articles, report.feeds, problems, sorted(seen)))
+
+
+# Data only, decoded against its types: the cache file is not trusted to hold code.
+_REPORT = msgspec.msgpack.Decoder(tuple[int, list[FeedReport], list[Problem], list[ProblemKey]])
