@@ -224,8 +224,8 @@ def comparable_manifest(data: bytes) -> bytes:
 
 # --- what a browser could run ------------------------------------------------------------------
 
-# From html5sec.org (cure53/H5SC), the OWASP XSS Filter Evasion Cheat Sheet, DOMPurify's test
-# fixtures and bleach's tests.
+# From html5sec.org (cure53/H5SC), DOMPurify's test fixtures, the OWASP XSS Filter Evasion
+# Cheat Sheet, ammonia's tests and bleach's tests: tests/data/xss/collect.py and README.md.
 VECTORS: list[dict[str, str]] = json.loads(
     (DATA / "xss" / "vectors.json").read_text(encoding="utf-8")
 )
