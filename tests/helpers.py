@@ -19,6 +19,7 @@ from typing import Any
 
 import html5lib
 import yaml
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from feeds.cli.app import app
@@ -261,3 +262,96 @@ def executable_findings(fragment: str) -> list[str]:
             ):
                 found.append(f"{name}={value[:30]!r}")
     return found
+
+
+# --- HTML built from a grammar: tags, attributes, quoting, entities, URLs, nesting -------------
+# HTML_LIKE: fragments made of the parts attack vectors are made of, for hypothesis.
+
+_TAG_NAMES = [
+    *("p", "div", "span", "a", "img", "b", "table", "tr", "td", "ul", "li", "pre", "figure"),
+    *("svg", "math", "script", "style", "iframe", "object", "embed", "form", "input", "button"),
+    *("textarea", "title", "noscript", "template", "select", "option", "xmp", "noembed", "base"),
+    *("meta", "link", "video", "source", "image", "animate", "set", "foreignObject", "mglyph"),
+    *("mtext", "annotation-xml", "desc", "frameset", "isindex", "listing", "body", "x-y", "SCRIPT"),
+]
+_ATTRIBUTE_NAMES = [
+    *("href", "src", "srcset", "data-src", "data-srcset", "onerror", "onload", "onclick"),
+    *("OnMouseOver", "formaction", "action", "poster", "background", "xlink:href", "xmlns"),
+    *("srcdoc", "data", "id", "name", "class", "title", "alt", "width", "rel", "lowsrc", "value"),
+    *("http-equiv", "content", "encoding", "attributeName", "to", "values", "is"),
+]
+_SCHEMES = ["javascript:", "vbscript:", "data:text/html,", "data:image/svg+xml,", "livescript:"]
+_SCHEMES += ["data:image/png;base64,", "http://", "https://", "//", "feed:", "jar:", "", "/"]
+_PAYLOADS = ["alert(1)", "img.example.com/a.png", "<svg onload=alert(1)>", "iVBORw0KGgo="]
+_PAYLOADS += ["a.example/b?c=1&d=<x>", "%3Cscript%3E", " 2x, javascript:1"]
+# CSS goes in style attributes only: the finding check counts "expression(" in any attribute,
+# even a title, as script.
+_CSS = ["x:expression(alert(1))", "background:url(javascript:alert(1))", "behavior:url(a.htc)"]
+_CSS += ["-moz-binding:url(https://a.example/x.xml#x)", "color:red", "width:expr/**/ession(1)"]
+
+
+@st.composite
+def _obfuscated(draw: st.DrawFn, text: str) -> str:
+    """``text`` with each character as a browser would still read it: in another case, as a
+    character reference (decimal, hex, padded, with or without ``;``), or after noise that
+    URL parsers skip."""
+    out = []
+    for char in text:
+        how = draw(st.integers(0, 9))
+        if how == 0:
+            out.append(f"&#{ord(char)};")
+        elif how == 1:
+            out.append(f"&#x{ord(char):x}")
+        elif how == 2:
+            out.append(f"&#000{ord(char)}")
+        elif how == 3:
+            out.append(draw(st.sampled_from(["\t", "\n", "&#x09;", "&Tab;", "&NewLine;", "\x00"])))
+            out.append(char)
+        else:
+            out.append(char.upper() if how == 4 else char)
+    return "".join(out)
+
+
+_URLS = st.builds(
+    lambda noise, scheme, payload: noise + scheme + payload,
+    st.sampled_from(["", " ", "\x01", "&#14;", "\u2028", "\ufeff"]),
+    st.sampled_from(_SCHEMES).flatmap(_obfuscated),
+    st.sampled_from(_PAYLOADS),
+)
+_TEXT = st.one_of(
+    st.text(max_size=6),
+    st.sampled_from(["&lt;", "&lt", "&#60;", "&amp;", "&quot;", "&#0;", "&#x110000;", "&#x3c"]),
+    st.sampled_from(["<", ">", "</", "<!--", "-->", "<![CDATA[", "]]>", "<?x ", "&", "正文"]),
+)
+_VALUES = st.one_of(_URLS, _TEXT, st.just("alert(1)"))
+_QUOTES = st.sampled_from(['"{}"', "'{}'", "{}", "`{}`"])
+_ATTRIBUTE = st.builds(
+    lambda sep, name_value, quote: f"{sep}{name_value[0]}={quote.format(name_value[1])}",
+    st.sampled_from([" ", "/", "\n", "\t", " /"]),
+    st.one_of(
+        st.tuples(st.sampled_from(_ATTRIBUTE_NAMES), _VALUES),
+        st.tuples(st.sampled_from(["style", "STYLE"]), st.sampled_from(_CSS).flatmap(_obfuscated)),
+    ),
+    _QUOTES,
+)
+_LEAF = st.one_of(
+    _TEXT,
+    st.builds("<img{}>".format, st.lists(_ATTRIBUTE, max_size=3).map("".join)),
+    st.builds("<!--{}-->".format, _TEXT),
+)
+
+
+def _element(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    return st.builds(
+        lambda tag, attributes, inner, end, other: (
+            f"<{tag}{attributes}>{inner}" + ("" if end == 0 else f"</{other if end == 1 else tag}>")
+        ),
+        st.sampled_from(_TAG_NAMES),
+        st.lists(_ATTRIBUTE, max_size=3).map("".join),
+        st.lists(children, max_size=3).map("".join),
+        st.integers(0, 3),  # 0: left open, 1: closed by another tag's end tag, else closed
+        st.sampled_from(_TAG_NAMES),
+    )
+
+
+HTML_LIKE = st.recursive(_LEAF, _element, max_leaves=12)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+import html5lib
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -19,7 +20,7 @@ from feeds.clean.body import clean_body
 from feeds.clean.sanitize import sanitize_html, strip_xml_illegal
 from feeds.clean.text import plain_text
 from feeds.config import CleanConfig
-from tests.helpers import VECTORS, executable_findings
+from tests.helpers import HTML_LIKE, VECTORS, executable_findings
 
 XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
@@ -170,3 +171,20 @@ def test_sanitize_html_is_idempotent_and_xml_safe(fragment: str) -> None:
     assert sanitize_html(once) == once
     assert not XML_ILLEGAL.search(once)
     assert executable_findings(once) == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(HTML_LIKE)
+def test_html_from_a_grammar_comes_out_harmless(fragment: str) -> None:
+    cleaned = clean_body(fragment, CleanConfig())
+    assert executable_findings(cleaned.html) == []
+    assert not XML_ILLEGAL.search(cleaned.html + cleaned.text)
+    once = sanitize_html(fragment)
+    assert executable_findings(once) == []
+    assert sanitize_html(once) == once
+    assert executable_findings(plain_text(fragment)) == []
+    for html in (cleaned.html, once):
+        for element in html5lib.parse(html, namespaceHTMLElements=False).iter():
+            for name in ("href", "src"):
+                url = element.get(name)
+                assert url is None or url.startswith(("http://", "https://", "data:image/")), url

@@ -22,7 +22,7 @@ from feeds.build import build
 from feeds.cli.app import app
 from feeds.config import config_from_dict
 from feeds.report import BuildOptions
-from tests.helpers import VECTORS, executable_findings
+from tests.helpers import HTML_LIKE, VECTORS, executable_findings
 
 CONTENT_NS = "{http://purl.org/rss/1.0/modules/content/}encoded"
 DC_CREATOR = "{http://purl.org/dc/elements/1.1/}creator"
@@ -138,13 +138,22 @@ def test_public_vectors_through_every_format(runner: CliRunner, tmp_path: Path) 
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(st.text(max_size=400), st.text(max_size=60))
-def test_any_body_and_title_give_well_formed_feeds(tmp_path: Path, body: str, title: str) -> None:
-    front = yaml.safe_dump({"title": title, "categories": ["c"], "date": "2022-05-26 12:00:00"})
-    text = f"\n---\n{front}---\n\n<div>{body}</div>"
+@given(
+    st.one_of(st.text(max_size=400), HTML_LIKE),
+    st.one_of(st.text(max_size=60), HTML_LIKE),
+    st.one_of(st.none(), HTML_LIKE),
+)
+def test_any_body_and_title_give_well_formed_feeds(
+    tmp_path: Path, body: str, title: str, link: str | None
+) -> None:
+    fields = {"title": title, "categories": ["c"], "date": "2022-05-26 12:00:00", "link": link}
+    text = f"\n---\n{yaml.safe_dump(fields)}---\n\n<div>{body}</div>"
     out = build_site(tmp_path / "site", [text])
     for path in out.glob("*.xml"):
         etree.fromstring(path.read_bytes())  # raises if not well-formed
         assert not feedparser.parse(path.read_bytes()).bozo
     for path in out.glob("[!.]*.json"):
         json.loads(path.read_text(encoding="utf-8"))
+    assert [f for _, text in html_fields(out) for f in executable_findings(text)] == []
+    for url in url_fields(out):
+        assert url.startswith(("http://", "https://")), url
