@@ -84,6 +84,7 @@ def make_article(raw: RawArticle, config: Config, *, content: bool = True) -> Ar
         title_key=story_fingerprint(title),
         notes=tuple(notes),
         written_categories=None if written == categories else written,
+        category_paths=resolve_paths(front.category_paths, categories, config.categories),
     )
 
 
@@ -127,6 +128,22 @@ def resolve_categories(
     why = "no usable category" if names else "no categories"
     note("categories", f"{why}; filed under {default}")
     return (default,)
+
+
+def resolve_paths(
+    paths: Sequence[Sequence[str]], categories: tuple[str, ...], config: CategoriesConfig
+) -> tuple[tuple[str, ...], ...]:
+    """The front matter's category paths named as ``categories`` names them (aliases, no
+    duplicates, only the names kept); () when they are one path, ``categories`` in order."""
+    kept = set(categories)
+    resolved: list[tuple[str, ...]] = []
+    for path in paths:
+        names = (category_name(config.aliases.get(name, name)) for raw in path
+                 if (name := category_name(raw)))  # fmt: skip
+        if named := tuple(dict.fromkeys(name for name in names if name in kept)):
+            resolved.append(named)
+    unique = tuple(dict.fromkeys(resolved))
+    return () if len(unique) <= 1 and unique in ((), (categories,)) else unique
 
 
 def written_categories(names: Sequence[str]) -> tuple[str, ...]:

@@ -57,8 +57,14 @@ class AllFeedConfig:
     description: str = ""
 
 
+CategoryMode = Literal["path", "flat"]
+
+
 @dataclass(frozen=True, slots=True)
 class CategoriesConfig:
+    # path: Hexo's meaning, a list of categories is one path from the top (a › b › c) and
+    # every node of the tree is a feed; flat: every name is a feed of its own (Hugo, Jekyll).
+    mode: CategoryMode = "path"
     aliases: dict[str, str] = field(default_factory=dict)  # old name -> feed name (rename/merge)
     default: str = "未分类"  # for articles that list no category
     feeds: dict[str, FeedConfig] = field(default_factory=dict)
@@ -132,9 +138,6 @@ class PruneConfig:
     # The largest share of the files earlier builds wrote that one --prune may delete
     # without --force: more is what an emptied source or a broken config looks like.
     max_share: float = 0.5
-
-
-CategoryMode = Literal["path", "flat"]
 
 
 @dataclass(frozen=True, slots=True)

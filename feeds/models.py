@@ -49,6 +49,10 @@ class FrontMatter:
     date: str | None = None
     images: tuple[str, ...] = ()  # thumbnail candidates, in the configured field order
     link: str | None = None
+    # Hexo's reading of the categories as paths from the top, when the list nests
+    # (``[[a, b], [c]]``: (a, b) and (c,)); () when ``categories`` is one path, as a flat
+    # list is (``[a, b, c]``: a › b › c).
+    category_paths: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +91,10 @@ class Article:
     # The category names as written, when aliases or the default made ``categories`` differ
     # from them (None: they did not): what tells a cached article that new aliases touch it.
     written_categories: tuple[str, ...] | None = None
+    # The categories as paths from the top (after aliases), when the front matter nests
+    # lists; () when they are one path, ``categories`` in order (nearly every article: no
+    # second copy of the names is kept for it). ``paths()`` gives them either way.
+    category_paths: tuple[tuple[str, ...], ...] = ()
 
     # Pickling (the cache, the worker pipes) by hand: a plain tuple and a loader that sets
     # the slots directly load much faster than the dataclass default, and a rebuild with
@@ -107,6 +115,11 @@ class Article:
     def replaced(self, **changes: object) -> Article:
         """A copy with ``changes`` made: ``dataclasses.replace``, at a third of its cost."""
         return _load_article(*self.fields(**changes))
+
+    def paths(self) -> tuple[tuple[str, ...], ...]:
+        """The category paths, each a tuple of names from the top: ``category_paths``, or
+        ``categories`` as one path. A flat grouping takes each name as a path of its own."""
+        return self.category_paths or (self.categories,)
 
     def light(self) -> Article:
         """This article without its HTML and summary: what stays in memory for every file."""

@@ -75,9 +75,11 @@ def read_front_matter(
     block, body, start = _split(text)
     warnings: list[str] = []
     fields = _parse_block(block, text.count("\n", 0, start) + 1, warnings)
+    categories, paths = _categories(fields, warnings)
     front = FrontMatter(
         title=_title(fields.get("title"), warnings),
-        categories=_categories(fields, warnings),
+        categories=categories,
+        category_paths=paths,
         author=_author(fields.get("author")),
         date=_date(fields.get("date"), warnings),
         images=_images(fields, image_fields),
@@ -447,26 +449,44 @@ def _stripped(text: str | None) -> str | None:
     return (text.strip() or None) if text is not None else None
 
 
-def _categories(fields: Fields, warnings: list[str]) -> tuple[str, ...]:
+def _categories(
+    fields: Fields, warnings: list[str]
+) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
+    """The category names in order, and their paths when the list nests (else ())."""
     for key in _CATEGORY_KEYS:
-        names = _names(fields.get(key), key, warnings)
+        names, paths = _names(fields.get(key), key, warnings)
         if names:
-            return names
-    return ()
+            return names, paths
+    return (), ()
 
 
-def _names(value: object, key: str, warnings: list[str]) -> tuple[str, ...]:
+def _names(
+    value: object, key: str, warnings: list[str]
+) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
+    """The names of a categories field, and its paths as Hexo reads them when it nests.
+
+    A flat list is one path (``[a, b]``: a › b); a list holding lists is one path per item,
+    a plain item a path of one (``[[a, b], c]``: a › b and c). A single text, or a list of
+    one text, holding commas is several names: ``"财经, 科技"``.
+    """
+    if isinstance(value, list) and len(value) == 1 and isinstance(value[0], str):
+        value = value[0]
     if value is None:
-        return ()
+        return (), ()
     if isinstance(value, str):  # one name, or several separated by commas
-        return _unique(_CATEGORY_SEPARATORS.split(value))
+        return _unique(_CATEGORY_SEPARATORS.split(value)), ()
     if isinstance(value, dict):
         warnings.append(f"{key} is a mapping, not a list of names; ignored")
-        return ()
+        return (), ()
     found: list[str] = []  # one note of each kind, however often the walk meets it
     names = _unique(islice(_flatten(value, key, found, [_MAX_VISITS]), _MAX_NAMES))
+    paths: tuple[tuple[str, ...], ...] = ()
+    if isinstance(value, list) and any(isinstance(item, list) for item in value):
+        budget = [_MAX_VISITS]  # the same bound as the walk above
+        walks = (_unique(islice(_flatten(item, key, [], budget, 1), _MAX_NAMES)) for item in value)
+        paths = tuple(dict.fromkeys(path for path in walks if path))
     warnings += dict.fromkeys(found)
-    return names
+    return names, paths
 
 
 def _flatten(
