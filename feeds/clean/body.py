@@ -23,6 +23,7 @@ from lxml import etree
 from lxml.cssselect import CSSSelector
 
 from feeds.clean.html import ANY_TAG, BLOCK_TAGS, parse_fragment, tidy_lines
+from feeds.clean.markdown import as_html
 from feeds.clean.sanitize import ALLOWED_TAGS, sanitize_html, sanitize_markup, strip_xml_illegal
 from feeds.clean.urls import apply_image_proxy, host_of, normalize_url
 from feeds.config import CleanConfig
@@ -352,7 +353,9 @@ def _clean(
     inner = wrapper.group(1) if wrapper else body
     if not inner.strip():
         return EMPTY
-    if not _TAGLIKE.search(inner):
+    if (converted := as_html(inner)) is not None:  # Markdown, or text with inline tags
+        body = converted
+    elif not _TAGLIKE.search(inner):
         return _clean_plain(inner, rules)
     try:
         if not content:

@@ -1,0 +1,201 @@
+"""What real archives hold: Markdown, text and HTML bodies, every front matter shape, dates
+and links under many names. Each file is built for real and its item read back with
+feedparser: the published HTML, the date and the link."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import feedparser
+import pytest
+from lxml import html as lxml_html
+from typer.testing import CliRunner
+
+from feeds.clean.markdown import is_markdown, is_text_with_inline_tags
+from tests.helpers import FIXED_MTIME, build_json, make_site
+
+FRONT = "---\ntitle: 标题\ncategories: [博客]\ndate: 2022-06-13 10:00:00\nlink: https://example.com/a\n---\n"
+
+
+def build_items(
+    tmp_path: Path, runner: CliRunner, files: dict[str, str], **settings: Any
+) -> tuple[dict[str, Any], list[Any]]:
+    """Write ``files`` (name -> text) as the archive, build, and read the RSS of every
+    article back with feedparser (newest first)."""
+    config = make_site(tmp_path / "site", **settings)
+    articles = config.parent / "articles"
+    for name, text in files.items():
+        path = articles / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        os.utime(path, (FIXED_MTIME, FIXED_MTIME))
+    report = build_json(runner, config)
+    parsed = feedparser.parse((config.parent / "output" / "all.rss.xml").read_bytes())
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    return report, parsed.entries
+
+
+def build_one(
+    tmp_path: Path, runner: CliRunner, text: str, name: str = "a.md", **settings: Any
+) -> Any:
+    report, entries = build_items(tmp_path, runner, {name: text}, **settings)
+    assert report["skipped"] == 0, report["problems"]
+    (entry,) = entries
+    return entry
+
+
+def body_of(entry: Any) -> Any:
+    """The item's published HTML, parsed."""
+    return lxml_html.fragment_fromstring(entry.content[0].value, create_parent="div")
+
+
+def published(entry: Any) -> datetime:
+    return datetime(*entry.published_parsed[:6], tzinfo=UTC)
+
+
+# --- Markdown, text and HTML bodies ------------------------------------------------------
+
+MARKDOWN = """![cover](https://img.example.com/cover.jpg)
+
+## 小标题
+
+正文有 **粗体**、*斜体*、~~删除线~~ 和 [一个链接](https://example.com/x)。
+
+- 第一
+- 第二
+
+1. one
+2. two
+
+| 名称 | 数量 |
+|------|-----:|
+| 苹果 | 3 |
+
+```python
+print("<b>not bold</b>")
+```
+"""
+
+
+def test_markdown_body_is_rendered(tmp_path: Path, runner: CliRunner) -> None:
+    entry = build_one(tmp_path, runner, FRONT + MARKDOWN)
+    body = body_of(entry)
+    assert body.xpath("//h2/text()") == ["小标题"]
+    assert body.xpath("//strong/text()") == ["粗体"] and body.xpath("//em/text()") == ["斜体"]
+    assert body.xpath("//s/text() | //del/text()") == ["删除线"]
+    assert body.xpath("//a[@href='https://example.com/x']/text()") == ["一个链接"]
+    assert body.xpath("//ul/li/text()") == ["第一", "第二"]
+    assert body.xpath("//ol/li/text()") == ["one", "two"]
+    assert body.xpath("//table//th/text()") == ["名称", "数量"]
+    assert body.xpath("//table//td/text()") == ["苹果", "3"]
+    assert body.xpath("//pre/code/text()") == ['print("<b>not bold</b>")\n']
+    assert body.xpath("//img/@src") == ["https://img.example.com/cover.jpg"]
+    raw = entry.content[0].value
+    for markup in ("**", "](", "## ", "~~", "|---"):
+        assert markup not in raw
+    # The cover is shown once: the body shows it, so it is not inlined again above it.
+    assert raw.count("cover.jpg") == 1
+    assert entry.media_thumbnail[0]["url"] == "https://img.example.com/cover.jpg"
+    assert published(entry) == datetime(2022, 6, 13, 2, 0, tzinfo=UTC)
+    assert entry.link == "https://example.com/a"
+
+
+def test_html_opening_with_p_but_holding_markdown_between_the_tags(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    text = (
+        FRONT + "<p>导语。</p>\n\n**要点一**：内容。\n\n更多见 [原文](https://example.com/more)。\n"
+    )
+    body = body_of(build_one(tmp_path, runner, text))
+    assert body.xpath("//p[1]/text()") == ["导语。"]
+    assert body.xpath("//strong/text()") == ["要点一"]
+    assert body.xpath("//a/@href") == ["https://example.com/more"]
+
+
+def test_html_body_stays_html(tmp_path: Path, runner: CliRunner) -> None:
+    """A page's HTML, even with Markdown-looking text inside code and styles, is HTML."""
+    html_body = (
+        "\n<div>   \n<style>\n  # not a heading\n  .a{color:red}\n</style>\n"
+        "<p>价格 ** 不是粗体 **，1. 不是列表</p>\n<pre># comment\n**x**</pre>\n</div>   "
+    )
+    entry = build_one(tmp_path, runner, FRONT + html_body)
+    body = body_of(entry)
+    assert body.xpath("//p/text()") == ["价格 ** 不是粗体 **，1. 不是列表"]
+    assert body.xpath("//pre/text()") == ["# comment\n**x**"]
+    assert not body.xpath("//h1 | //strong | //ol")
+
+
+def test_plain_text_keeps_its_line_breaks(tmp_path: Path, runner: CliRunner) -> None:
+    text = FRONT + "第一行\n第二行\n\n第二段\n"
+    body = body_of(build_one(tmp_path, runner, text))
+    assert [p.text_content() for p in body.xpath("//p")] == ["第一行第二行", "第二段"]
+    assert len(body.xpath("//p[1]/br")) == 1
+
+
+def test_plain_text_with_a_few_inline_tags_keeps_its_line_breaks(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    text = FRONT + "第一行 <b>重点</b>\n第二行 <a href='https://example.com/l'>链接</a>\n\n第二段\n"
+    body = body_of(build_one(tmp_path, runner, text))
+    paragraphs = body.xpath("//p")
+    assert [p.text_content().replace("\n", "") for p in paragraphs] == [
+        "第一行 重点第二行 链接",
+        "第二段",
+    ]
+    assert len(paragraphs[0].xpath("br")) == 1
+    assert body.xpath("//b/text()") == ["重点"] and body.xpath("//a/@href") == [
+        "https://example.com/l"
+    ]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "# 标题\n\n正文",
+        "正文 **粗体** 正文",
+        "见 [链接](https://e.com/x)",
+        "![图](https://e.com/a.png)",
+        "~~删~~",
+        "| a | b |\n|---|---|\n| 1 | 2 |",
+        "```\ncode\n```",
+        "<p>导语</p>\n\n**粗体**",
+        "<div>text</div>\n\n## 小节",
+    ],
+)
+def test_the_rule_markdown_side(body: str) -> None:
+    assert is_markdown(body)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "纯文本\n第二行",
+        "1. 第一点\n2. 第二点\n> 引用",  # lists and quotes alone: plain text has them too
+        "#话题# 不是标题",
+        "<p>价格 ** 上涨 **</p>",
+        "<pre>## code\n**x**</pre>",
+        "<style>\n# x {}\n</style><p>text</p>",
+        '<a href="https://e.com/[x](y)">t</a>',
+        "<!-- **x** -->\n<p>t</p>",
+    ],
+)
+def test_the_rule_not_markdown_side(body: str) -> None:
+    assert not is_markdown(body)
+
+
+def test_the_rule_text_with_inline_tags() -> None:
+    assert is_text_with_inline_tags("一行 <b>粗</b>\n二行")
+    assert not is_text_with_inline_tags("一行 <p>段</p>\n二行")  # a block tag: HTML
+    assert not is_text_with_inline_tags("一行<br>\n二行")  # breaks of its own: HTML
+    assert not is_text_with_inline_tags("一行 <b>粗</b>")  # one line: nothing to keep
+
+
+def test_markdown_read_light_publishes_the_same(tmp_path: Path, runner: CliRunner) -> None:
+    """A large build reads light, then cleans the feed items in full: the same item."""
+    full = build_one(tmp_path / "full", runner, FRONT + MARKDOWN)
+    light = build_one(tmp_path / "light", runner, FRONT + MARKDOWN, read={"light_from": 0})
+    assert light.content[0].value == full.content[0].value
+    assert light.media_thumbnail == full.media_thumbnail
