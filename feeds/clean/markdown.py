@@ -90,7 +90,8 @@ def as_html(body: str) -> str | None:
 
 
 def render_markdown(text: str) -> str:
-    return _renderer().render(text)
+    html: str = _renderer().render(text)
+    return html
 
 
 def text_to_paragraphs(text: str) -> str:
