@@ -51,7 +51,8 @@ def make_article(raw: RawArticle, config: Config, *, content: bool = True) -> Ar
     front = raw.front
     categories = resolve_categories(front.categories, config.categories, note)
     written = written_categories(front.categories)
-    link = normalize_url(front.link)
+    source = config.source_of(raw.source.key)
+    link = _link(front.link, source.base_url if source else None, note)
     # A title taken from the body needs its clean HTML (its headings).
     content = content or not has_words(plain_text(front.title or ""))
     cleaned = clean_body(
@@ -85,7 +86,22 @@ def make_article(raw: RawArticle, config: Config, *, content: bool = True) -> Ar
         notes=tuple(notes),
         written_categories=None if written == categories else written,
         category_paths=resolve_paths(front.category_paths, categories, config.categories),
+        tags=front.tags,
     )
+
+
+def _link(raw: str | None, base: str | None, note: NoteFn) -> str | None:
+    """The original article's URL, absolute and percent-encoded (a fragment such as
+    ``#Free Mobile-2024-10-25`` keeps its words); a relative one is resolved against the
+    source's ``base_url``, else dropped with a note. One that is not a web address goes."""
+    link = normalize_url(raw, base)
+    if raw and link is None and _is_relative(raw):
+        note("link", f"{_quote(raw)} is relative, and its source names no base_url; no link")
+    return link
+
+
+def _is_relative(url: str) -> bool:
+    return bool(url.strip()) and not re.match(r"\s*(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//)", url)
 
 
 def _ignore(stage: str, reason: str) -> None:

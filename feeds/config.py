@@ -82,8 +82,16 @@ class ReadConfig:
     # a note, replaced by the file's modification time (with a note), or the article skipped.
     future_dates: Literal["keep", "mtime", "skip"] = "keep"
     future_days: int = 2  # dates further ahead than this are reported
+    # Front matter keys naming the original article, in order (in any case: canonicalUrl).
     link_fields: list[str] = field(
-        default_factory=lambda: ["link", "url", "source", "permalink", "original"]
+        default_factory=lambda: [
+            *("link", "url", "original_url", "canonicalUrl", "canonical_url", "permalink"),
+            *("source", "original", "lien", "video_url"),
+        ]
+    )
+    # Front matter keys naming the article's date, in order: the first that holds one.
+    date_fields: list[str] = field(
+        default_factory=lambda: ["date", "pubDate", "published", "updated", "lastmod"]
     )
     # From this many files to read, each is read light (no HTML kept) and only the articles
     # a feed shows are cleaned in full: less memory and time on a large archive, same output.
@@ -152,6 +160,8 @@ class SourceConfig:
     category_mode: CategoryMode | None = None  # None: categories.mode
     categories: list[str] = field(default_factory=list)  # a feed's path (default: its title)
     tags: bool | None = None  # None: categories.tags
+    # What a relative link in a front matter is relative to (else such a link is dropped).
+    base_url: str | None = None
 
     @classmethod
     def from_text(cls, value: str) -> dict[str, str]:
@@ -180,6 +190,13 @@ class Config:
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.site.timezone)
+
+    def source_of(self, key: str) -> SourceConfig | None:
+        """The folder source an article file (its absolute path) was found in."""
+        for source in self.sources:
+            if source.folder is not None and key.startswith(os.path.join(source.folder, "")):
+                return source
+        return None
 
     @property
     def folders(self) -> list[Path]:
@@ -399,6 +416,7 @@ def _urls(config: Config) -> list[tuple[str, str | None]]:
         ("site.image", config.site.image),
         ("thumbnail.default", config.thumbnail.default),
     ]
+    found += [(f"sources[{i}].base_url", s.base_url) for i, s in enumerate(config.sources)]
     for name, feed in config.categories.feeds.items():
         key = f"categories.feeds.{name}"
         found += [

@@ -53,6 +53,7 @@ class FrontMatter:
     # (``[[a, b], [c]]``: (a, b) and (c,)); () when ``categories`` is one path, as a flat
     # list is (``[a, b, c]``: a › b › c).
     category_paths: tuple[tuple[str, ...], ...] = ()
+    tags: tuple[str, ...] = ()  # tags or keywords, as written
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +96,7 @@ class Article:
     # lists; () when they are one path, ``categories`` in order (nearly every article: no
     # second copy of the names is kept for it). ``paths()`` gives them either way.
     category_paths: tuple[tuple[str, ...], ...] = ()
+    tags: tuple[str, ...] = ()  # the front matter's tags or keywords, as written
 
     # Pickling (the cache, the worker pipes) by hand: a plain tuple and a loader that sets
     # the slots directly load much faster than the dataclass default, and a rebuild with

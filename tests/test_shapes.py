@@ -199,3 +199,137 @@ def test_markdown_read_light_publishes_the_same(tmp_path: Path, runner: CliRunne
     light = build_one(tmp_path / "light", runner, FRONT + MARKDOWN, read={"light_from": 0})
     assert light.content[0].value == full.content[0].value
     assert light.media_thumbnail == full.media_thumbnail
+
+
+# --- front matter shapes -----------------------------------------------------------------
+
+BODY = "第一段。\n\n第二段有 **粗体**。\n"
+SHAPES = {
+    "yaml": f"---\ntitle: 标题\ncategories: [博客, 随笔]\ndate: 2022-06-13 10:00:00\n"
+    f"link: https://example.com/a\n---\n{BODY}",
+    "toml": f'+++\ntitle = "标题"\ncategories = ["博客", "随笔"]\n'
+    f'date = 2022-06-13T10:00:00+08:00\noriginal_url = "https://example.com/a"\n+++\n{BODY}',
+    "hexo-json": f'"title": "标题",\n"categories": ["博客", "随笔"],\n'
+    f'"date": "2022/6/13 10:00:00",\n"canonicalUrl": "https://example.com/a"\n;;;\n{BODY}',
+    "hexo-json-opened": f';;;\n"title": "标题",\n"categories": ["博客", "随笔"],\n'
+    f'"pubDate": "2022-06-13 10:00:00",\n"lien": "https://example.com/a"\n;;;\n{BODY}',
+    "hugo-json": f'{{\n  "title": "标题",\n  "categories": ["博客", "随笔"],\n'
+    f'  "date": "2022-06-13T10:00:00+08:00",\n  "url": "https://example.com/a"\n}}\n{BODY}',
+    "indented": "    ---\n    title: 标题\n    categories: [博客, 随笔]\n"
+    "    date: 2022-06-13 10:00:00\n    video_url: https://example.com/a\n    ---\n"
+    "    第一段。\n\n    第二段有 **粗体**。\n",
+    "any-case": f"---\nTitle: 标题\nCategories: 博客, 随笔\npubDate: 2022-06-13 10:00:00\n"
+    f"canonicalUrl: https://example.com/a\n---\n{BODY}",
+}
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_every_front_matter_shape(tmp_path: Path, runner: CliRunner, shape: str) -> None:
+    report, (entry,) = build_items(tmp_path, runner, {"a.md": SHAPES[shape]})
+    assert report["skipped"] == 0, report["problems"]
+    assert entry.title == "标题"
+    assert published(entry) == datetime(2022, 6, 13, 2, 0, tzinfo=UTC)
+    assert entry.link == "https://example.com/a"
+    body = body_of(entry)
+    assert [p.text_content() for p in body.xpath("//p")] == ["第一段。", "第二段有 粗体。"]
+    assert body.xpath("//strong/text()") == ["粗体"] and not body.xpath("//pre")
+    paths = {tuple(f["path"]) for f in report["feeds"]}
+    assert paths == {(), ("博客",), ("博客", "随笔")}  # a comma-joined list split too
+
+
+@pytest.mark.parametrize(
+    "key", ["link", "url", "original_url", "canonicalUrl", "canonical_url", "permalink",
+            "source", "lien", "video_url"]
+)  # fmt: skip
+def test_every_link_field(tmp_path: Path, runner: CliRunner, key: str) -> None:
+    text = f"---\ntitle: t\ndate: 2022-06-13 10:00:00\n{key}: https://example.com/{key}\n---\nx\n"
+    entry = build_one(tmp_path, runner, text)
+    assert entry.link == f"https://example.com/{key}"
+    assert published(entry) == datetime(2022, 6, 13, 2, 0, tzinfo=UTC)
+    assert body_of(entry).xpath("//p/text()") == ["x"]
+
+
+def test_link_with_spaces_is_encoded_and_relative_links_need_a_base(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    spaced = (
+        "---\ntitle: a\ndate: 2024-10-25\n"
+        "link: https://example.com/p#Free Mobile-2024-10-25\n---\nx\n"
+    )
+    relative = (
+        "---\ntitle: b\ndate: 2024-10-24\nlink: /posts/b/\n---\n<p>见 <a href='c/'>c</a></p>\n"
+    )
+    report, (a, b) = build_items(tmp_path / "1", runner, {"a.md": spaced, "b.md": relative})
+    assert a.link == "https://example.com/p#Free%20Mobile-2024-10-25"
+    assert "link" not in b  # relative, and no base: dropped, with a note
+    notes = [p for p in report["problems"] if p["stage"] == "link"]
+    assert [(p["path"], p["skipped"]) for p in notes] == [("b.md", False)]
+    config = {"folder": "articles", "base_url": "https://blog.example.org/"}
+    _, (a, b) = build_items(
+        tmp_path / "2", runner, {"a.md": spaced, "b.md": relative}, sources=[config]
+    )
+    assert b.link == "https://blog.example.org/posts/b/"
+    assert body_of(b).xpath("//a/@href") == ["https://blog.example.org/posts/b/c/"]
+    assert published(b) == datetime(2024, 10, 23, 16, 0, tzinfo=UTC)
+
+
+def test_date_fields_in_the_configured_order(tmp_path: Path, runner: CliRunner) -> None:
+    text = "---\ntitle: t\nlastmod: 2023-01-01 08:00:00\npubDate: 2022-06-13 10:00:00\n---\nx\n"
+    entry = build_one(tmp_path / "1", runner, text)
+    assert published(entry) == datetime(2022, 6, 13, 2, 0, tzinfo=UTC)  # pubDate before lastmod
+    entry = build_one(tmp_path / "2", runner, text, read={"date_fields": ["lastmod", "date"]})
+    assert published(entry) == datetime(2023, 1, 1, 0, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "field",
+    ["cover:\n  url: https://img.example.com/c.jpg", "image: {src: https://img.example.com/c.jpg}"],
+)
+def test_nested_image_values(tmp_path: Path, runner: CliRunner, field: str) -> None:
+    text = (
+        f"---\ntitle: t\ndate: 2022-06-13 10:00:00\nlink: https://example.com/a\n{field}\n---\nx\n"
+    )
+    entry = build_one(tmp_path, runner, text)
+    assert entry.media_thumbnail[0]["url"] == "https://img.example.com/c.jpg"
+    assert body_of(entry).xpath("//img/@src") == ["https://img.example.com/c.jpg"]  # inlined
+    assert entry.link == "https://example.com/a"
+
+
+def test_tags_and_keywords_are_read() -> None:
+    from feeds.read.frontmatter import read_front_matter
+
+    front, _, _ = read_front_matter("---\ntags: [a, b]\n---\n", [], [])
+    assert front.tags == ("a", "b")
+    front, _, _ = read_front_matter("+++\nkeywords = 'x, y'\n+++\n", [], [])
+    assert front.tags == ("x", "y")
+
+
+def test_nested_category_lists_are_paths_end_to_end(tmp_path: Path, runner: CliRunner) -> None:
+    text = "---\ntitle: t\ndate: 2022-06-13\ncategories:\n  - [技术, Python]\n  - [生活]\n---\nx\n"
+    report, _ = build_items(tmp_path, runner, {"a.md": text})
+    assert {tuple(f["path"]) for f in report["feeds"]} == {
+        (),
+        ("技术",),
+        ("技术", "Python"),
+        ("生活",),
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("+++\ntitle = \n+++\nx", "front matter is not valid TOML"),
+        ("+++\ntitle = 't'\nx", "front matter is not closed by +++"),
+        (';;;\n"title": t\n;;;\nx', "front matter is not valid JSON"),
+        ('{"title": "t"', "front matter is not valid JSON"),
+        ("+++\n- a\n+++\n", "front matter is not valid TOML"),
+        ('{"title": [}\nx', "front matter is not valid JSON"),
+    ],
+)
+def test_broken_blocks_are_skipped_with_their_reason(text: str, reason: str) -> None:
+    from feeds.errors import ArticleError
+    from feeds.read.frontmatter import read_front_matter
+
+    with pytest.raises(ArticleError) as caught:
+        read_front_matter(text, [], [])
+    assert str(caught.value.reason).startswith(reason)

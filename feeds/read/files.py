@@ -15,8 +15,9 @@ def read_file(source: Source, config: Config) -> RawArticle:
     text, decoded = read_article_text(source.key, config.read.max_bytes)
     if decoded:
         notes.append(Problem(source.rel, "read", decoded, skipped=False))
+    read = config.read
     front, body, warnings = read_front_matter(
-        text, config.thumbnail.fields, config.read.link_fields
+        text, config.thumbnail.fields, read.link_fields, read.date_fields
     )
     notes += [Problem(source.rel, "frontmatter", w, skipped=False) for w in warnings]
     mtime = mtime_of(source.stamp)  # as discovery saw it
