@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import PurePosixPath
 
@@ -62,6 +62,7 @@ def make_article(raw: RawArticle, config: Config, *, content: bool = True) -> Ar
         limit = config.clean.max_content
         note("clean", f"body of {cleaned.cut_from:,} characters cut (clean.max_content: {limit:,})")
     title = pick_title(front.title, cleaned, rel, note)
+    date, fell_back = dated(front.date, raw, config, note)
     author = plain_text(front.author or "")
     # The story's origin: the archive's author field (its source site), else its categories.
     origin = author or "/".join(front.categories)
@@ -71,7 +72,7 @@ def make_article(raw: RawArticle, config: Config, *, content: bool = True) -> Ar
         title=title,
         categories=categories,
         author=author,
-        date=pick_date(front.date, raw, config, note),
+        date=date,
         link=link,
         content_html=cleaned.html,
         # plain_text also drops tag-like text (a literal "<script>" written as &lt;script&gt;),
@@ -87,7 +88,32 @@ def make_article(raw: RawArticle, config: Config, *, content: bool = True) -> Ar
         written_categories=None if written == categories else written,
         category_paths=resolve_paths(front.category_paths, categories, config.categories),
         tags=front.tags,
+        date_is_guess=fell_back and not raw.fallback_stable,
     )
+
+
+def keep_first_seen(
+    articles: Sequence[Article], first_seen: Mapping[str, int]
+) -> tuple[list[Article], dict[str, int]]:
+    """Each article dated by a guess (a file's modification time, which a clone changes)
+    dated as it was first seen instead, and the first-seen dates of every such article.
+
+    ``first_seen`` holds what earlier builds recorded (path -> POSIX seconds); an article
+    not in it is seen first now, with its guess. Kept in the output's manifest, this date
+    survives the cache's loss and is the same on every later run and clone.
+    """
+    dated: list[Article] = []
+    seen: dict[str, int] = {}
+    for article in articles:
+        if article.date_is_guess:
+            when = first_seen.get(article.path)
+            if when is None:
+                when = int(article.date.timestamp())
+            elif when != int(article.date.timestamp()):
+                article = article.replaced(date=datetime.fromtimestamp(when, UTC))
+            seen[article.path] = when
+        dated.append(article)
+    return dated, seen
 
 
 def _link(raw: str | None, base: str | None, note: NoteFn) -> str | None:
@@ -259,13 +285,21 @@ def pick_date(
     raw: str | None, source: RawArticle, config: Config, note: NoteFn = _ignore
 ) -> datetime:
     """The front matter's date, in UTC; when there is none, skip or use the reader's
-    fallback (a file's modification time).
+    fallback (a date in the file's name, else its modification time)."""
+    return dated(raw, source, config, note)[0]
+
+
+def dated(
+    raw: str | None, source: RawArticle, config: Config, note: NoteFn = _ignore
+) -> tuple[datetime, bool]:
+    """``pick_date``, and whether the date is the reader's fallback.
 
     A date further ahead than ``read.future_days`` would stay at the top of every feed it
     is in: as ``read.future_dates`` says, it is kept with a note, replaced by the fallback,
     or the article skipped.
     """
     date = parse_date(raw, config.tz)
+    fell_back = date is None
     if date is None:
         shown = f"{_quote(raw)} is not a date" if raw else "no date"
         if config.read.missing_date == "skip":
@@ -278,13 +312,13 @@ def pick_date(
         if config.read.future_dates == "skip":
             raise ArticleError("date", shown)
         if config.read.future_dates == "mtime":
-            date = _fallback_date(source, config, shown)
+            date, fell_back = _fallback_date(source, config, shown), True
             shown += f"; used {source.fallback_name}"
         note("date", shown)
     # In UTC: every stage sorts by the instant or shows it in UTC, and the cache keeps it as
     # ISO text (models.Article.__reduce__), which a zone such as Asia/Shanghai would not
     # survive: the article read back would differ from the one read here.
-    return date.astimezone(UTC)
+    return date.astimezone(UTC), fell_back
 
 
 def _fallback_date(source: RawArticle, config: Config, shown: str) -> datetime:

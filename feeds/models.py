@@ -68,6 +68,10 @@ class RawArticle:
     fallback_time: int | None
     fallback_name: str  # "the file's modification time"
     notes: tuple[Problem, ...] = ()  # repairs made while reading (decoding, front matter)
+    # Whether the fallback is the same on every machine and clone (a date in the file's
+    # name), or a guess that a copy changes (its modification time): an article dated by a
+    # guess keeps the date it was first seen with (``Article.date_is_guess``).
+    fallback_stable: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +101,9 @@ class Article:
     # second copy of the names is kept for it). ``paths()`` gives them either way.
     category_paths: tuple[tuple[str, ...], ...] = ()
     tags: tuple[str, ...] = ()  # the front matter's tags or keywords, as written
+    # The date is the reader's unstable fallback (a file's modification time, which every
+    # clone changes): the build replaces it by the date the article was first seen with.
+    date_is_guess: bool = False
 
     # Pickling (the cache, the worker pipes) by hand: a plain tuple and a loader that sets
     # the slots directly load much faster than the dataclass default, and a rebuild with

@@ -4,10 +4,12 @@ feedparser: the published HTML, the date and the link."""
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import feedparser
 import pytest
@@ -333,3 +335,58 @@ def test_broken_blocks_are_skipped_with_their_reason(text: str, reason: str) -> 
     with pytest.raises(ArticleError) as caught:
         read_front_matter(text, [], [])
     assert str(caught.value.reason).startswith(reason)
+
+
+# --- stable dates ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "day"),
+    [
+        ("2022-06-13-title.md", (2022, 6, 13)),
+        ("posts/2021/03/04/title.md", (2021, 3, 4)),
+        ("2020_01_02/2019-12-31-last.md", (2019, 12, 31)),  # the file's own name first
+    ],
+)
+def test_undated_article_takes_the_date_in_its_path(
+    tmp_path: Path, runner: CliRunner, name: str, day: tuple[int, int, int]
+) -> None:
+    text = "---\ntitle: t\nlink: https://example.com/a\n---\n<p>x</p>\n"
+    report, (entry,) = build_items(tmp_path, runner, {name: text})
+    start = datetime(*day, tzinfo=ZoneInfo("Asia/Shanghai"))
+    assert published(entry) == start.astimezone(UTC)
+    assert entry.link == "https://example.com/a" and body_of(entry).xpath("//p/text()") == ["x"]
+    (note,) = [p for p in report["problems"] if p["stage"] == "date"]
+    assert note["reason"] == "no date; used the date in its path"
+
+
+def test_undated_article_keeps_the_date_it_was_first_seen_with(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    """A fresh clone (new mtimes, no cache) does not re-date an article with no date."""
+    text = "---\ntitle: t\nlink: https://example.com/a\n---\n<p>x</p>\n"
+    _, (entry,) = build_items(tmp_path, runner, {"a.md": text})
+    assert published(entry) == datetime.fromtimestamp(FIXED_MTIME, UTC)
+    site = tmp_path / "site"
+    manifest = json.loads((site / "output" / ".feeds-manifest.json").read_text())
+    assert manifest["first_seen"] == {"a.md": FIXED_MTIME}
+    later = FIXED_MTIME + 86400 * 300
+    os.utime(site / "articles" / "a.md", (later, later))  # the clone's checkout time
+    (site / "cache.sqlite").unlink()  # and no cache
+    build_json(runner, site / "config.yaml")
+    (entry,) = feedparser.parse((site / "output" / "all.rss.xml").read_bytes()).entries
+    assert published(entry) == datetime.fromtimestamp(FIXED_MTIME, UTC)
+    assert entry.link == "https://example.com/a" and body_of(entry).xpath("//p/text()") == ["x"]
+    # A new undated article is first seen with its own modification time.
+    new = site / "articles" / "b.md"
+    new.write_text(text.replace("/a", "/b"), encoding="utf-8")
+    os.utime(new, (later, later))
+    build_json(runner, site / "config.yaml")
+    manifest = json.loads((site / "output" / ".feeds-manifest.json").read_text())
+    assert manifest["first_seen"] == {"a.md": FIXED_MTIME, "b.md": later}
+
+
+def test_a_dated_article_is_not_first_seen(tmp_path: Path, runner: CliRunner) -> None:
+    build_items(tmp_path, runner, {"a.md": FRONT + "x"})
+    manifest = json.loads((tmp_path / "site" / "output" / ".feeds-manifest.json").read_text())
+    assert manifest["first_seen"] == {}
