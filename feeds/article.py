@@ -15,7 +15,7 @@ from pathlib import PurePosixPath
 
 from feeds.clean.body import CleanedBody, clean_body
 from feeds.clean.html import ANY_TAG
-from feeds.clean.text import collapse_spaces, plain_text, summarize
+from feeds.clean.text import collapse_spaces, plain_text, repair_entities, summarize
 from feeds.clean.thumbnail import real_images, usable_images
 from feeds.clean.urls import normalize_url
 from feeds.config import LETTER_OR_DIGIT, CategoriesConfig, Config
@@ -61,7 +61,7 @@ def make_article(raw: RawArticle, config: Config, *, content: bool = True) -> Ar
     if cleaned.cut_from:
         limit = config.clean.max_content
         note("clean", f"body of {cleaned.cut_from:,} characters cut (clean.max_content: {limit:,})")
-    title = pick_title(front.title, cleaned, rel, note)
+    title = pick_title(repair_entities(front.title or "") or front.title, cleaned, rel, note)
     date, fell_back = dated(front.date, raw, config, note)
     author = plain_text(front.author or "")
     # The story's origin: the archive's author field (its source site), else its categories.

@@ -390,3 +390,68 @@ def test_a_dated_article_is_not_first_seen(tmp_path: Path, runner: CliRunner) ->
     build_items(tmp_path, runner, {"a.md": FRONT + "x"})
     manifest = json.loads((tmp_path / "site" / "output" / ".feeds-manifest.json").read_text())
     assert manifest["first_seen"] == {}
+
+
+# --- private media, broken entities, alike items ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "private",
+    [
+        "http://localhost/a.jpg",
+        "http://192.168.1.10/a.jpg",
+        "http://127.1/a.jpg",
+        "http://[::1]/a.jpg",
+        "http://nas/a.jpg",
+        "http://printer.local/a.jpg",
+        "file:///home/me/a.jpg",
+        "ftp://example.com/a.jpg",
+    ],
+)
+def test_private_or_non_web_images_are_never_media(
+    tmp_path: Path, runner: CliRunner, private: str
+) -> None:
+    text = (
+        f"---\ntitle: t\ndate: 2022-06-13 10:00:00\nlink: https://example.com/a\n"
+        f"thumbnail: {private}\n---\n<p>x</p><img src='{private}'>"
+        "<img src='https://img.example.com/real.jpg'>"
+    )
+    entry = build_one(tmp_path, runner, text)
+    assert entry.media_thumbnail[0]["url"] == "https://img.example.com/real.jpg"
+    assert [e["href"] for e in entry.enclosures] == ["https://img.example.com/real.jpg"]
+    assert published(entry) == datetime(2022, 6, 13, 2, 0, tzinfo=UTC)
+    assert entry.link == "https://example.com/a"
+    only_private = text.replace("<img src='https://img.example.com/real.jpg'>", "")
+    entry = build_one(tmp_path / "2", runner, only_private)
+    assert "media_thumbnail" not in entry and not entry.enclosures
+
+
+def test_entity_missing_its_hash_is_repaired_where_plain(tmp_path: Path, runner: CliRunner) -> None:
+    text = (
+        "---\ntitle: '&8220;引号&8221;'\ndate: 2022-06-13 10:00:00\nlink: https://example.com/a\n"
+        "---\n<p>他说&8220;你好&8221;。编号&99999999;与&1;</p>"
+    )
+    entry = build_one(tmp_path, runner, text)
+    assert entry.title == "“引号”"
+    assert body_of(entry).xpath("//p/text()") == ["他说“你好”。编号&99999999;与&1;"]
+    assert published(entry) == datetime(2022, 6, 13, 2, 0, tzinfo=UTC)
+    assert entry.link == "https://example.com/a"
+
+
+def test_alike_items_with_different_links_of_one_site_are_not_merged(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    def stream(n: int, hour: int) -> str:
+        return (
+            f"---\ntitle: 直播回放\ndate: 2022-06-13 {hour}:00:00\ncategories: [视频]\n"
+            f"link: https://www.youtube.com/watch?v={n}\n---\n<p>今晚八点准时开播，欢迎来看。</p>"
+        )
+
+    report, entries = build_items(tmp_path, runner, {"a.md": stream(1, 10), "b.md": stream(2, 11)})
+    assert [e.link for e in entries] == [
+        "https://www.youtube.com/watch?v=2",
+        "https://www.youtube.com/watch?v=1",
+    ]
+    assert not [p for p in report["problems"] if p["stage"] == "duplicate"]
+    assert [published(e).hour for e in entries] == [3, 2]
+    assert all(body_of(e).xpath("//p/text()") == ["今晚八点准时开播，欢迎来看。"] for e in entries)
