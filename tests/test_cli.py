@@ -215,6 +215,11 @@ def test_check_writes_nothing_and_fails_on_skips(runner: CliRunner, site: Site) 
         ("sources: [{folder: a, feed: b}]\n", "sources[0]: name a folder or a feed, not both"),
         ("sources: [{category_mode: flat}]\n", "sources[0]: name a folder or a feed, not both"),
         ("sources: [{folder: a, mode: flat}]\n", "sources[0].mode: unknown key"),
+        ("categories: {mode: tree}\n", "categories.mode: must be one of path, flat, got 'tree'"),
+        (
+            "sources: [{folder: a, base_url: /blog/}]\n",
+            "sources[0].base_url: must be an absolute http(s) URL, got '/blog/'",
+        ),
         ("- a\n- b\n", "must contain a mapping of settings"),
         ("limit: [\n", "not valid YAML"),
         ("categories: {feeds: {金融: {slug: ../x}}}\n", "categories.feeds.金融.slug: '../x' is"),

@@ -111,7 +111,10 @@ def test_html_opening_with_p_but_holding_markdown_between_the_tags(
     text = (
         FRONT + "<p>导语。</p>\n\n**要点一**：内容。\n\n更多见 [原文](https://example.com/more)。\n"
     )
-    body = body_of(build_one(tmp_path, runner, text))
+    entry = build_one(tmp_path, runner, text)
+    assert published(entry) == datetime(2022, 6, 13, 2, 0, tzinfo=UTC)
+    assert entry.link == "https://example.com/a"
+    body = body_of(entry)
     assert body.xpath("//p[1]/text()") == ["导语。"]
     assert body.xpath("//strong/text()") == ["要点一"]
     assert body.xpath("//a/@href") == ["https://example.com/more"]
@@ -126,13 +129,18 @@ def test_html_body_stays_html(tmp_path: Path, runner: CliRunner) -> None:
     entry = build_one(tmp_path, runner, FRONT + html_body)
     body = body_of(entry)
     assert body.xpath("//p/text()") == ["价格 ** 不是粗体 **，1. 不是列表"]
+    assert published(entry) == datetime(2022, 6, 13, 2, 0, tzinfo=UTC)
+    assert entry.link == "https://example.com/a"
     assert body.xpath("//pre/text()") == ["# comment\n**x**"]
     assert not body.xpath("//h1 | //strong | //ol")
 
 
 def test_plain_text_keeps_its_line_breaks(tmp_path: Path, runner: CliRunner) -> None:
     text = FRONT + "第一行\n第二行\n\n第二段\n"
-    body = body_of(build_one(tmp_path, runner, text))
+    entry = build_one(tmp_path, runner, text)
+    assert published(entry) == datetime(2022, 6, 13, 2, 0, tzinfo=UTC)
+    assert entry.link == "https://example.com/a"
+    body = body_of(entry)
     assert [p.text_content() for p in body.xpath("//p")] == ["第一行第二行", "第二段"]
     assert len(body.xpath("//p[1]/br")) == 1
 
@@ -141,7 +149,10 @@ def test_plain_text_with_a_few_inline_tags_keeps_its_line_breaks(
     tmp_path: Path, runner: CliRunner
 ) -> None:
     text = FRONT + "第一行 <b>重点</b>\n第二行 <a href='https://example.com/l'>链接</a>\n\n第二段\n"
-    body = body_of(build_one(tmp_path, runner, text))
+    entry = build_one(tmp_path, runner, text)
+    assert published(entry) == datetime(2022, 6, 13, 2, 0, tzinfo=UTC)
+    assert entry.link == "https://example.com/a"
+    body = body_of(entry)
     paragraphs = body.xpath("//p")
     assert [p.text_content().replace("\n", "") for p in paragraphs] == [
         "第一行 重点第二行 链接",
