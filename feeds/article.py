@@ -87,7 +87,7 @@ def make_article(raw: RawArticle, config: Config, *, content: bool = True) -> Ar
         notes=tuple(notes),
         written_categories=None if written == categories else written,
         category_paths=resolve_paths(front.category_paths, categories, config.categories),
-        tags=front.tags,
+        tags=tag_names(front.tags),
         date_is_guess=fell_back and not raw.fallback_stable,
     )
 
@@ -186,6 +186,14 @@ def resolve_paths(
             resolved.append(named)
     unique = tuple(dict.fromkeys(resolved))
     return () if len(unique) <= 1 and unique in ((), (categories,)) else unique
+
+
+def tag_names(tags: Sequence[str]) -> tuple[str, ...]:
+    """The tags as feed names (like categories: no markup, no invisible characters), the
+    first ``MAX_CATEGORIES``; a tag that is no name is left out."""
+    return tuple(dict.fromkeys(name for raw in tags if (name := _category_name(raw)[0])))[
+        :MAX_CATEGORIES
+    ]
 
 
 def written_categories(names: Sequence[str]) -> tuple[str, ...]:

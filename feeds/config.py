@@ -65,6 +65,8 @@ class CategoriesConfig:
     # path: Hexo's meaning, a list of categories is one path from the top (a › b › c) and
     # every node of the tree is a feed; flat: every name is a feed of its own (Hugo, Jekyll).
     mode: CategoryMode = "path"
+    # Tags (or keywords) as feeds too, each a flat feed named "#tag"; a source may say otherwise.
+    tags: bool = False
     aliases: dict[str, str] = field(default_factory=dict)  # old name -> feed name (rename/merge)
     default: str = "未分类"  # for articles that list no category
     feeds: dict[str, FeedConfig] = field(default_factory=dict)

@@ -145,3 +145,14 @@ def test_a_source_folder_can_keep_flat_categories(tmp_path: Path) -> None:
         ("go",),
         ("tools",),
     }
+
+
+def test_tags_are_flat_feeds_when_asked() -> None:
+    tagged = make_article("a", categories=("科技", "36kr"), tags=("python", "编程"), hours=1)
+    off = group_by_category([tagged], make_config(), {})
+    assert {f.path for f in off.feeds} == {(), ("科技",), ("科技", "36kr")}
+    on = group_by_category([tagged], make_config(categories={"tags": True}), {})
+    feeds = {f.name: f for f in on.feeds}
+    assert set(feeds) == {"", "科技", "科技/36kr", "#python", "#编程"}
+    assert (feeds["#python"].slug, feeds["#python"].title) == ("tag-python", "#python")
+    assert feeds["#编程"].slug == "tag-biancheng" and feeds["#编程"].articles == (tagged,)

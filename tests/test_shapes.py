@@ -466,3 +466,20 @@ def test_alike_items_with_different_links_of_one_site_are_not_merged(
     assert not [p for p in report["problems"] if p["stage"] == "duplicate"]
     assert [published(e).hour for e in entries] == [3, 2]
     assert all(body_of(e).xpath("//p/text()") == ["今晚八点准时开播，欢迎来看。"] for e in entries)
+
+
+def test_tags_as_feeds_end_to_end(tmp_path: Path, runner: CliRunner) -> None:
+    text = (
+        "---\ntitle: t\ndate: 2022-06-13 10:00:00\nlink: https://example.com/a\n"
+        "categories: [技术]\ntags: [Python, '<b>x</b>']\n---\n<p>x</p>\n"
+    )
+    config = make_site(tmp_path / "site", categories={"tags": True})
+    (config.parent / "articles" / "a.md").write_text(text, encoding="utf-8")
+    report = build_json(runner, config)
+    feeds = {f["name"]: f for f in report["feeds"]}
+    assert set(feeds) == {"", "技术", "#Python", "#x"}
+    rss = config.parent / "output" / feeds["#Python"]["files"]["rss"]
+    (entry,) = feedparser.parse(rss.read_bytes()).entries
+    assert entry.link == "https://example.com/a"
+    assert published(entry) == datetime(2022, 6, 13, 2, 0, tzinfo=UTC)
+    assert body_of(entry).xpath("//p/text()") == ["x"]

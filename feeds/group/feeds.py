@@ -84,6 +84,8 @@ def plan_feeds(
 
 
 PATH_SEPARATOR = "/"  # between the names of a path in a feed's name and in config keys
+TAG_MARK = "#"  # a tag's feed is named "#python" (its slug: tag-python)
+_NodesKey = tuple[CategoryMode, tuple[tuple[str, ...], ...], tuple[str, ...]]
 
 
 def path_name(path: Sequence[str]) -> str:
@@ -98,11 +100,16 @@ class FeedNodes:
     def __init__(self, config: Config) -> None:
         from feeds.read.discover import source_prefixes
 
-        default = config.categories.mode
-        modes = {s.folder: s.category_mode or default for s in config.sources if s.folder}
-        self._default: CategoryMode = default
+        default = (config.categories.mode, config.categories.tags)
+        settings = {
+            s.folder: (s.category_mode or default[0], default[1] if s.tags is None else s.tags)
+            for s in config.sources
+            if s.folder
+        }
+        self._default: tuple[CategoryMode, bool] = default
         self._by_prefix = {
-            prefix: modes.get(folder, default) for folder, prefix in source_prefixes(config.folders)
+            prefix: settings.get(folder, default)
+            for folder, prefix in source_prefixes(config.folders)
         }
         # A path alias renames a node and everything under it: {"36kr/快讯": "36kr/快报"}.
         self._aliases = {
@@ -111,27 +118,26 @@ class FeedNodes:
             if PATH_SEPARATOR in key
         }
         # Articles share a few hundred category lists: each is worked out once.
-        self._seen: dict[
-            tuple[CategoryMode, tuple[tuple[str, ...], ...]], dict[str, tuple[str, ...]]
-        ] = {}
+        self._seen: dict[_NodesKey, dict[str, tuple[str, ...]]] = {}
 
-    def mode_of(self, article: Article) -> CategoryMode:
+    def settings_of(self, article: Article) -> tuple[CategoryMode, bool]:
+        """The category mode of the article's source, and whether its tags are feeds."""
         if len(self._by_prefix) <= 1:
             return next(iter(self._by_prefix.values()), self._default)
         prefix = article.path.partition("/")[0] + "/"
         return self._by_prefix.get(prefix, self._default)
 
     def of(self, article: Article) -> dict[str, tuple[str, ...]]:
-        mode = self.mode_of(article)
+        mode, tags_on = self.settings_of(article)
         paths = article.paths() if mode == "path" else tuple((n,) for n in article.categories)
-        key = (mode, paths)
+        key = (mode, paths, article.tags if tags_on else ())
         found = self._seen.get(key)
         if found is None:
-            found = self._seen[key] = self._nodes(paths, mode)
+            found = self._seen[key] = self._nodes(*key)
         return found
 
     def _nodes(
-        self, paths: tuple[tuple[str, ...], ...], mode: CategoryMode
+        self, mode: CategoryMode, paths: tuple[tuple[str, ...], ...], tags: tuple[str, ...]
     ) -> dict[str, tuple[str, ...]]:
         nodes: dict[str, tuple[str, ...]] = {}
         for path in paths:
@@ -139,6 +145,8 @@ class FeedNodes:
                 path = self._aliased(path)
             for end in range(1, len(path) + 1):
                 nodes.setdefault(path_name(path[:end]), path[:end])
+        for tag in tags:  # flat, beside the tree: "#python"
+            nodes.setdefault(TAG_MARK + tag, (TAG_MARK + tag,))
         return nodes
 
     def _aliased(self, path: tuple[str, ...]) -> tuple[str, ...]:
