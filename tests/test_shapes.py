@@ -549,3 +549,28 @@ def test_a_repaired_entity_is_a_character_xml_carries(number: int, before: str, 
         return  # left as text: escaped as &amp;... when written
     assert repaired == f"{before}&#{number};{after}"
     etree.fromstring(f"<p>&#{number};</p>")  # XML 1.0 takes it: no validator warning
+
+
+def test_one_source_keeps_flat_categories(tmp_path: Path, runner: CliRunner) -> None:
+    """``sources: [hexo, {folder: hugo, category_mode: flat}]``: each its own reading."""
+    root = tmp_path / "site"
+    text = "---\ntitle: {t}\ndate: 2022-06-13 10:00:00\nlink: https://example.com/{t}\n"
+    for folder, name in (("hexo", "h"), ("hugo", "g")):
+        path = root / folder / f"{name}.md"
+        path.parent.mkdir(parents=True)
+        cats = "[科技, 36kr]" if folder == "hexo" else "[go, tools]"
+        path.write_text(text.format(t=name) + f"categories: {cats}\n---\nx\n", encoding="utf-8")
+    config = make_site(root, sources=["hexo", {"folder": "hugo", "category_mode": "flat"}])
+    report = build_json(runner, config)
+    assert {tuple(f["path"]) for f in report["feeds"]} == {
+        (),
+        ("科技",),
+        ("科技", "36kr"),
+        ("go",),
+        ("tools",),
+    }
+    feeds = {f["name"]: f for f in report["feeds"]}
+    for name, link in (("科技/36kr", "https://example.com/h"), ("tools", "https://example.com/g")):
+        rss = root / "output" / feeds[name]["files"]["rss"]
+        (entry,) = feedparser.parse(rss.read_bytes()).entries
+        assert entry.link == link and published(entry) == datetime(2022, 6, 13, 2, tzinfo=UTC)
