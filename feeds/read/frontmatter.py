@@ -523,8 +523,10 @@ def _date(fields: Fields, names: Sequence[str], warnings: list[str]) -> str | No
     """The first of the date fields, in the configured order, that holds a value."""
     for name in names:
         value = fields.get(name.lower())
+        if value is None:
+            continue
         text = _stripped(_scalar(value))
-        if text is None and value is not None and not isinstance(value, str):
+        if text is None and not isinstance(value, str):
             warnings.append(f"{name} is {_kind(value)}, not text; ignored")
         if text is not None:
             return text
@@ -572,11 +574,10 @@ def _names(
     """The names of a categories field, and its paths as Hexo reads them when it nests.
 
     A flat list is one path (``[a, b]``: a › b); a list holding lists is one path per item,
-    a plain item a path of one (``[[a, b], c]``: a › b and c). A single text, or a list of
-    one text, holding commas is several names: ``"财经, 科技"``.
+    a plain item a path of one (``[[a, b], c]``: a › b and c). A single text holding commas
+    is several names (``categories: 财经, 科技``); an item of a list is one name, whatever
+    it holds.
     """
-    if isinstance(value, list) and len(value) == 1 and isinstance(value[0], str):
-        value = value[0]
     if value is None:
         return (), ()
     if isinstance(value, str):  # one name, or several separated by commas
@@ -633,8 +634,8 @@ def _images(fields: Fields, image_fields: Sequence[str]) -> tuple[str, ...]:
 
 def _link(fields: Fields, link_fields: Sequence[str]) -> str | None:
     for name in link_fields:
-        url = _url(fields.get(name.lower()))
-        if url:
+        value = fields.get(name.lower())
+        if value is not None and (url := _url(value)):  # most of the ten names are absent
             return url
     return None
 
