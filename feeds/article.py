@@ -9,13 +9,13 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import PurePosixPath
 
 from feeds.clean.body import CleanedBody, clean_body
 from feeds.clean.html import ANY_TAG
-from feeds.clean.text import collapse_spaces, plain_text, summarize
+from feeds.clean.text import collapse_spaces, plain_text, repair_entities, summarize
 from feeds.clean.thumbnail import real_images, usable_images
 from feeds.clean.urls import normalize_url
 from feeds.config import LETTER_OR_DIGIT, CategoriesConfig, Config
@@ -51,7 +51,8 @@ def make_article(raw: RawArticle, config: Config, *, content: bool = True) -> Ar
     front = raw.front
     categories = resolve_categories(front.categories, config.categories, note)
     written = written_categories(front.categories)
-    link = normalize_url(front.link)
+    source = config.source_of(raw.source.key)
+    link = _link(front.link, source.base_url if source else None, note)
     # A title taken from the body needs its clean HTML (its headings).
     content = content or not has_words(plain_text(front.title or ""))
     cleaned = clean_body(
@@ -60,7 +61,8 @@ def make_article(raw: RawArticle, config: Config, *, content: bool = True) -> Ar
     if cleaned.cut_from:
         limit = config.clean.max_content
         note("clean", f"body of {cleaned.cut_from:,} characters cut (clean.max_content: {limit:,})")
-    title = pick_title(front.title, cleaned, rel, note)
+    title = pick_title(repair_entities(front.title or "") or front.title, cleaned, rel, note)
+    date, fell_back = dated(front.date, raw, config, note)
     author = plain_text(front.author or "")
     # The story's origin: the archive's author field (its source site), else its categories.
     origin = author or "/".join(front.categories)
@@ -70,7 +72,7 @@ def make_article(raw: RawArticle, config: Config, *, content: bool = True) -> Ar
         title=title,
         categories=categories,
         author=author,
-        date=pick_date(front.date, raw, config, note),
+        date=date,
         link=link,
         content_html=cleaned.html,
         # plain_text also drops tag-like text (a literal "<script>" written as &lt;script&gt;),
@@ -84,7 +86,48 @@ def make_article(raw: RawArticle, config: Config, *, content: bool = True) -> Ar
         title_key=story_fingerprint(title),
         notes=tuple(notes),
         written_categories=None if written == categories else written,
+        category_paths=resolve_paths(front.category_paths, categories, config.categories),
+        tags=tag_names(front.tags),
+        date_is_guess=fell_back and not raw.fallback_stable,
     )
+
+
+def keep_first_seen(
+    articles: Sequence[Article], first_seen: Mapping[str, int]
+) -> tuple[list[Article], dict[str, int]]:
+    """Each article dated by a guess (a file's modification time, which a clone changes)
+    dated as it was first seen instead, and the first-seen dates of every such article.
+
+    ``first_seen`` holds what earlier builds recorded (path -> POSIX seconds); an article
+    not in it is seen first now, with its guess. Kept in the output's manifest, this date
+    survives the cache's loss and is the same on every later run and clone.
+    """
+    dated: list[Article] = []
+    seen: dict[str, int] = {}
+    for article in articles:
+        if article.date_is_guess:
+            when = first_seen.get(article.path)
+            if when is None:
+                when = int(article.date.timestamp())
+            elif when != int(article.date.timestamp()):
+                article = article.replaced(date=datetime.fromtimestamp(when, UTC))
+            seen[article.path] = when
+        dated.append(article)
+    return dated, seen
+
+
+def _link(raw: str | None, base: str | None, note: NoteFn) -> str | None:
+    """The original article's URL, absolute and percent-encoded (a fragment such as
+    ``#Free Mobile-2024-10-25`` keeps its words); a relative one is resolved against the
+    source's ``base_url``, else dropped with a note. One that is not a web address goes."""
+    link = normalize_url(raw, base)
+    if raw and link is None and _is_relative(raw):
+        note("link", f"{_quote(raw)} is relative, and its source names no base_url; no link")
+    return link
+
+
+def _is_relative(url: str) -> bool:
+    return bool(url.strip()) and not re.match(r"\s*(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//)", url)
 
 
 def _ignore(stage: str, reason: str) -> None:
@@ -127,6 +170,30 @@ def resolve_categories(
     why = "no usable category" if names else "no categories"
     note("categories", f"{why}; filed under {default}")
     return (default,)
+
+
+def resolve_paths(
+    paths: Sequence[Sequence[str]], categories: tuple[str, ...], config: CategoriesConfig
+) -> tuple[tuple[str, ...], ...]:
+    """The front matter's category paths named as ``categories`` names them (aliases, no
+    duplicates, only the names kept); () when they are one path, ``categories`` in order."""
+    kept = set(categories)
+    resolved: list[tuple[str, ...]] = []
+    for path in paths:
+        names = (category_name(config.aliases.get(name, name)) for raw in path
+                 if (name := category_name(raw)))  # fmt: skip
+        if named := tuple(dict.fromkeys(name for name in names if name in kept)):
+            resolved.append(named)
+    unique = tuple(dict.fromkeys(resolved))
+    return () if len(unique) <= 1 and unique in ((), (categories,)) else unique
+
+
+def tag_names(tags: Sequence[str]) -> tuple[str, ...]:
+    """The tags as feed names (like categories: no markup, no invisible characters), the
+    first ``MAX_CATEGORIES``; a tag that is no name is left out."""
+    return tuple(dict.fromkeys(name for raw in tags if (name := _category_name(raw)[0])))[
+        :MAX_CATEGORIES
+    ]
 
 
 def written_categories(names: Sequence[str]) -> tuple[str, ...]:
@@ -226,13 +293,21 @@ def pick_date(
     raw: str | None, source: RawArticle, config: Config, note: NoteFn = _ignore
 ) -> datetime:
     """The front matter's date, in UTC; when there is none, skip or use the reader's
-    fallback (a file's modification time).
+    fallback (a date in the file's name, else its modification time)."""
+    return dated(raw, source, config, note)[0]
+
+
+def dated(
+    raw: str | None, source: RawArticle, config: Config, note: NoteFn = _ignore
+) -> tuple[datetime, bool]:
+    """``pick_date``, and whether the date is the reader's fallback.
 
     A date further ahead than ``read.future_days`` would stay at the top of every feed it
     is in: as ``read.future_dates`` says, it is kept with a note, replaced by the fallback,
     or the article skipped.
     """
     date = parse_date(raw, config.tz)
+    fell_back = date is None
     if date is None:
         shown = f"{_quote(raw)} is not a date" if raw else "no date"
         if config.read.missing_date == "skip":
@@ -245,13 +320,13 @@ def pick_date(
         if config.read.future_dates == "skip":
             raise ArticleError("date", shown)
         if config.read.future_dates == "mtime":
-            date = _fallback_date(source, config, shown)
+            date, fell_back = _fallback_date(source, config, shown), True
             shown += f"; used {source.fallback_name}"
         note("date", shown)
     # In UTC: every stage sorts by the instant or shows it in UTC, and the cache keeps it as
     # an instant (codec), which a zone such as Asia/Shanghai would not survive: the article
     # read back would differ from the one read here.
-    return date.astimezone(UTC)
+    return date.astimezone(UTC), fell_back
 
 
 def _fallback_date(source: RawArticle, config: Config, shown: str) -> datetime:

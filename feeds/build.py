@@ -107,6 +107,7 @@ def _run_stages(
     """Every stage after discovery; returns whether some source must be read again next run."""
     # Imported here: a build with nothing to do (above) never needs them, and they are most
     # of its start-up time.
+    from feeds.article import keep_first_seen
     from feeds.clean.thumbnail import choose_thumbnail_urls, with_thumbnails
     from feeds.group.feeds import ISOLATE_SLUGS_FROM, plan_feeds
     from feeds.group.slug import SlugProcess
@@ -118,6 +119,9 @@ def _run_stages(
     cached, stale = cache.lookup(sources)
     fresh, retry = _parse(stale, cache, config, progress, len(cached), len(sources))
     articles, problems = _in_source_order(sources, cached, fresh)
+    # An article dated by its file's modification time keeps the date it was first seen
+    # with: a clone or a lost cache must not re-date it.
+    articles, report.first_seen = keep_first_seen(articles, manifest.first_seen)
     loader = ContentLoader(sources, config, cache.texts, cache.store, fresh)
     with SlugProcess() as slug_helper:
         if not manifest.slugs and len(sources) >= ISOLATE_SLUGS_FROM:

@@ -57,8 +57,16 @@ class AllFeedConfig:
     description: str = ""
 
 
+CategoryMode = Literal["path", "flat"]
+
+
 @dataclass(frozen=True, slots=True)
 class CategoriesConfig:
+    # path: Hexo's meaning, a list of categories is one path from the top (a › b › c) and
+    # every node of the tree is a feed; flat: every name is a feed of its own (Hugo, Jekyll).
+    mode: CategoryMode = "path"
+    # Tags (or keywords) as feeds too, each a flat feed named "#tag"; a source may say otherwise.
+    tags: bool = False
     aliases: dict[str, str] = field(default_factory=dict)  # old name -> feed name (rename/merge)
     default: str = "未分类"  # for articles that list no category
     feeds: dict[str, FeedConfig] = field(default_factory=dict)
@@ -76,8 +84,16 @@ class ReadConfig:
     # a note, replaced by the file's modification time (with a note), or the article skipped.
     future_dates: Literal["keep", "mtime", "skip"] = "keep"
     future_days: int = 2  # dates further ahead than this are reported
+    # Front matter keys naming the original article, in order (in any case: canonicalUrl).
     link_fields: list[str] = field(
-        default_factory=lambda: ["link", "url", "source", "permalink", "original"]
+        default_factory=lambda: [
+            *("link", "url", "original_url", "canonicalUrl", "canonical_url", "permalink"),
+            *("source", "original", "lien", "video_url"),
+        ]
+    )
+    # Front matter keys naming the article's date, in order: the first that holds one.
+    date_fields: list[str] = field(
+        default_factory=lambda: ["date", "pubDate", "published", "updated", "lastmod"]
     )
     # From this many files to read, each is read light (no HTML kept) and only the articles
     # a feed shows are cleaned in full: less memory and time on a large archive, same output.
@@ -134,9 +150,6 @@ class PruneConfig:
     max_share: float = 0.5
 
 
-CategoryMode = Literal["path", "flat"]
-
-
 @dataclass(frozen=True, slots=True)
 class SourceConfig:
     """One source: a folder of article files, or a feed (a URL or a feed file).
@@ -149,6 +162,8 @@ class SourceConfig:
     category_mode: CategoryMode | None = None  # None: categories.mode
     categories: list[str] = field(default_factory=list)  # a feed's path (default: its title)
     tags: bool | None = None  # None: categories.tags
+    # What a relative link in a front matter is relative to (else such a link is dropped).
+    base_url: str | None = None
 
     @classmethod
     def from_text(cls, value: str) -> dict[str, str]:
@@ -177,6 +192,13 @@ class Config:
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.site.timezone)
+
+    def source_of(self, key: str) -> SourceConfig | None:
+        """The folder source an article file (its absolute path) was found in."""
+        for source in self.sources:
+            if source.folder is not None and key.startswith(os.path.join(source.folder, "")):
+                return source
+        return None
 
     @property
     def folders(self) -> list[Path]:
@@ -396,6 +418,7 @@ def _urls(config: Config) -> list[tuple[str, str | None]]:
         ("site.image", config.site.image),
         ("thumbnail.default", config.thumbnail.default),
     ]
+    found += [(f"sources[{i}].base_url", s.base_url) for i, s in enumerate(config.sources)]
     for name, feed in config.categories.feeds.items():
         key = f"categories.feeds.{name}"
         found += [

@@ -44,6 +44,11 @@ class FrontMatter:
     date: str | None = None
     images: tuple[str, ...] = ()  # thumbnail candidates, in the configured field order
     link: str | None = None
+    # Hexo's reading of the categories as paths from the top, when the list nests
+    # (``[[a, b], [c]]``: (a, b) and (c,)); () when ``categories`` is one path, as a flat
+    # list is (``[a, b, c]``: a › b › c).
+    category_paths: tuple[tuple[str, ...], ...] = ()
+    tags: tuple[str, ...] = ()  # tags or keywords, as written
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +63,10 @@ class RawArticle:
     fallback_time: int | None
     fallback_name: str  # "the file's modification time"
     notes: tuple[Problem, ...] = ()  # repairs made while reading (decoding, front matter)
+    # Whether the fallback is the same on every machine and clone (a date in the file's
+    # name), or a guess that a copy changes (its modification time): an article dated by a
+    # guess keeps the date it was first seen with (``Article.date_is_guess``).
+    fallback_stable: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +91,14 @@ class Article:
     # The category names as written, when aliases or the default made ``categories`` differ
     # from them (None: they did not): what tells a cached article that new aliases touch it.
     written_categories: tuple[str, ...] | None = None
+    # The categories as paths from the top (after aliases), when the front matter nests
+    # lists; () when they are one path, ``categories`` in order (nearly every article: no
+    # second copy of the names is kept for it). ``paths()`` gives them either way.
+    category_paths: tuple[tuple[str, ...], ...] = ()
+    tags: tuple[str, ...] = ()  # the front matter's tags or keywords, as written
+    # The date is the reader's unstable fallback (a file's modification time, which every
+    # clone changes): the build replaces it by the date the article was first seen with.
+    date_is_guess: bool = False
 
     def fields(self, **changes: object) -> tuple[object, ...]:
         """Every field's value in slot order, with ``changes`` made (a cheap ``replace``)."""
@@ -93,6 +110,11 @@ class Article:
     def replaced(self, **changes: object) -> Article:
         """A copy with ``changes`` made: ``dataclasses.replace``, at a third of its cost."""
         return _load_article(*self.fields(**changes))
+
+    def paths(self) -> tuple[tuple[str, ...], ...]:
+        """The category paths, each a tuple of names from the top: ``category_paths``, or
+        ``categories`` as one path. A flat grouping takes each name as a path of its own."""
+        return self.category_paths or (self.categories,)
 
     def light(self) -> Article:
         """This article without its HTML and summary: what stays in memory for every file."""

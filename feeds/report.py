@@ -39,6 +39,7 @@ class BuildReport:
     cached: int = 0  # files taken from the cache
     loaded: int = 0  # articles whose HTML was loaded: feed items, and copies compared
     by_source: dict[str, int] = field(default_factory=dict)  # source prefix -> articles
+    first_seen: dict[str, int] = field(default_factory=dict)  # for the manifest (article.py)
     # The problems the last build had: a cron job is told only the others (``is_new``)
     seen_before: frozenset[ProblemKey] = frozenset()
     feeds: list[FeedReport] = field(default_factory=list)

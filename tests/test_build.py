@@ -16,7 +16,7 @@ from lxml import etree
 from lxml import html as lxml_html
 from typer.testing import CliRunner
 
-from tests.helpers import CORPUS, EXAMPLES, ROOT, SEED, build_json, fix_mtimes
+from tests.helpers import CORPUS, EXAMPLES, ROOT, SEED, build_json, fix_mtimes, make_site
 
 Site = Callable[..., Path]
 NS = {"a": "http://www.w3.org/2005/Atom", "media": "http://search.yahoo.com/mrss/"}
@@ -41,9 +41,19 @@ def corpus_site(site: Site, tmp_path: Path) -> Path:
     return site(articles, limit=1000)
 
 
+@pytest.fixture
+def flat_corpus_site(tmp_path: Path) -> Path:
+    articles = tmp_path / "flat-corpus"
+    shutil.copytree(CORPUS, articles / "corpus-sample")
+    shutil.copytree(SEED, articles / "seed")
+    return make_site(tmp_path / "flat", articles, limit=1000, categories={"mode": "flat"})
+
+
 def test_every_sample_article_is_in_every_feed_it_lists(
-    runner: CliRunner, corpus_site: Path
+    runner: CliRunner, flat_corpus_site: Path
 ) -> None:
+    """Flat categories (categories.mode: flat): every name listed is a feed of its own."""
+    corpus_site = flat_corpus_site
     report = build_json(runner, corpus_site)
     out = corpus_site.parent / "output"
     sources = sorted((corpus_site.parent / "articles").rglob("*.*"))
@@ -69,6 +79,62 @@ def test_every_sample_article_is_in_every_feed_it_lists(
         titles = [e.title for e in feedparser.parse(out / feeds[name]["files"]["rss"]).entries]
         assert "工信部将研制中小企业数字化转型指导文件" in titles
     assert feeds[""]["items"] == 78 - sum("all" in feeds for feeds in left_out.values())
+
+
+def test_every_sample_article_is_in_the_feed_of_every_node_of_its_path(
+    runner: CliRunner, corpus_site: Path, flat_corpus_site: Path
+) -> None:
+    """Path categories (the default): a list is one path from the top, and every node of
+    it is a feed holding its own and its descendants' articles; a generic leaf (快讯, 首页)
+    is a feed per source, never one that mixes them. Checked through the --json report's
+    ``path`` and the feeds read back."""
+    report = build_json(runner, corpus_site)
+    out = corpus_site.parent / "output"
+    sources = sorted((corpus_site.parent / "articles").rglob("*.*"))
+    assert report["skipped"] == 0 and report["articles"] == len(sources) == 78
+    left_out = {
+        p["path"]: set(p["reason"].split("left out of: ")[1].split(", "))
+        for p in report["problems"]
+        if p["stage"] == "duplicate"
+    }
+    expected: Counter[tuple[str, ...]] = Counter()
+    for path in sources:
+        rel = path.relative_to(corpus_site.parent / "articles").as_posix()
+        names = tuple(listed_categories(path))
+        for end in range(1, len(names) + 1):
+            node = names[:end]
+            expected[node] += "/".join(node) not in left_out.get(rel, set())
+    feeds = {tuple(f["path"]): f for f in report["feeds"]}
+    assert set(feeds) - {()} == set(expected)
+    for node, count in expected.items():
+        feed = feeds[node]
+        assert feed["name"] == "/".join(node)
+        parsed = feedparser.parse((out / feed["files"]["atom"]).read_bytes())
+        assert parsed.feed.title == " · ".join(node)
+        assert len(parsed.entries) == count == feed["items"], node
+    # A node holds its descendants' articles: each parent's items are its children's and its own.
+    for node, feed in feeds.items():
+        children = [f for p, f in feeds.items() if len(p) == len(node) + 1 and p[:-1] == node]
+        if node and children:
+            assert feed["items"] >= max(child["items"] for child in children)
+    seed = ("金融", "新浪财经", "新浪财经－国內")
+    for end in range(1, 4):
+        rss = out / feeds[seed[:end]]["files"]["rss"]
+        assert "工信部将研制中小企业数字化转型指导文件" in [
+            e.title for e in feedparser.parse(rss).entries
+        ]
+    assert feeds[seed[:3]]["slug"] == "jinrong-xinlang-caijing-xinlang-caijing-guonei"
+    # Generic leaves: one feed per source, each holding that source's articles only.
+    for leaf in ("快讯", "首页"):
+        nodes = [node for node in expected if node[-1] == leaf]
+        assert len({node[:-1] for node in nodes}) >= 2, leaf
+    for node in (node for node in expected if len(node) >= 2):  # the source is the second name
+        for entry in feedparser.parse(out / feeds[node]["files"]["atom"]).entries:
+            assert entry.get("author") in node[1:], (node, entry.get("author"))
+    flat = build_json(runner, flat_corpus_site)
+    flat_names = {f["name"] for f in flat["feeds"]}
+    assert {"快讯", "首页"} <= flat_names  # flat: one feed mixing every source's 快讯
+    assert len(report["feeds"]) == len(expected) + 1
 
 
 def test_every_feed_parses_cleanly_and_is_structurally_valid(
@@ -150,7 +216,7 @@ def test_examples_default_config_builds(runner: CliRunner, tmp_path: Path) -> No
     report = build_json(runner, tmp_path / "config.yaml")
     slugs = {f["name"]: f["slug"] for f in report["feeds"]}
     assert slugs["金融"] == "finance"  # the config's override
-    assert slugs["新浪财经"] == "xinlang-caijing"
+    assert slugs["金融/新浪财经"] == "jinrong-xinlang-caijing"  # a path: its slug follows it
     assert report["skipped"] == 0
     assert (tmp_path / "output" / "finance.atom.xml").is_file()
 

@@ -46,10 +46,11 @@ def test_build_examples_writes_every_format(runner: CliRunner, site: Site) -> No
     result = runner.invoke(app, ["build", "--config", str(config)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     out = config.parent / "output"
-    for stem in ["all", "jinrong", "xinlang-caijing", "xinlang-caijing-guonei"]:
+    seed = "jinrong-xinlang-caijing-xinlang-caijing-guonei"  # 金融 › 新浪财经 › 新浪财经－国內
+    for stem in ["all", "jinrong", "jinrong-xinlang-caijing", seed]:
         for ext in [".rss.xml", ".atom.xml", ".json"]:
             assert (out / f"{stem}{ext}").is_file(), f"{stem}{ext} missing"
-    parsed = feedparser.parse((out / "xinlang-caijing-guonei.rss.xml").read_bytes())
+    parsed = feedparser.parse((out / f"{seed}.rss.xml").read_bytes())
     assert not parsed.bozo
     titles = [e.title for e in parsed.entries]
     assert "工信部将研制中小企业数字化转型指导文件" in titles
@@ -81,18 +82,19 @@ def test_json_report_shape(runner: CliRunner, site: Site, tmp_path: Path) -> Non
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     feeds = {f["name"]: f for f in report["feeds"]}
-    assert set(feeds) == {"", "金融", "新浪财经", "Technology"}
-    assert feeds["新浪财经"] == {
-        "name": "新浪财经",
-        "path": ["新浪财经"],
-        "slug": "xinlang-caijing",
+    assert set(feeds) == {"", "金融", "金融/新浪财经", "Technology"}
+    assert feeds["金融/新浪财经"] == {
+        "name": "金融/新浪财经",
+        "path": ["金融", "新浪财经"],
+        "slug": "jinrong-xinlang-caijing",
         "items": 1,
         "files": {
-            "rss": "xinlang-caijing.rss.xml",
-            "atom": "xinlang-caijing.atom.xml",
-            "json": "xinlang-caijing.json",
+            "rss": "jinrong-xinlang-caijing.rss.xml",
+            "atom": "jinrong-xinlang-caijing.atom.xml",
+            "json": "jinrong-xinlang-caijing.json",
         },
     }
+    assert feeds["金融"]["path"] == ["金融"] and feeds[""]["path"] == []
     assert feeds[""]["items"] == 2
     assert report["articles"] == 2
     assert report["skipped"] == 1
@@ -213,6 +215,11 @@ def test_check_writes_nothing_and_fails_on_skips(runner: CliRunner, site: Site) 
         ("sources: [{folder: a, feed: b}]\n", "sources[0]: name a folder or a feed, not both"),
         ("sources: [{category_mode: flat}]\n", "sources[0]: name a folder or a feed, not both"),
         ("sources: [{folder: a, mode: flat}]\n", "sources[0].mode: unknown key"),
+        ("categories: {mode: tree}\n", "categories.mode: must be one of path, flat, got 'tree'"),
+        (
+            "sources: [{folder: a, base_url: /blog/}]\n",
+            "sources[0].base_url: must be an absolute http(s) URL, got '/blog/'",
+        ),
         ("- a\n- b\n", "must contain a mapping of settings"),
         ("limit: [\n", "not valid YAML"),
         ("categories: {feeds: {金融: {slug: ../x}}}\n", "categories.feeds.金融.slug: '../x' is"),

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from feeds.group.feeds import group_by_category
 from tests.helpers import make_article, make_config
 
+FLAT = {"mode": "flat"}
+
 
 def test_every_listed_category_gets_a_feed() -> None:
+    """Flat categories: every name is a feed, wherever it stands in the list."""
     seed = make_article("seed", categories=("金融", "新浪财经", "新浪财经－国內"), hours=0)
     other = make_article("other", categories=("Technology",), hours=1)
-    grouping = group_by_category([seed, other], make_config(), {})
+    grouping = group_by_category([seed, other], make_config(categories=FLAT), {})
     feeds = {f.name: f for f in grouping.feeds}
     assert set(feeds) == {"", "金融", "新浪财经", "新浪财经－国內", "Technology"}
     for name in ["金融", "新浪财经", "新浪财经－国內"]:
@@ -37,7 +42,7 @@ def test_duplicates_keep_the_newest_and_are_reported_once() -> None:
     new = make_article(
         "财联社/电报/a.md", categories=("新媒体", "财联社"), hours=2, dedupe_key="text:same"
     )
-    grouping = group_by_category([old, new], make_config(), {})
+    grouping = group_by_category([old, new], make_config(categories=FLAT), {})
     feeds = {f.name: f for f in grouping.feeds}
     assert feeds["新媒体"].articles == (new,)
     assert feeds["36kr"].articles == (old,)  # unique within its own source feed
@@ -76,3 +81,78 @@ def test_copies_past_the_last_item_are_not_looked_at() -> None:
     grouping = group_by_category([old_copy, old, copy_in_feed, newest], cfg, {})
     assert grouping.feeds[0].articles == (newest, old)
     assert [p.path for p in grouping.duplicates] == ["copy.md"]
+
+
+def test_path_categories_make_a_feed_of_every_node_holding_its_descendants() -> None:
+    """Hexo's meaning (the default): a list is one path; each node is a feed of its own and
+    its descendants' articles; the same leaf under two parents is two feeds."""
+    seed = make_article("seed", categories=("金融", "新浪财经", "新浪财经－国內"), hours=0)
+    kr = make_article("kr", categories=("科技", "36kr", "快讯"), hours=1)
+    jinse = make_article("jinse", categories=("新媒体", "金色财经", "快讯"), hours=2)
+    sina = make_article("sina", categories=("金融", "新浪财经"), hours=3)
+    grouping = group_by_category([seed, kr, jinse, sina], make_config(), {})
+    feeds = {f.path: f for f in grouping.feeds}
+    assert feeds[("金融",)].articles == (sina, seed)
+    assert feeds[("金融", "新浪财经")].articles == (sina, seed)
+    assert feeds[("金融", "新浪财经", "新浪财经－国內")].articles == (seed,)
+    assert feeds[("科技", "36kr", "快讯")].articles == (kr,)
+    assert feeds[("新媒体", "金色财经", "快讯")].articles == (jinse,)
+    assert not any(f.name == "快讯" for f in grouping.feeds)
+    leaf = feeds[("科技", "36kr", "快讯")]
+    assert (leaf.name, leaf.title, leaf.slug) == (
+        "科技/36kr/快讯",
+        "科技 · 36kr · 快讯",
+        "keji-36kr-kuaixun",
+    )
+    assert feeds[()].name == "" and len(grouping.feeds) == 1 + 3 + 3 + 3
+
+
+def test_nested_category_lists_are_several_paths() -> None:
+    """``[[a, b], [c]]``: two paths, a › b and c."""
+    article = make_article(
+        "a", categories=("a", "b", "c"), category_paths=(("a", "b"), ("c",)), hours=0
+    )
+    grouping = group_by_category([article], make_config(), {})
+    assert {f.path for f in grouping.feeds} == {(), ("a",), ("a", "b"), ("c",)}
+
+
+def test_config_names_a_path_and_path_aliases_move_a_subtree() -> None:
+    cfg = make_config(
+        categories={
+            "feeds": {"科技/36kr": {"slug": "kr", "title": "36氪"}},
+            "aliases": {"科技/36kr/快讯": "科技/36kr/快报", "金融": "财经"},
+        }
+    )
+    kr = make_article("kr", categories=("科技", "36kr", "快讯"), hours=1)
+    grouping = group_by_category([kr], cfg, {})
+    feeds = {f.name: f for f in grouping.feeds}
+    assert set(feeds) == {"", "科技", "科技/36kr", "科技/36kr/快报"}
+    assert (feeds["科技/36kr"].slug, feeds["科技/36kr"].title) == ("kr", "36氪")
+    assert feeds["科技/36kr/快报"].path == ("科技", "36kr", "快报")
+
+
+def test_a_source_folder_can_keep_flat_categories(tmp_path: Path) -> None:
+    (tmp_path / "hexo").mkdir()
+    (tmp_path / "hugo").mkdir()
+    cfg = make_config(tmp_path, sources=["hexo", {"folder": "hugo", "category_mode": "flat"}])
+    hexo = make_article("hexo/a.md", categories=("科技", "36kr"), hours=1)
+    hugo = make_article("hugo/b.md", categories=("go", "tools"), hours=2)
+    grouping = group_by_category([hexo, hugo], cfg, {})
+    assert {f.path for f in grouping.feeds} == {
+        (),
+        ("科技",),
+        ("科技", "36kr"),
+        ("go",),
+        ("tools",),
+    }
+
+
+def test_tags_are_flat_feeds_when_asked() -> None:
+    tagged = make_article("a", categories=("科技", "36kr"), tags=("python", "编程"), hours=1)
+    off = group_by_category([tagged], make_config(), {})
+    assert {f.path for f in off.feeds} == {(), ("科技",), ("科技", "36kr")}
+    on = group_by_category([tagged], make_config(categories={"tags": True}), {})
+    feeds = {f.name: f for f in on.feeds}
+    assert set(feeds) == {"", "科技", "科技/36kr", "#python", "#编程"}
+    assert (feeds["#python"].slug, feeds["#python"].title) == ("tag-python", "#python")
+    assert feeds["#编程"].slug == "tag-biancheng" and feeds["#编程"].articles == (tagged,)

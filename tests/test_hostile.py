@@ -265,17 +265,38 @@ def _duplicates(c: Corpus) -> None:
 # --- helpers ------------------------------------------------------------------------------
 
 
-def site_with_corpus(tmp_path: Path, **settings: Any) -> tuple[Path, Corpus]:
+def site_with_corpus(tmp_path: Path, mode: str = "path", **settings: Any) -> tuple[Path, Corpus]:
     config = make_site(
         tmp_path / "site",
         limit=1000,
         jobs=1,
         read={"max_bytes": MAX_BYTES},
-        categories={"default": "默认"},
+        categories={"default": "默认", "mode": mode},
         cache={"enabled": False},
         **settings,
     )
     return config, make_corpus(config.parent / "articles")
+
+
+def test_hostile_corpus_build_with_category_paths(runner: CliRunner, tmp_path: Path) -> None:
+    """Path categories: hostile names (``../../etc/passwd``, emoji, markup) as nodes of a
+    path still make plain file names inside the output folder, and every kept article is
+    in the feed of each node of its path."""
+    config, corpus = site_with_corpus(tmp_path)
+    out = config.parent / "output"
+    result = run(runner, "build", "-c", str(config), "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    feeds = {tuple(f["path"]): f for f in report["feeds"]}
+    for feed in report["feeds"]:
+        assert feed["name"] == "/".join(feed["path"])
+        for name in feed["files"].values():
+            assert "/" not in name and (out / name).is_file()
+    for rel, (title, names) in corpus.kept.items():
+        for end in range(len(names) + 1):
+            node = tuple(names[:end])
+            assert node in feeds, (rel, node)
+            assert title in read_back(out, feeds[node]["files"])["rss"], (rel, node)
 
 
 def snapshot(root: Path) -> dict[str, tuple[int, int]]:
@@ -314,7 +335,8 @@ def run(runner: CliRunner, *args: str) -> Any:
 
 
 def test_hostile_corpus_build(runner: CliRunner, tmp_path: Path) -> None:
-    config, corpus = site_with_corpus(tmp_path)
+    """Flat categories: the corpus's names are each a feed (path mode: the next test)."""
+    config, corpus = site_with_corpus(tmp_path, mode="flat")
     out = config.parent / "output"
     before = snapshot(tmp_path)
     result = run(runner, "build", "-c", str(config), "--json")

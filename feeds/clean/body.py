@@ -23,7 +23,9 @@ from lxml import etree
 from lxml.cssselect import CSSSelector
 
 from feeds.clean.html import ANY_TAG, BLOCK_TAGS, parse_fragment, tidy_lines
+from feeds.clean.markdown import as_html
 from feeds.clean.sanitize import ALLOWED_TAGS, sanitize_html, sanitize_markup, strip_xml_illegal
+from feeds.clean.text import repair_entities
 from feeds.clean.urls import apply_image_proxy, host_of, normalize_url
 from feeds.config import CleanConfig
 from feeds.errors import ConfigError
@@ -347,12 +349,15 @@ def _clean(
     rules = _rules_for(config, categories)
     if "&#12" in body:  # the archive writes every { and } as &#123; / &#125;
         body = body.replace("&#123;", "{").replace("&#125;", "}")
+    body = repair_entities(body)  # &8220; for &#8220;
     body = strip_xml_illegal(body)
     wrapper = _WRAPPER_DIV.match(body)
     inner = wrapper.group(1) if wrapper else body
     if not inner.strip():
         return EMPTY
-    if not _TAGLIKE.search(inner):
+    if (converted := as_html(inner)) is not None:  # Markdown, or text with inline tags
+        body = converted
+    elif not _TAGLIKE.search(inner):
         return _clean_plain(inner, rules)
     try:
         if not content:

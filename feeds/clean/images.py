@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from feeds.clean.urls import is_normal_url, normalize_url
+from feeds.clean.urls import is_normal_url, is_private_host, normalize_url
 
 # Proxies whose query string after this prefix is the real image URL, as is or percent-encoded.
 BUILTIN_UNWRAP: tuple[str, ...] = (
@@ -234,6 +234,7 @@ def is_junk_normal(url: str, hosts: HostRules) -> bool:
     path, _, query = ("/" + tail if slash else "/").partition("#")[0].partition("?")
     return (
         hosts.is_junk(host, path)
+        or is_private_host(host)  # localhost, 192.168.x.x: no reader can load it
         or "emoji" in host  # twemoji.maxcdn.com, emoji.slack-edge.com, ...
         or _looks_like_icon_or_pixel(path.lower(), query)
     )

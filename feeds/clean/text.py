@@ -89,3 +89,28 @@ def _extends(ch: str) -> bool:
 
 def _is_regional(ch: str) -> bool:
     return 0x1F1E6 <= ord(ch) <= 0x1F1FF
+
+
+# A numeric character reference that lost its "#" (``&8220;`` for “), as some scrapers
+# write them. Repaired only where the number plainly names a character a text may hold;
+# else it stays as it was, text (``&amp;8220;`` once escaped): never a broken reference.
+_MISSING_HASH = re.compile(r"&([0-9]{2,7});")
+
+
+def repair_entities(text: str) -> str:
+    """``text`` with each ``&NNNN;`` that plainly means ``&#NNNN;`` made so."""
+    if "&" not in text or not _MISSING_HASH.search(text):
+        return text
+    return _MISSING_HASH.sub(_repaired, text)
+
+
+def _repaired(match: re.Match[str]) -> str:
+    number = int(match[1])
+    plain = (
+        number in (9, 10, 13)
+        or 32 <= number < 127
+        or 160 <= number < 0xD800
+        or 0xE000 <= number < 0xFFFE
+        or 0x10000 <= number < 0x110000
+    )
+    return f"&#{number};" if plain and (number & 0xFFFE) != 0xFFFE else match[0]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import ipaddress
 import re
+import socket
 from collections.abc import Mapping
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
@@ -78,6 +81,35 @@ def _encode(scheme: str, netloc: str, path: str, query: str, fragment: str) -> s
         return quote(_BAD_PERCENT.sub("%25", s), safe=_SAFE)
 
     return urlunsplit((scheme, netloc.lower(), enc(path) or "/", enc(query), enc(fragment)))
+
+
+# Names that never reach a reader's machine from the web: the reader's own machine, or a
+# private network's (RFC 6761, 6762, 8375, and the usual intranet suffixes).
+_PRIVATE_SUFFIXES = (".localhost", ".local", ".internal", ".lan", ".home.arpa", ".intranet")
+_NUMERIC_HOST = re.compile(r"[0-9a-fx.]+", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=4096)
+def is_private_host(host: str) -> bool:
+    """Whether ``host`` (lower case, as in a normalized URL) names no public machine:
+    ``localhost``, a private, loopback, link-local or reserved address in any spelling
+    (``127.1``, ``0x7f000001``, ``[::1]``), or a name of one label or a private suffix.
+
+    An image there cannot show in any reader, and one such enclosure made a real feed invalid.
+    """
+    host = host.strip("[]").rstrip(".")
+    if not host or host == "localhost" or host.endswith(_PRIVATE_SUFFIXES):
+        return True
+    try:
+        return not ipaddress.ip_address(host).is_global
+    except ValueError:
+        pass
+    if _NUMERIC_HOST.fullmatch(host) and host[-1:].isdigit():  # 127.1, 0x7f.1, 2130706433
+        try:
+            return not ipaddress.IPv4Address(socket.inet_aton(host)).is_global
+        except OSError:
+            return True  # numbers that are no address are no public host either
+    return "." not in host  # a bare name: an intranet's
 
 
 def host_of(url: str) -> str:

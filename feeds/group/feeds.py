@@ -1,13 +1,22 @@
-"""Grouping: every category an article lists gets a feed, plus one feed of everything."""
+"""Grouping: every category an article lists gets a feed, plus one feed of everything.
+
+In path mode (Hexo's meaning, the default) an article's categories are a path from the top,
+``金融 › 新浪财经 › 新浪财经－国內``, and every node of the tree is a feed holding its own
+and its descendants' articles, as Hexo's category pages do: the 快讯 of 36kr and the 快讯 of
+金色财经 are two feeds. A node's name is its path joined by ``/`` (``36kr/快讯``, the shape
+of Hexo's category URLs): config keys name it so, and its slug follows it. In flat mode every
+name is a feed of its own, wherever it stands.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from feeds.config import Config
+from feeds.config import CategoryMode, Config
 from feeds.group.identity import same_story
 from feeds.group.slug import SlugProcess, assign_slugs
 from feeds.models import Article, Feed, Problem
@@ -36,6 +45,7 @@ class Plan:
     articles: list[Article]  # newest first (ties by guid, then path); every feed's order
     members: dict[str, list[Article]]  # category name -> its articles
     slugs: dict[str, str]  # category name -> slug
+    paths: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)  # name -> path
 
 
 def group_by_category(
@@ -62,12 +72,89 @@ def plan_feeds(
     """
     articles = sorted(articles, key=lambda a: (-a.date.timestamp(), a.guid, a.path))
     members: dict[str, list[Article]] = defaultdict(list)
+    paths: dict[str, tuple[str, ...]] = {}
+    nodes = FeedNodes(config)
     for article in articles:
-        for name in article.categories:
+        for name, path in nodes.of(article).items():
             members[name].append(article)
+            paths.setdefault(name, path)
     helper = (slug_helper or SlugProcess()) if len(articles) >= ISOLATE_SLUGS_FROM else None
     slugs = category_slugs(members, config, known_slugs, helper=helper)
-    return Plan(articles, members, slugs)
+    return Plan(articles, members, slugs, paths)
+
+
+PATH_SEPARATOR = "/"  # between the names of a path in a feed's name and in config keys
+TAG_MARK = "#"  # a tag's feed is named "#python" (its slug: tag-python)
+_NodesKey = tuple[CategoryMode, tuple[tuple[str, ...], ...], tuple[str, ...]]
+
+
+def path_name(path: Sequence[str]) -> str:
+    """A category path's feed name: its names joined by ``/`` (``36kr/快讯``)."""
+    return PATH_SEPARATOR.join(path)
+
+
+class FeedNodes:
+    """The feeds an article is in, by name, each with its path: every node of each of its
+    category paths (path mode) or every name (flat mode), as its source's mode says."""
+
+    def __init__(self, config: Config) -> None:
+        from feeds.read.discover import source_prefixes
+
+        default = (config.categories.mode, config.categories.tags)
+        settings = {
+            s.folder: (s.category_mode or default[0], default[1] if s.tags is None else s.tags)
+            for s in config.sources
+            if s.folder
+        }
+        self._default: tuple[CategoryMode, bool] = default
+        self._by_prefix = {
+            prefix: settings.get(folder, default)
+            for folder, prefix in source_prefixes(config.folders)
+        }
+        # A path alias renames a node and everything under it: {"36kr/快讯": "36kr/快报"}.
+        self._aliases = {
+            tuple(key.split(PATH_SEPARATOR)): tuple(value.split(PATH_SEPARATOR))
+            for key, value in config.categories.aliases.items()
+            if PATH_SEPARATOR in key
+        }
+        # Articles share a few hundred category lists: each is worked out once.
+        self._seen: dict[_NodesKey, dict[str, tuple[str, ...]]] = {}
+
+    def settings_of(self, article: Article) -> tuple[CategoryMode, bool]:
+        """The category mode of the article's source, and whether its tags are feeds."""
+        if len(self._by_prefix) <= 1:
+            return next(iter(self._by_prefix.values()), self._default)
+        prefix = article.path.partition("/")[0] + "/"
+        return self._by_prefix.get(prefix, self._default)
+
+    def of(self, article: Article) -> dict[str, tuple[str, ...]]:
+        mode, tags_on = self.settings_of(article)
+        paths = article.paths() if mode == "path" else tuple((n,) for n in article.categories)
+        key = (mode, paths, article.tags if tags_on else ())
+        found = self._seen.get(key)
+        if found is None:
+            found = self._seen[key] = self._nodes(*key)
+        return found
+
+    def _nodes(
+        self, mode: CategoryMode, paths: tuple[tuple[str, ...], ...], tags: tuple[str, ...]
+    ) -> dict[str, tuple[str, ...]]:
+        nodes: dict[str, tuple[str, ...]] = {}
+        for path in paths:
+            if mode == "path":
+                path = self._aliased(path)
+            for end in range(1, len(path) + 1):
+                nodes.setdefault(path_name(path[:end]), path[:end])
+        for tag in tags:  # flat, beside the tree: "#python"
+            nodes.setdefault(TAG_MARK + tag, (TAG_MARK + tag,))
+        return nodes
+
+    def _aliased(self, path: tuple[str, ...]) -> tuple[str, ...]:
+        for end in range(len(path), 0, -1):  # the longest path alias that leads it
+            target = self._aliases.get(path[:end])
+            if target is not None:
+                return tuple(dict.fromkeys((*target, *path[end:])))
+        return path
 
 
 def pick_items(plan: Plan, config: Config, summaries: Mapping[str, str]) -> Grouping:
@@ -85,7 +172,8 @@ def pick_items(plan: Plan, config: Config, summaries: Mapping[str, str]) -> Grou
         feeds.append(_all_feed(plan.articles, config, duplicates, summary_of))
     for name in sorted(plan.members, key=lambda n: plan.slugs[n]):
         items = newest_unique(plan.members[name], name, duplicates, config.limit, summary_of)
-        feeds.append(_category_feed(name, plan.slugs[name], items, config))
+        path = plan.paths.get(name, (name,))
+        feeds.append(_category_feed(name, path, plan.slugs[name], items, config))
     return Grouping(feeds, _report(duplicates, config), frozenset(wanted))
 
 
@@ -174,9 +262,11 @@ def _all_feed(
     )
 
 
-def _category_feed(name: str, slug: str, items: Sequence[Article], config: Config) -> Feed:
+def _category_feed(
+    name: str, path: tuple[str, ...], slug: str, items: Sequence[Article], config: Config
+) -> Feed:
     spec = config.categories.feeds.get(name)
-    title = (spec.title if spec else None) or name
+    title = (spec.title if spec else None) or " · ".join(path)
     site_title = config.site.title
     return Feed(
         name=name,
@@ -186,5 +276,5 @@ def _category_feed(name: str, slug: str, items: Sequence[Article], config: Confi
         image=(spec.image if spec else None) or config.site.image,
         default_thumbnail=(spec.default_thumbnail if spec else None) or config.thumbnail.default,
         articles=tuple(items),
-        path=(name,),
+        path=path,
     )

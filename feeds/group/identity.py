@@ -114,8 +114,11 @@ def same_story(a: Article, b: Article, summary_of: Callable[[Article], str] | No
     12日电，记者`` ... ``（财联社记者 张晓翀）``), so the texts differ at both ends. The same
     title and most of one summary's trigrams inside the other's say it is one story; titles
     alone repeat ("第1集"), and a text alone can be a template. ``summary_of`` gives the
-    summaries of light articles, whose own is empty.
+    summaries of light articles, whose own is empty. Two articles a site gives two
+    different links are two, however alike: syndication crosses sites.
     """
+    if a.link and b.link and a.link != b.link and _host(a.link) == _host(b.link):
+        return False  # one site, two addresses: two items (two live streams titled alike)
     title = story_fingerprint(a.title)
     if not title or title != story_fingerprint(b.title):
         return False
@@ -124,6 +127,10 @@ def same_story(a: Article, b: Article, summary_of: Callable[[Article], str] | No
     if not grams_a or not grams_b:
         return False
     return len(grams_a & grams_b) >= SAME_STORY_SHARE * min(len(grams_a), len(grams_b))
+
+
+def _host(url: str) -> str:
+    return url.partition("://")[2].partition("/")[0].rpartition("@")[2]
 
 
 def _own_summary(article: Article) -> str:

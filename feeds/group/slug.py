@@ -25,7 +25,12 @@ _MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")  # "Webtoons - [Naver](htt
 
 
 def slugify(name: str) -> str:
-    """Return ``[a-z0-9-]`` text for ``name``; empty when nothing readable is left."""
+    """Return ``[a-z0-9-]`` text for ``name``; empty when nothing readable is left.
+
+    A tag's feed name, ``#python``, gives ``tag-python``: never the slug of a category.
+    """
+    if name.startswith("#") and len(name) > 1:
+        name = "tag " + name[1:]
     name = _MARKDOWN_LINK.sub(r"\1", name)
     words = _to_words(name)
     slug = _NOT_SLUG.sub("-", " ".join(words).lower()).strip("-")

@@ -61,6 +61,24 @@ _DATEUTIL_DEFAULT = datetime(MIN_YEAR, 1, 1)  # fills missing fields; never "tod
 _PARSE_FAILURES = (ValueError, TypeError, OverflowError, OSError, IndexError, AttributeError)
 
 
+# A calendar date in a file or folder name: 2022-06-13-title.md, 2022_06_13, posts/2022/06/13/.
+_DATE_IN_PATH = re.compile(
+    r"(?<![0-9])((?:19|20)[0-9]{2})([-_./])([0-9]{1,2})\2([0-9]{1,2})(?![0-9])"
+)
+
+
+def date_in_path(rel: str, tz: tzinfo) -> int | None:
+    """The last real date written in ``rel`` (the file name before its folders), as the
+    POSIX seconds of that day's start in ``tz``; None when it names none."""
+    for match in reversed(list(_DATE_IN_PATH.finditer(rel))):
+        year, _, month, day = match.groups()
+        try:
+            return int(datetime(int(year), int(month), int(day), tzinfo=tz).timestamp())
+        except ValueError:  # 2022-13-45
+            continue
+    return None
+
+
 def parse_date(raw: str | None, tz: tzinfo) -> datetime | None:
     """Parse ``raw``; a naive date is taken in ``tz``. Never raises: bad input gives None."""
     if not isinstance(raw, str):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from feeds.config import Config
 from feeds.models import Problem, RawArticle, Source
+from feeds.read.dates import date_in_path
 from feeds.read.decode import read_article_text
 from feeds.read.discover import mtime_of
 from feeds.read.frontmatter import read_front_matter
@@ -15,9 +16,15 @@ def read_file(source: Source, config: Config) -> RawArticle:
     text, decoded = read_article_text(source.key, config.read.max_bytes)
     if decoded:
         notes.append(Problem(source.rel, "read", decoded, skipped=False))
+    read = config.read
     front, body, warnings = read_front_matter(
-        text, config.thumbnail.fields, config.read.link_fields
+        text, config.thumbnail.fields, read.link_fields, read.date_fields
     )
     notes += [Problem(source.rel, "frontmatter", w, skipped=False) for w in warnings]
+    named = date_in_path(source.rel, config.tz)  # 2022-06-13-title.md, posts/2022/06/13/
+    if named is not None:
+        return RawArticle(
+            source, front, body, named, "the date in its path", tuple(notes), fallback_stable=True
+        )
     mtime = mtime_of(source.stamp)  # as discovery saw it
     return RawArticle(source, front, body, mtime, "the file's modification time", tuple(notes))

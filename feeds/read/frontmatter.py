@@ -1,6 +1,11 @@
 """Split an article into its front matter fields and its body.
 
-The block is YAML between ``---`` lines. About 4% of the real archive is not valid YAML: titles
+The block is YAML between ``---`` lines (nearly every file), TOML between ``+++`` lines
+(Hugo), or JSON: between ``;;;`` lines or ended by one (Hexo, whose JSON has no braces), or
+an object that opens the file (Hugo). A block indented as a whole (delimiters included) is
+read dedented, and its body too. Keys are read in any case (``pubDate``, ``canonicalUrl``).
+
+About 4% of the real archive is not valid YAML: titles
 that start with ``@``, or that wrap ``'第2集'`` in runs of seven double quotes. Those blocks are
 read line by line instead, with a warning: their fields are still ``key: value`` and ``- item``
 lines.
@@ -8,7 +13,10 @@ lines.
 
 from __future__ import annotations
 
+import json
 import re
+import textwrap
+import tomllib
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from itertools import islice
@@ -44,6 +52,11 @@ _TextLoader.yaml_implicit_resolvers = {
 
 _OPEN = re.compile(r"\ufeff?(?:[ \t]*\n)*---[ \t]*(?:\n|\Z)")
 _CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
+# Any other opening: indented, or another language's fence.
+_OPEN_ANY = re.compile(r"\ufeff?(?:[ \t]*\n)*(?P<indent>[ \t]*)(?P<fence>---|\+\+\+|;;;)[ \t]*\n")
+_CLOSE_OF = {"---": r"(?:---|\.\.\.)", "+++": r"\+\+\+", ";;;": ";;;"}
+_JSON_END = re.compile(r"^;;;[ \t]*$", re.MULTILINE)  # Hexo's JSON without an opening line
+_LEADING_BLANKS = re.compile(r"\ufeff?(?:[ \t]*\n)*[ \t]*")
 # What PyYAML raises besides YAMLError for malformed explicit tags (``!!int`` with no value,
 # ``!!timestamp 2021-13-45``) or absurd nesting.
 _YAML_FAILURES = (
@@ -63,32 +76,44 @@ _MAX_NAMES = 1000  # YAML aliases can make a short block list billions of names
 _MAX_VISITS = 10_000  # values a walk of one field may visit, names or not
 
 _CATEGORY_KEYS = ("categories", "category")
+_TAG_KEYS = ("tags", "keywords")
 _URL_KEYS = ("url", "src", "href")
+DATE_FIELDS = ("date", "pubdate", "published", "updated", "lastmod")
 
 Fields = dict[str, object]
 
 
 def read_front_matter(
-    text: str, image_fields: Sequence[str], link_fields: Sequence[str]
+    text: str,
+    image_fields: Sequence[str],
+    link_fields: Sequence[str],
+    date_fields: Sequence[str] = DATE_FIELDS,
 ) -> tuple[FrontMatter, str, list[str]]:
     """Return the front matter's fields, the body after it, and warnings about repairs made."""
-    block, body, start = _split(text)
     warnings: list[str] = []
-    fields = _parse_block(block, text.count("\n", 0, start) + 1, warnings)
+    opening = _OPEN.match(text)
+    if opening is not None:  # YAML at the margin: nearly every file, kept fast
+        block, body, start = _split(text, opening)
+        fields = _parse_block(block, text.count("\n", 0, start) + 1, warnings)
+    else:
+        fields, body = _other_shapes(text, warnings)
+    categories, paths = _categories(fields, warnings)
     front = FrontMatter(
         title=_title(fields.get("title"), warnings),
-        categories=_categories(fields, warnings),
+        categories=categories,
+        category_paths=paths,
         author=_author(fields.get("author")),
-        date=_date(fields.get("date"), warnings),
+        date=_date(fields, date_fields, warnings),
         images=_images(fields, image_fields),
         link=_link(fields, link_fields),
+        tags=_tags(fields, warnings),
     )
     return front, body, warnings
 
 
-def _split(text: str) -> tuple[str, str, int]:
-    """The block, the body, and where the block starts in ``text``."""
-    opening = _OPEN.match(text)
+def _split(text: str, opening: re.Match[str] | None = None) -> tuple[str, str, int]:
+    """The YAML block at the margin, the body, and where the block starts in ``text``."""
+    opening = opening or _OPEN.match(text)
     if opening is None:
         raise ArticleError("frontmatter", "no front matter block")
     closing = _CLOSE.search(text, opening.end())
@@ -96,6 +121,75 @@ def _split(text: str) -> tuple[str, str, int]:
         raise ArticleError("frontmatter", "front matter is not closed by ---")
     start = opening.end()
     return text[start : closing.start()], text[closing.end() + 1 :], start
+
+
+def _other_shapes(text: str, warnings: list[str]) -> tuple[Fields, str]:
+    """The fields and body of a file whose block is not YAML at the margin."""
+    opening = _OPEN_ANY.match(text)
+    if opening is not None:
+        indent, fence = opening["indent"], opening["fence"]
+        close = re.compile(rf"^{re.escape(indent)}{_CLOSE_OF[fence]}[ \t]*$", re.MULTILINE)
+        closing = close.search(text, opening.end())
+        if closing is None:
+            raise ArticleError("frontmatter", f"front matter is not closed by {fence}")
+        block = textwrap.dedent(text[opening.end() : closing.start()])
+        body = _dedent_body(text[closing.end() + 1 :], indent)
+        if fence == "+++":
+            return _toml_fields(block), body
+        if fence == ";;;":
+            return _json_fields(block), body
+        first_line = text.count("\n", 0, opening.end()) + 1
+        return _parse_block(block, first_line, warnings), body
+    start = _LEADING_BLANKS.match(text)
+    at = start.end() if start else 0
+    if text.startswith("{", at):  # a JSON object opens the file (Hugo)
+        try:
+            data, end = json.JSONDecoder().raw_decode(text, at)
+        except ValueError as e:
+            raise ArticleError("frontmatter", f"front matter is not valid JSON ({e})") from None
+        return _mapping(data, "JSON"), text[end:].lstrip(" \t").removeprefix("\n")
+    if text.startswith('"', at) and (closing := _JSON_END.search(text, at)) is not None:
+        return _json_fields(text[at : closing.start()]), text[closing.end() + 1 :]
+    raise ArticleError("frontmatter", "no front matter block")
+
+
+def _dedent_body(body: str, indent: str) -> str:
+    """The body less the indentation its block had: indented as a whole, it is too (else
+    Markdown would read every line as code)."""
+    if not indent:
+        return body
+    return "\n".join(line.removeprefix(indent) for line in body.split("\n"))
+
+
+def _toml_fields(block: str) -> Fields:
+    try:
+        data = tomllib.loads(block)
+    except (tomllib.TOMLDecodeError, RecursionError) as e:
+        raise ArticleError("frontmatter", f"front matter is not valid TOML ({e})") from None
+    return _mapping(data, "TOML")
+
+
+def _json_fields(block: str) -> Fields:
+    """Hexo's JSON block: the members of an object, with or without its braces."""
+    text = block.strip()
+    if not text.startswith("{"):
+        text = "{" + text.rstrip(",") + "}"
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError) as e:
+        raise ArticleError("frontmatter", f"front matter is not valid JSON ({e})") from None
+    return _mapping(data, "JSON")
+
+
+def _mapping(data: object, language: str) -> Fields:
+    if not isinstance(data, dict):
+        raise ArticleError(
+            "frontmatter", f"{language} front matter is {_kind(data)}, not a mapping"
+        )
+    fields: Fields = {}
+    for key, value in data.items():
+        fields.setdefault(str(key).strip().lower(), value)  # keys are case-insensitive
+    return fields
 
 
 def _parse_block(block: str, first_line: int, warnings: list[str]) -> Fields:
@@ -425,11 +519,27 @@ def _title(value: object, warnings: list[str]) -> str | None:
     return title
 
 
-def _date(value: object, warnings: list[str]) -> str | None:
-    text = _scalar(value)
-    if text is None and value is not None:
-        warnings.append(f"date is {_kind(value)}, not text; ignored")
-    return _stripped(text)
+def _date(fields: Fields, names: Sequence[str], warnings: list[str]) -> str | None:
+    """The first of the date fields, in the configured order, that holds a value."""
+    for name in names:
+        value = fields.get(name.lower())
+        if value is None:
+            continue
+        text = _stripped(_scalar(value))
+        if text is None and not isinstance(value, str):
+            warnings.append(f"{name} is {_kind(value)}, not text; ignored")
+        if text is not None:
+            return text
+    return None
+
+
+def _tags(fields: Fields, warnings: list[str]) -> tuple[str, ...]:
+    """The tags (or keywords): names, one text of several split at commas."""
+    for key in _TAG_KEYS:
+        names, _ = _names(fields.get(key), key, warnings)
+        if names:
+            return names
+    return ()
 
 
 def _author(value: object) -> str | None:
@@ -447,26 +557,43 @@ def _stripped(text: str | None) -> str | None:
     return (text.strip() or None) if text is not None else None
 
 
-def _categories(fields: Fields, warnings: list[str]) -> tuple[str, ...]:
+def _categories(
+    fields: Fields, warnings: list[str]
+) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
+    """The category names in order, and their paths when the list nests (else ())."""
     for key in _CATEGORY_KEYS:
-        names = _names(fields.get(key), key, warnings)
+        names, paths = _names(fields.get(key), key, warnings)
         if names:
-            return names
-    return ()
+            return names, paths
+    return (), ()
 
 
-def _names(value: object, key: str, warnings: list[str]) -> tuple[str, ...]:
+def _names(
+    value: object, key: str, warnings: list[str]
+) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
+    """The names of a categories field, and its paths as Hexo reads them when it nests.
+
+    A flat list is one path (``[a, b]``: a › b); a list holding lists is one path per item,
+    a plain item a path of one (``[[a, b], c]``: a › b and c). A single text holding commas
+    is several names (``categories: 财经, 科技``); an item of a list is one name, whatever
+    it holds.
+    """
     if value is None:
-        return ()
+        return (), ()
     if isinstance(value, str):  # one name, or several separated by commas
-        return _unique(_CATEGORY_SEPARATORS.split(value))
+        return _unique(_CATEGORY_SEPARATORS.split(value)), ()
     if isinstance(value, dict):
         warnings.append(f"{key} is a mapping, not a list of names; ignored")
-        return ()
+        return (), ()
     found: list[str] = []  # one note of each kind, however often the walk meets it
     names = _unique(islice(_flatten(value, key, found, [_MAX_VISITS]), _MAX_NAMES))
+    paths: tuple[tuple[str, ...], ...] = ()
+    if isinstance(value, list) and any(isinstance(item, list) for item in value):
+        budget = [_MAX_VISITS]  # the same bound as the walk above
+        walks = (_unique(islice(_flatten(item, key, [], budget, 1), _MAX_NAMES)) for item in value)
+        paths = tuple(dict.fromkeys(path for path in walks if path))
     warnings += dict.fromkeys(found)
-    return names
+    return names, paths
 
 
 def _flatten(
@@ -507,8 +634,8 @@ def _images(fields: Fields, image_fields: Sequence[str]) -> tuple[str, ...]:
 
 def _link(fields: Fields, link_fields: Sequence[str]) -> str | None:
     for name in link_fields:
-        url = _url(fields.get(name.lower()))
-        if url:
+        value = fields.get(name.lower())
+        if value is not None and (url := _url(value)):  # most of the ten names are absent
             return url
     return None
 

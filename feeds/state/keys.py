@@ -14,7 +14,7 @@ from feeds.models import Article, Problem, Source
 from feeds.report import BuildOptions
 from feeds.state.manifest import Manifest
 
-SCHEMA_VERSION = 16  # of the cache: a cache of another version is started afresh
+SCHEMA_VERSION = 17  # of the cache: a cache of another version is started afresh
 
 
 def parse_key(config: Config) -> str:
@@ -33,6 +33,8 @@ def parse_key(config: Config) -> str:
         "read": dataclasses.asdict(dataclasses.replace(config.read, patterns=[], light_from=0)),
         "clean": dataclasses.asdict(dataclasses.replace(config.clean, rules=[])),
         "images": [config.thumbnail.fields, config.thumbnail.placeholders, config.thumbnail.unwrap],
+        # What a relative link is made absolute against: it changes the link, and the id.
+        "bases": [source.base_url for source in config.sources],
     }
     return _digest(shaping, 16)
 

@@ -30,6 +30,9 @@ class Manifest:
     # The config file whose builds write this folder: another one's would overwrite its
     # feeds on every run, and prune them ("" before any build recorded one)
     owner: str = ""
+    # article path -> the date (POSIX seconds) an article dated only by its file's
+    # modification time was first seen with: its date from then on, on every clone
+    first_seen: dict[str, int] = field(default_factory=dict)
 
     def intact(self, out: Path, name: str) -> bool:
         """Whether ``out/name`` is still as the build that wrote this manifest left it."""
@@ -70,9 +73,10 @@ def read_manifest(out: Path) -> Manifest:
         stats = {str(k): (int(v[0]), int(v[1])) for k, v in data.get("stats", {}).items()}
         articles = {str(k): int(v) for k, v in data.get("articles", {}).items()}
         owner = str(data.get("owner", ""))
+        first_seen = {str(k): int(v) for k, v in data.get("first_seen", {}).items()}
     except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
         return Manifest()  # missing or damaged: start afresh, never trust half of it
-    return Manifest(files, slugs, prints, stats, articles, owner)
+    return Manifest(files, slugs, prints, stats, articles, owner, first_seen)
 
 
 def write_manifest(out: Path, manifest: Manifest) -> bool:
@@ -84,6 +88,7 @@ def write_manifest(out: Path, manifest: Manifest) -> bool:
         "stats": {name: list(stat) for name, stat in sorted(manifest.stats.items())},
         "articles": dict(sorted(manifest.articles.items())),
         "owner": manifest.owner,
+        "first_seen": dict(sorted(manifest.first_seen.items())),
     }
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     return write_if_changed(out / MANIFEST, text.encode("utf-8"))
