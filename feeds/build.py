@@ -22,10 +22,12 @@ from feeds.errors import ConfigError
 from feeds.models import Article, Problem, Progress, Source, forget_shared_values
 from feeds.publish.write import prepare_output
 from feeds.read.discover import count_by_source
+from feeds.read.entries import Memory
 from feeds.read.readers import discover_all
 from feeds.report import BuildOptions, BuildReport, Rendered
 from feeds.run.locks import output_lock
 from feeds.state.cache import ArticleCache
+from feeds.state.fetches import fetch_records
 from feeds.state.keys import build_key, sources_digest
 from feeds.state.manifest import Manifest, read_manifest, unchanged_outputs
 from feeds.state.output import (
@@ -48,7 +50,7 @@ def build(config: Config, options: BuildOptions, progress: Progress | None = Non
     check_output_outside_sources(config)
     try:
         with _without_cycle_collection():
-            sources, problems = discover_all(config)
+            sources, problems = _discover(config, options)
             report = BuildReport(problems=problems)
             if not options.write:
                 with contextlib.closing(ArticleCache(None, config)) as cache:
@@ -61,6 +63,13 @@ def build(config: Config, options: BuildOptions, progress: Progress | None = Non
         forget_shared_values()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _discover(config: Config, options: BuildOptions) -> tuple[list[Source], list[Problem]]:
+    """Every source; feeds are fetched conditionally, from the records of their last good
+    fetch (which ``feeds check`` reads but does not change)."""
+    with fetch_records(config, keep=options.write) as records:
+        return discover_all(config, Memory(records.recall, records.remember))
 
 
 def _build_into(

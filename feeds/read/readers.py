@@ -13,31 +13,40 @@ from dataclasses import dataclass
 
 from feeds.config import Config
 from feeds.models import Problem, RawArticle, Source
-from feeds.read import discover
+from feeds.read import discover, entries
+from feeds.read.entries import FORGETFUL, Memory
 
 ReadFn = Callable[[Source, Config], RawArticle]  # raises ArticleError for a bad source
+# A reader's discovery; ``Memory`` is what the build keeps for it between runs (a feed's
+# last good fetch), as plain functions.
+Discover = Callable[[Config, Memory], tuple[list[Source], list[Problem]]]
 
 
 @dataclass(frozen=True, slots=True)
 class Reader:
-    discover: Callable[[Config], tuple[list[Source], list[Problem]]]
+    discover: Discover
     # "module:function" of its read, imported when the first source of its kind is read: a
     # build with nothing to do discovers every source but reads none, and a reader's parsers
     # are slow to import.
     read: str
 
 
+def _discover_files(config: Config, memory: Memory) -> tuple[list[Source], list[Problem]]:
+    return discover.discover_files(config)  # files need no memory: their stat says it all
+
+
 READERS: dict[str, Reader] = {
-    discover.KIND: Reader(discover.discover_files, "feeds.read.files:read_file"),
+    discover.KIND: Reader(_discover_files, "feeds.read.files:read_file"),
+    entries.KIND: Reader(entries.discover_entries, "feeds.read.entries:read_entry"),
 }
 
 
-def discover_all(config: Config) -> tuple[list[Source], list[Problem]]:
+def discover_all(config: Config, memory: Memory = FORGETFUL) -> tuple[list[Source], list[Problem]]:
     """Every source of every reader, each reader's in its own stable order."""
     sources: list[Source] = []
     problems: list[Problem] = []
     for reader in READERS.values():
-        found, trouble = reader.discover(config)
+        found, trouble = reader.discover(config, memory)
         sources += found
         problems += trouble
     return sources, problems

@@ -1,0 +1,232 @@
+"""The feed reader: each entry of a feed source is a source of its own.
+
+Discovery fetches every feed source (``read.fetch``), conditionally, and makes one
+``Source`` per entry: keyed by the feed and the entry's id, stamped by a hash of what the
+entry says and how its feed is shaped, and carrying the entry's fields. So an unchanged
+entry is a cache hit, a new one is one parse, and an unchanged feed (a 304) is not parsed
+at all: its entries come from the record of its last good fetch, which the build keeps
+between runs and hands over as two plain functions (``Memory``). A feed that cannot be
+fetched or parsed is reported, and its entries of the last good fetch stay.
+
+Shaping per feed (``SourceConfig``): ``filter`` / ``filterout`` regexes on chosen fields,
+the newest ``limit`` entries, and ``brief``, a plain summary for a body.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from feeds.config import Config, SourceConfig, is_feed_url
+from feeds.errors import ArticleError
+from feeds.models import FrontMatter, Problem, RawArticle, Source
+
+KIND = "entry"
+FALLBACK_NAME = "the time the entry was first fetched"
+_RECORD_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Memory:
+    """What the build keeps between runs for the feed reader: records by feed."""
+
+    recall: Callable[[str], bytes | None]
+    remember: Callable[[str, bytes], None]
+
+
+FORGETFUL = Memory(lambda key: None, lambda key, record: None)
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """A feed's last good fetch: its validators, its title and its entries (as JSON)."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+    title: str = ""
+    entries: list[dict[str, Any]] = field(default_factory=list)
+
+    def dump(self) -> bytes:
+        values = [_RECORD_VERSION, self.etag, self.last_modified, self.title, self.entries]
+        return json.dumps(values, ensure_ascii=False).encode()
+
+    @classmethod
+    def load(cls, data: bytes | None) -> Record | None:
+        if not data:
+            return None
+        try:
+            version, etag, modified, title, entries = json.loads(data)
+        except (ValueError, TypeError):
+            return None  # another version's, or damaged: fetched afresh
+        if version != _RECORD_VERSION or not isinstance(entries, list):
+            return None
+        return cls(etag, modified, title, entries)
+
+
+def discover_entries(config: Config, memory: Memory) -> tuple[list[Source], list[Problem]]:
+    """Every entry of every feed source, feed by feed in config order."""
+    feeds = [s for s in config.sources if s.feed is not None]
+    if not feeds:
+        return [], []
+    records, problems = fetch_records(feeds, config, memory)
+    sources: dict[str, Source] = {}
+    times: dict[str, int] = {}
+    for feed in feeds:
+        url = feed.feed or ""
+        record = records.get(url)
+        times[url] = times.get(url, 0) + 1
+        # A feed listed twice (shaped two ways) is two sources: the second one's entries
+        # are named apart.
+        name = url if times[url] == 1 else f"{url} ({times[url]})"
+        if record is not None:
+            for source in entry_sources(feed, record, name):
+                sources.setdefault(source.key, source)  # an id twice: the first stays
+    return list(sources.values()), problems
+
+
+def fetch_records(
+    feeds: Sequence[SourceConfig], config: Config, memory: Memory
+) -> tuple[dict[str, Record], list[Problem]]:
+    """The record of each feed: fetched and parsed when it changed, else the last good one."""
+    from feeds.read.fetch import Request, fetch_all
+
+    urls = list(dict.fromkeys(f.feed for f in feeds if f.feed))
+    records = {url: Record.load(memory.recall(url)) for url in urls}
+    requests = []
+    for url in urls:
+        known = records[url]
+        requests.append(Request(url, known.etag, known.last_modified) if known else Request(url))
+    responses = fetch_all(requests, config.fetch)
+    problems: list[Problem] = []
+    kept: dict[str, Record] = {}
+    for url in urls:
+        response, known = responses[url], records[url]
+        stage, failure = "fetch", response.reason if response.status == "failed" else ""
+        fresh = known
+        if response.status == "ok":
+            try:
+                fresh = parsed_record(response.body, response.content_type, url, known)
+            except ArticleError as e:
+                stage, failure = e.stage, e.reason
+        if fresh is not None and response.status != "failed" and not failure:
+            fresh = Record(response.etag, response.last_modified, fresh.title, fresh.entries)
+            if fresh != known:  # a 304 with the same validators changes nothing
+                memory.remember(url, fresh.dump())
+            known = fresh
+        if failure:
+            kept_note = "; its items of the last good fetch are kept" if known else ""
+            problems.append(Problem(url, stage, failure + kept_note))
+        if known is not None:
+            kept[url] = known
+    return kept, problems
+
+
+def parsed_record(body: bytes, content_type: str, url: str, known: Record | None) -> Record:
+    """The record of a freshly fetched feed; raises ArticleError when it is no feed.
+
+    An entry seen before keeps the time it was first seen: an undated entry's date.
+    """
+    from feeds.read.feedparse import parse_feed
+
+    parsed = parse_feed(body, content_type, url)
+    first_seen = {e.get("id"): e.get("seen") for e in known.entries} if known else {}
+    entries = []
+    for entry in parsed.entries:
+        data = entry.to_json()
+        data["seen"] = first_seen.get(entry.id) or entry.seen
+        entries.append(data)
+    return Record(title=parsed.title, entries=entries)
+
+
+def entry_sources(feed: SourceConfig, record: Record, name: str = "") -> list[Source]:
+    """The sources of a feed's entries that its shaping keeps, newest first, named after
+    the feed (``name``, else its URL) and their ids."""
+    from feeds.read.feedparse import FeedEntry
+
+    url = feed.feed or ""
+    name = name or url
+    entries = [FeedEntry.from_json(e) for e in record.entries]
+    entries = [e for e in entries if passes(e, feed)]
+    entries.sort(key=lambda e: e.date or "", reverse=True)  # ISO 8601 in UTC sorts as text
+    if feed.limit is not None:
+        entries = entries[: feed.limit]
+    path = feed.categories or [record.title or _feed_name(url)]
+    sources = []
+    for entry in entries:
+        categories = [*path, *entry.categories] if feed.tags else list(path)
+        front = {
+            "title": entry.title,
+            "categories": categories,
+            "author": entry.author,
+            "date": entry.date,
+            "images": entry.images,
+            "link": entry.link,
+            "body": brief(entry.body, feed.brief) if feed.brief else entry.body,
+            "seen": entry.seen,
+        }
+        data = json.dumps(front, ensure_ascii=False, sort_keys=True)
+        stamp = hashlib.sha256(data.encode("utf-8", "surrogatepass")).hexdigest()[:24]
+        key = f"{name}#{entry.id}"
+        sources.append(Source(KIND, key, key, stamp, data))
+    return sources
+
+
+def _feed_name(url: str) -> str:
+    """A feed's category when it names none and has no title: its host, or its file name."""
+    if is_feed_url(url):
+        return urlsplit(url).hostname or url
+    return url.rstrip("/").rsplit("/", 1)[-1]
+
+
+def passes(entry: Any, feed: SourceConfig) -> bool:
+    """Whether an entry is kept by the feed's ``filter`` and ``filterout`` (RSSHub's: a
+    regex searched in each chosen field; ``(?i)`` ignores case)."""
+    if feed.filter is None and feed.filterout is None:
+        return True
+    fields = filter_texts(entry, feed.filter_fields)
+    if feed.filter is not None and not any(re.search(feed.filter, t) for t in fields):
+        return False
+    return feed.filterout is None or not any(re.search(feed.filterout, t) for t in fields)
+
+
+def filter_texts(entry: Any, names: Sequence[str]) -> list[str]:
+    from feeds.clean.text import plain_text
+
+    texts: dict[str, list[str]] = {
+        "title": [entry.title],
+        "description": [plain_text(entry.body)],
+        "author": [entry.author],
+        "category": list(entry.categories),
+        "link": [entry.link or ""],
+    }
+    return [text for name in names for text in texts[name]]
+
+
+def brief(body: str, length: int) -> str:
+    """A body's plain text, cut to ``length`` characters, as one paragraph."""
+    from feeds.clean.text import plain_text, summarize
+
+    return f"<p>{html.escape(summarize(plain_text(body), length))}</p>"
+
+
+def read_entry(source: Source, config: Config) -> RawArticle:
+    """An entry's fields, as discovery found them, as a reader gives them."""
+    try:
+        front = json.loads(source.data)
+    except ValueError:
+        raise ArticleError("read", "the entry's fields were not handed over") from None
+    fields = FrontMatter(
+        title=front["title"] or None,
+        categories=tuple(front["categories"]),
+        author=front["author"] or None,
+        date=front["date"],
+        images=tuple(front["images"]),
+        link=front["link"],
+    )
+    return RawArticle(source, fields, front["body"], front["seen"] or None, FALLBACK_NAME)
