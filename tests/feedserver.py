@@ -3,8 +3,9 @@ serves them (ETag, Last-Modified, 304, gzip), and the ways a site fails.
 
 Paths: ``/feeds/NAME`` a fixture (from a copy the test may edit); ``/redirect/NAME`` a 301
 to it; ``/loop`` redirects for ever; ``/slow`` answers only when the test ends (a timeout);
-``/cut`` promises more bytes than it sends (a truncated body); ``/status/CODE`` answers CODE.
-A path in ``broken`` answers 500. Every request is logged with its headers.
+``/hold...`` answers an empty feed a moment later; ``/cut`` promises more bytes than it
+sends (a truncated body); ``/status/CODE`` answers CODE. A path in ``broken`` answers 500.
+Every request is logged with its headers.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ class FeedServer:
         self.release = threading.Event()
         self._lock = threading.Lock()
         self.port = 0
+        self.in_flight = 0
+        self.most_in_flight = 0  # requests answered at once, at most
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -43,6 +46,15 @@ class FeedServer:
         with self._lock:
             self.requests.append((path, headers))
 
+    def enter(self) -> None:
+        with self._lock:
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+
+    def leave(self) -> None:
+        with self._lock:
+            self.in_flight -= 1
+
     def clear(self) -> None:
         with self._lock:
             self.requests.clear()
@@ -54,6 +66,15 @@ def _handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
             pass  # quiet
 
         def do_GET(self) -> None:
+            server.enter()
+            self.left = False
+            try:
+                self._answer()
+            finally:
+                if not self.left:
+                    server.leave()
+
+        def _answer(self) -> None:
             path = self.path
             server.log(path, {k.lower(): v for k, v in self.headers.items()})
             if path in server.broken:
@@ -64,7 +85,15 @@ def _handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
                 return self._redirect("/feeds/" + path.removeprefix("/redirect/"))
             if path == "/loop":
                 return self._redirect("/loop")
-            if path == "/slow":
+            if path.startswith("/hold"):
+                # Held a moment, and counted out before answering: a client that waits for
+                # the answer before its next request is never seen twice at once.
+                server.release.wait(0.2)
+                server.leave()
+                self.left = True
+                body = b"<rss version='2.0'><channel><title>held</title></channel></rss>"
+                return self._send(200, body, "application/xml")
+            if path.startswith("/slow"):
                 server.release.wait(30)
                 return self._send(200, b"<rss version='2.0'><channel/></rss>", "application/xml")
             if path == "/cut":

@@ -66,16 +66,19 @@ def good_sources(server: FeedServer) -> list[Any]:
     return sources
 
 
-def fixture_entries(name: str) -> list[tuple[str, int]]:
-    """(link, date as POSIX seconds) of each entry of a fixture, read independently."""
+def fixture_entries(name: str) -> list[tuple[str, int | None]]:
+    """(link, date as POSIX seconds, None if undated) of each entry of a fixture, read
+    independently."""
     data = (FIXTURES / name).read_bytes()
     if name.endswith(".json"):
         items = json.loads(data)["items"]
         return [(i["url"], _seconds(i["date_published"])) for i in items]
     entries = feedparser.parse(data).entries
-    return [
-        (e.link, calendar.timegm(e.get("published_parsed") or e.updated_parsed)) for e in entries
-    ]
+    found = []
+    for e in entries:
+        date = e.get("published_parsed") or e.get("updated_parsed")
+        found.append((e.link, calendar.timegm(date) if date else None))
+    return found
 
 
 def _seconds(iso: str) -> int:
@@ -189,6 +192,29 @@ def test_failing_feeds_are_reported_and_nothing_else_is_fetched(
     configured = {s["feed"].removeprefix(server.url("")) for s in sources}
     followed = {"/feeds/rdf.xml", "/loop"}  # the redirect's target; the loop's own
     assert set(server.paths()) == configured | followed
+
+
+def test_one_request_at_a_time_per_host(
+    runner: CliRunner, server: FeedServer, tmp_path: Path
+) -> None:
+    sources = [{"feed": server.url(f"/hold?{n}")} for n in range(3)]
+    config = write_config(tmp_path / "site", sources, fetch={"parallel": 4})
+    runner.invoke(app, ["build", "-c", str(config), "--json"])
+    assert sorted(server.paths()) == ["/hold?0", "/hold?1", "/hold?2"]
+    assert server.most_in_flight == 1
+
+
+def test_a_feed_over_the_size_limit_is_refused(
+    runner: CliRunner, server: FeedServer, tmp_path: Path
+) -> None:
+    sources = [{"feed": server.url("/feeds/rss2.xml")}, {"feed": server.url("/feeds/atom.xml")}]
+    size = len((FIXTURES / "atom.xml").read_bytes())
+    config = write_config(tmp_path / "site", sources, fetch={"max_bytes": size + 10})
+    report = build_json(runner, config, "--force")
+    (problem,) = report["problems"]
+    assert problem["path"] == server.url("/feeds/rss2.xml")
+    assert "larger than fetch.max_bytes" in problem["reason"]
+    assert report["articles"] == 2
 
 
 def test_a_failing_feed_keeps_the_items_of_its_last_good_fetch(
