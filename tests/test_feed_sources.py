@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import calendar
+import contextlib
 import json
+import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -174,6 +176,17 @@ def test_a_new_entry_is_one_parse(runner: CliRunner, server: FeedServer, tmp_pat
     assert (report["parsed"], report["cached"]) == (1, 11)
     links = published(tmp_path / "site" / "output", report, "36kr")
     assert "https://36kr.example.com/newsflashes/1004" in links and len(links) == 4
+    # an entry that leaves its feed leaves its feeds, and the cache
+    text = rss.read_text("utf-8")
+    rss.write_text(text[: text.index("<item>")] + text[text.index("</item>") + 7 :], "utf-8")
+    report = build_json(runner, config)
+    assert (report["parsed"], report["cached"]) == (0, 11)
+    assert "https://36kr.example.com/newsflashes/1004" not in published(
+        tmp_path / "site" / "output", report, "36kr"
+    )
+    with contextlib.closing(sqlite3.connect(tmp_path / "site" / "cache" / "feeds.sqlite")) as db:
+        keys = [key for (key,) in db.execute("SELECT key FROM sources")]
+    assert len(keys) == 11 and not any(key.endswith("#36kr-1004") for key in keys)
 
 
 def test_failing_feeds_are_reported_and_nothing_else_is_fetched(

@@ -123,7 +123,7 @@ def fetch_url(client: httpx.Client, request: Request, config: FetchConfig) -> Re
             kind = response.headers.get("content-type", "")
             return Response(url, "ok", body, response.headers.get("etag"),
                             response.headers.get("last-modified"), kind)  # fmt: skip
-    except _TooLarge as e:
+    except _Refused as e:
         return _failed(url, str(e))
     except httpx.TooManyRedirects:
         return _failed(url, f"more than {config.max_redirects} redirects")
@@ -137,7 +137,7 @@ def fetch_url(client: httpx.Client, request: Request, config: FetchConfig) -> Re
         return _failed(url, f"{type(e).__name__}: {e}")
 
 
-class _TooLarge(Exception):
+class _Refused(Exception):
     pass
 
 
@@ -151,16 +151,16 @@ def _read_limited(response: httpx.Response, config: FetchConfig) -> bytes:
         and int(declared) > limit
         and not response.headers.get("content-encoding")
     ):
-        raise _TooLarge(f"larger than fetch.max_bytes ({int(declared):,} > {limit:,} bytes)")
+        raise _Refused(f"larger than fetch.max_bytes ({int(declared):,} > {limit:,} bytes)")
     deadline = time.monotonic() + 5 * config.timeout
     chunks: list[bytes] = []
     size = 0
     for chunk in response.iter_bytes():
         size += len(chunk)
         if size > limit:
-            raise _TooLarge(f"larger than fetch.max_bytes ({limit:,} bytes)")
+            raise _Refused(f"larger than fetch.max_bytes ({limit:,} bytes)")
         if time.monotonic() > deadline:
-            raise _TooLarge(f"took longer than {5 * config.timeout:g} s to come")
+            raise _Refused(f"took longer than {5 * config.timeout:g} s to come")
         chunks.append(chunk)
     return b"".join(chunks)
 
