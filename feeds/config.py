@@ -7,6 +7,7 @@ Unknown keys and wrong types are errors that name the key's path, for example
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import os
 import re
 import reprlib
@@ -159,6 +160,9 @@ class SourceConfig:
     filter_fields: list[FilterField] = field(default_factory=lambda: list(FILTER_FIELDS))
     limit: int | None = None
     brief: int | None = None
+    # An entry's article fetched from its link and extracted (trafilatura), for feeds that
+    # carry only teasers; each page fetched once.
+    full_text: bool = False
 
     @classmethod
     def from_text(cls, value: str) -> dict[str, str]:
@@ -430,6 +434,9 @@ def _check_feed_source(config: Config, source: SourceConfig, key: str) -> None:
         value = getattr(source, name)
         if value is not None and value < 1:
             raise ConfigError(f"{config.path}: {key}.{name}: must be a positive integer")
+    if source.full_text and importlib.util.find_spec("trafilatura") is None:
+        raise ConfigError(f"{config.path}: {key}.full_text: needs trafilatura "
+                          "(pip install 'feeds[fulltext]')")  # fmt: skip
     if not all(LETTER_OR_DIGIT.search(name) for name in source.categories):
         raise ConfigError(f"{config.path}: {key}.categories: names a category without a name")
 

@@ -58,7 +58,7 @@ def convert(
 def _entry_sources(
     inputs: Sequence[str], config: Config, shape: SourceConfig, stdin: bytes
 ) -> tuple[list[Source], list[str], list[Problem]]:
-    from feeds.read.entries import Record, entry_sources, parsed_record
+    from feeds.read.entries import FORGETFUL, Record, add_full_texts, entry_sources, parsed_record
     from feeds.read.fetch import Request, Response, fetch_all
 
     responses: Mapping[str, Response] = fetch_all(
@@ -80,8 +80,9 @@ def _entry_sources(
         titles.append(record.title)
         # Each item's categories: its feed's title, then its own.
         feed = dataclasses.replace(shape, feed=url, folder=None, categories=[], tags=True)
-        named = Record(title=record.title, entries=record.entries)
-        for source in entry_sources(feed, named, f"{n}:{url}"):
+        records = {url: Record(title=record.title, entries=record.entries)}
+        problems += add_full_texts([feed], records, config, FORGETFUL)
+        for source in entry_sources(feed, records[url], f"{n}:{url}"):
             sources.setdefault(source.key, source)
     return list(sources.values()), titles, problems
 

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from feeds.cli.app import app
 from tests.feedserver import FIXTURES, FeedServer, serve_feeds
 from tests.test_build import assert_valid_atom, assert_valid_rss
-from tests.test_feed_sources import fixture_entries
+from tests.test_feed_sources import TEASERS, fixture_entries
 
 FIXTURE_NAMES = ["rss2.xml", "atom.xml", "rdf.xml", "feed.json", "gb18030.xml"]
 OLD_DIALECTS = ["rss091.xml", "atom03.xml"]  # RSS 0.91 in Latin-1, undated; Atom 0.3
@@ -110,3 +110,24 @@ def test_a_bad_input_is_reported_and_the_rest_converted(
     assert result.exit_code == 1 and result.stdout == ""
     assert result.stderr.startswith("Error: no feed could be read (")
     assert "not a feed (an HTML page)" in result.stderr
+
+
+def test_full_text(runner: CliRunner, server: FeedServer) -> None:
+    paragraphs = "".join(
+        f"<p>Paragraph {n} of the whole article, long enough to keep.</p>" for n in range(8)
+    )
+    article = f"<article><h1>Whole</h1>{paragraphs}</article>"
+    page = f"<html><body><nav>Menu Home</nav>{article}</body></html>"
+    (server.root / "whole.html").write_text(page, encoding="utf-8")
+    feed = TEASERS.format(page=server.url("/feeds/whole.html"), missing=server.url("/status/410"))
+    (server.root / "teasers.xml").write_text(feed, encoding="utf-8")
+    result = runner.invoke(
+        app, ["convert", server.url("/feeds/teasers.xml"), "--full-text", "--to", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    items = {item["title"]: item["content_html"] for item in json.loads(result.stdout)["items"]}
+    assert (
+        "Paragraph 7 of the whole article" in items["完整文章"] and "Menu" not in items["完整文章"]
+    )
+    assert "另一段摘要" in items["失踪的文章"]
+    assert "full text: " in result.stderr and "HTTP 410" in result.stderr

@@ -334,3 +334,49 @@ def test_an_undated_entry_keeps_its_first_fetch_time(runner: CliRunner, tmp_path
     feed.write_text(feed.read_text("utf-8").replace("x</desc", "yz</desc"), encoding="utf-8")
     second = published(tmp_path / "site" / "output", build_json(runner, config), "U")
     assert second == first
+
+
+TEASERS = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>摘要源</title><link>https://t.example/</link>
+<description>teasers only</description>
+<item><title>完整文章</title><link>{page}</link><guid>t-1</guid>
+<pubDate>Sat, 01 Oct 2022 10:00:00 GMT</pubDate><description>只有摘要……</description></item>
+<item><title>失踪的文章</title><link>{missing}</link><guid>t-2</guid>
+<pubDate>Fri, 30 Sep 2022 10:00:00 GMT</pubDate><description>另一段摘要……</description></item>
+</channel></rss>
+"""
+
+
+def test_full_text_fetches_each_entry_page_once(
+    runner: CliRunner, server: FeedServer, tmp_path: Path
+) -> None:
+    paragraphs = "".join(
+        f"<p>这是完整文章的第{n}段，讲述第{n}个要点，内容足够长，足以被正文提取工具识别出来。</p>"
+        for n in range(1, 9)
+    )
+    page = (
+        "<html><head><title>完整文章</title></head><body><nav><a href='/'>首页</a> 菜单导航</nav>"
+        f"<article><h1>完整文章</h1>{paragraphs}</article>"
+        "<footer>版权所有 页脚</footer></body></html>"
+    )
+    (server.root / "article-1.html").write_text(page, encoding="utf-8")
+    feed = TEASERS.format(
+        page=server.url("/feeds/article-1.html"), missing=server.url("/status/404")
+    )
+    (server.root / "teasers.xml").write_text(feed, encoding="utf-8")
+    source = {"feed": server.url("/feeds/teasers.xml"), "full_text": True}
+    config = write_config(tmp_path / "site", [source])
+    report = build_json(runner, config)
+    assert server.paths() == ["/feeds/teasers.xml", "/feeds/article-1.html", "/status/404"]
+    (feed_report,) = [f for f in report["feeds"] if f["name"] == "摘要源"]
+    out = tmp_path / "site" / "output" / feed_report["files"]["json"]
+    items = {item["title"]: item["content_html"] for item in json.loads(out.read_bytes())["items"]}
+    assert "这是完整文章的第8段" in items["完整文章"] and "只有摘要" not in items["完整文章"]
+    assert "菜单导航" not in items["完整文章"] and "页脚" not in items["完整文章"]
+    assert "另一段摘要" in items["失踪的文章"]
+    (problem,) = report["problems"]
+    assert problem["stage"] == "full text" and not problem["skipped"]
+    assert "HTTP 404" in problem["reason"] and "content is kept" in problem["reason"]
+    server.clear()
+    again = build_json(runner, config)
+    assert server.paths() == ["/feeds/teasers.xml"] and again["parsed"] == 0

@@ -56,6 +56,12 @@ def convert_command(
         int | None,
         typer.Option("--brief", min=1, help="A plain summary of N characters for content."),
     ] = None,
+    full_text: Annotated[
+        bool,
+        typer.Option(
+            "--full-text", help="Fetch each item's page and extract its article (trafilatura)."
+        ),
+    ] = False,
     title: Annotated[str | None, typer.Option("--title", help="The output feed's title.")] = None,
     config: ConfigOpt = None,
 ) -> None:
@@ -67,7 +73,7 @@ def convert_command(
         try:
             cfg = load_config_or_defaults(config)
             shape = SourceConfig(
-                filter=keep, filterout=drop, limit=limit_each, brief=brief,
+                filter=keep, filterout=drop, limit=limit_each, brief=brief, full_text=full_text,
                 filter_fields=list(fields) if fields else list(FILTER_FIELDS),  # type: ignore[arg-type]
             )  # fmt: skip
             _check_shape(shape)
@@ -94,6 +100,7 @@ def convert_command(
 
 
 def _check_shape(shape: SourceConfig) -> None:
+    import importlib.util
     import re
 
     for name in ("filter", "filterout"):
@@ -102,6 +109,8 @@ def _check_shape(shape: SourceConfig) -> None:
             re.compile(pattern or "")
         except re.error as e:
             raise FeedsError(f"--{name}: not a regex: {e}") from None
+    if shape.full_text and importlib.util.find_spec("trafilatura") is None:
+        raise FeedsError("--full-text: needs trafilatura (pip install 'feeds[fulltext]')")
     for field in shape.filter_fields:
         if field not in FIELDS:
             raise FeedsError(f"--filter-field: unknown field {field!r}")

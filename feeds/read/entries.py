@@ -20,12 +20,15 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from feeds.config import Config, SourceConfig, is_feed_url
 from feeds.errors import ArticleError
 from feeds.models import FrontMatter, Problem, RawArticle, Source
+
+if TYPE_CHECKING:
+    from feeds.read.feedparse import FeedEntry
 
 KIND = "entry"
 FALLBACK_NAME = "the time the entry was first fetched"
@@ -75,6 +78,7 @@ def discover_entries(config: Config, memory: Memory) -> tuple[list[Source], list
     if not feeds:
         return [], []
     records, problems = fetch_records(feeds, config, memory)
+    problems += add_full_texts(feeds, records, config, memory)
     sources: dict[str, Source] = {}
     times: dict[str, int] = {}
     for feed in feeds:
@@ -135,30 +139,67 @@ def parsed_record(body: bytes, content_type: str, url: str, known: Record | None
     from feeds.read.feedparse import parse_feed
 
     parsed = parse_feed(body, content_type, url)
-    first_seen = {e.get("id"): e.get("seen") for e in known.entries} if known else {}
+    earlier = {e.get("id"): e for e in known.entries} if known else {}
     entries = []
     for entry in parsed.entries:
         data = entry.to_json()
-        data["seen"] = first_seen.get(entry.id) or entry.seen
+        before = earlier.get(entry.id, {})
+        data["seen"] = before.get("seen") or entry.seen
+        data["full"] = before.get("full")  # an article's page is fetched once
         entries.append(data)
     return Record(title=parsed.title, entries=entries)
+
+
+def add_full_texts(
+    feeds: Sequence[SourceConfig], records: dict[str, Record], config: Config, memory: Memory
+) -> list[Problem]:
+    """The full text of the entries that ``full_text`` feeds show and that have none yet:
+    each entry's link fetched once (and only http(s) links: a feed cannot make this tool
+    read a local file), the article extracted, kept in the feed's record. An entry whose
+    page fails keeps the feed's content, with a note, and is not tried again."""
+    wanted: dict[str, set[str]] = {}  # feed -> ids of the entries to complete
+    for feed in feeds:
+        record = records.get(feed.feed or "")
+        if not feed.full_text or record is None:
+            continue
+        for entry in shaped_entries(feed, record):
+            if entry.full is None and entry.link and is_feed_url(entry.link):
+                wanted.setdefault(feed.feed or "", set()).add(entry.id)
+    if not wanted:
+        return []
+    from feeds.read.fetch import Request, fetch_all
+    from feeds.read.fulltext import extract_article
+
+    links = {
+        e["link"] for url, ids in wanted.items() for e in records[url].entries if e["id"] in ids
+    }
+    pages = fetch_all([Request(link) for link in sorted(links)], config.fetch)
+    problems = []
+    for url, ids in wanted.items():
+        record = records[url]
+        entries = []
+        for data in record.entries:
+            if data["id"] in ids:
+                full, why = extract_article(pages[data["link"]])
+                data = {**data, "full": full}
+                if why:
+                    reason = f"{data['link']}: {why}; the feed's content is kept"
+                    problems.append(Problem(f"{url}#{data['id']}", "full text", reason, False))
+            entries.append(data)
+        records[url] = Record(record.etag, record.last_modified, record.title, entries)
+        memory.remember(url, records[url].dump())
+    return problems
 
 
 def entry_sources(feed: SourceConfig, record: Record, name: str = "") -> list[Source]:
     """The sources of a feed's entries that its shaping keeps, newest first, named after
     the feed (``name``, else its URL) and their ids."""
-    from feeds.read.feedparse import FeedEntry
-
     url = feed.feed or ""
     name = name or url
-    entries = [FeedEntry.from_json(e) for e in record.entries]
-    entries = [e for e in entries if passes(e, feed)]
-    entries.sort(key=lambda e: e.date or "", reverse=True)  # ISO 8601 in UTC sorts as text
-    if feed.limit is not None:
-        entries = entries[: feed.limit]
     path = feed.categories or [record.title or _feed_name(url)]
     sources = []
-    for entry in entries:
+    for entry in shaped_entries(feed, record):
+        body = entry.full if feed.full_text and entry.full else entry.body
         categories = [*path, *entry.categories] if feed.tags else list(path)
         front = {
             "title": entry.title,
@@ -167,7 +208,7 @@ def entry_sources(feed: SourceConfig, record: Record, name: str = "") -> list[So
             "date": entry.date,
             "images": entry.images,
             "link": entry.link,
-            "body": brief(entry.body, feed.brief) if feed.brief else entry.body,
+            "body": brief(body, feed.brief) if feed.brief else body,
             "seen": entry.seen,
         }
         data = json.dumps(front, ensure_ascii=False, sort_keys=True)
@@ -177,6 +218,16 @@ def entry_sources(feed: SourceConfig, record: Record, name: str = "") -> list[So
     return sources
 
 
+def shaped_entries(feed: SourceConfig, record: Record) -> list[FeedEntry]:
+    """The entries of a feed that its filters keep, newest first, at most its limit."""
+    from feeds.read.feedparse import FeedEntry
+
+    entries = [FeedEntry.from_json(e) for e in record.entries]
+    entries = [e for e in entries if passes(e, feed)]
+    entries.sort(key=lambda e: e.date or "", reverse=True)  # ISO 8601 in UTC sorts as text
+    return entries if feed.limit is None else entries[: feed.limit]
+
+
 def _feed_name(url: str) -> str:
     """A feed's category when it names none and has no title: its host, or its file name."""
     if is_feed_url(url):
@@ -184,7 +235,7 @@ def _feed_name(url: str) -> str:
     return url.rstrip("/").rsplit("/", 1)[-1]
 
 
-def passes(entry: Any, feed: SourceConfig) -> bool:
+def passes(entry: FeedEntry, feed: SourceConfig) -> bool:
     """Whether an entry is kept by the feed's ``filter`` and ``filterout`` (RSSHub's: a
     regex searched in each chosen field; ``(?i)`` ignores case)."""
     if feed.filter is None and feed.filterout is None:
@@ -195,7 +246,7 @@ def passes(entry: Any, feed: SourceConfig) -> bool:
     return feed.filterout is None or not any(re.search(feed.filterout, t) for t in fields)
 
 
-def filter_texts(entry: Any, names: Sequence[str]) -> list[str]:
+def filter_texts(entry: FeedEntry, names: Sequence[str]) -> list[str]:
     from feeds.clean.text import plain_text
 
     texts: dict[str, list[str]] = {

@@ -40,6 +40,7 @@ class FeedEntry:
     images: list[str] = field(default_factory=list)  # media thumbnails, image enclosures
     enclosures: list[tuple[str, str, int]] = field(default_factory=list)  # url, type, length
     seen: int = 0  # when it was first fetched (POSIX seconds): the date of an undated entry
+    full: str | None = None  # the article from its page (full_text); "": tried, none found
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
