@@ -29,7 +29,7 @@ GOOD = {
 }
 REDIRECTED = ("rdf.xml", "Slashdot Example")
 FAILING = {  # path -> stage, and a word of the reason
-    "/feeds/truncated.xml": ("feed", "well-formed"),
+    "/feeds/truncated.xml": ("feed", "cut short"),
     "/feeds/page.html": ("feed", "HTML page"),
     "/cut": ("fetch", "truncated"),
     "/slow": ("fetch", "timed out"),
@@ -252,6 +252,16 @@ def test_a_failing_feed_keeps_the_items_of_its_last_good_fetch(
     third = build_json(runner, config)
     assert published(out, third, "36kr") == before
     assert [p["stage"] for p in third["problems"]] == ["feed"]
+
+
+def test_a_loose_feed_is_read_with_a_note(runner: CliRunner, tmp_path: Path) -> None:
+    config = write_config(tmp_path / "site", [{"feed": str(FIXTURES / "entities.xml")}])
+    report = build_json(runner, config)
+    assert published(tmp_path / "site" / "output", report, "Loose & Real") == dict(
+        fixture_entries("entities.xml")
+    )
+    (note,) = report["problems"]
+    assert note["stage"] == "feed" and not note["skipped"] and "read leniently" in note["reason"]
 
 
 def test_build_source_url(

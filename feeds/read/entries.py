@@ -54,6 +54,7 @@ class Record:
     last_modified: str | None = None
     title: str = ""
     entries: list[dict[str, Any]] = field(default_factory=list)
+    repaired: str = field(default="", compare=False)  # this fetch's, not kept
 
     def dump(self) -> bytes:
         values = [_RECORD_VERSION, self.etag, self.last_modified, self.title, self.entries]
@@ -118,6 +119,8 @@ def fetch_records(
                 fresh = parsed_record(response.body, response.content_type, url, known)
             except ArticleError as e:
                 stage, failure = e.stage, e.reason
+        if fresh is not None and fresh.repaired:
+            problems.append(Problem(url, "feed", fresh.repaired, skipped=False))
         if fresh is not None and response.status != "failed" and not failure:
             fresh = Record(response.etag, response.last_modified, fresh.title, fresh.entries)
             if fresh != known:  # a 304 with the same validators changes nothing
@@ -147,7 +150,7 @@ def parsed_record(body: bytes, content_type: str, url: str, known: Record | None
         data["seen"] = before.get("seen") or entry.seen
         data["full"] = before.get("full")  # an article's page is fetched once
         entries.append(data)
-    return Record(title=parsed.title, entries=entries)
+    return Record(title=parsed.title, entries=entries, repaired=parsed.repaired)
 
 
 def add_full_texts(

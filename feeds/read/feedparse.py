@@ -13,6 +13,7 @@ import calendar
 import hashlib
 import html
 import json
+import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -22,6 +23,10 @@ from typing import Any
 from feeds.errors import ArticleError
 
 _JSON_FEED = "https://jsonfeed.org/version/"
+# The end tag of a whole feed, then only blanks and comments
+_ENDS_WHOLE = re.compile(
+    rb"</(?:[\w.-]+:)?(?:rss|feed|RDF)\s*>\s*(?:<!--.*?-->\s*)*\Z", re.IGNORECASE | re.DOTALL
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +62,7 @@ class ParsedFeed:
     title: str
     link: str | None
     entries: list[FeedEntry]
+    repaired: str = ""  # what was wrong with a document read all the same
 
 
 def parse_feed(
@@ -84,11 +90,17 @@ def _parse_xml_feed(body: bytes, content_type: str, base: str, seen: int) -> Par
         start = body.lstrip()[:40].decode("ascii", "replace").lower()
         shown = "an HTML page" if "<html" in start or "<!doctype" in start else "no RSS or Atom"
         raise ArticleError("feed", f"not a feed ({shown})")
+    repaired = ""
     if isinstance(error, xml.sax.SAXException):
-        raise ArticleError("feed", f"not well-formed XML (cut short?): {error}")
+        # Real feeds hold HTML entities (&nbsp;) and bare ampersands, which feedparser reads
+        # leniently; a document that stops before its root's end tag was cut short, and a
+        # part of it must not replace the whole of the last good fetch.
+        if not _ENDS_WHOLE.search(body[-200:]):
+            raise ArticleError("feed", f"XML cut short (no end tag of the feed): {error}")
+        repaired = f"not well-formed XML ({error}); read leniently"
     meta = parsed.get("feed", {})
     entries = [_entry(e, i, seen) for i, e in enumerate(parsed.get("entries", []))]
-    return ParsedFeed(_text(meta.get("title")), meta.get("link"), entries)
+    return ParsedFeed(_text(meta.get("title")), meta.get("link"), entries, repaired)
 
 
 def _entry(entry: Mapping[str, Any], index: int, seen: int) -> FeedEntry:
@@ -205,13 +217,11 @@ def _json_entry(item: Mapping[str, Any], index: int, seen: int) -> FeedEntry:
     text = _string(item.get("content_text"))
     summary = html.escape(_string(item.get("summary")))
     body = _string(item.get("content_html")) or _html_of({"value": text, "type": "text/plain"})
-    authors = item.get("authors") or (
-        [item["author"]] if isinstance(item.get("author"), dict) else []
-    )
+    authors = _list(item.get("authors")) or [item.get("author")]
     names = [_string(a.get("name")) for a in authors if isinstance(a, dict)]
     images = [_string(item.get("image")), _string(item.get("banner_image"))]
     enclosures: list[tuple[str, str, int]] = []
-    for attachment in item.get("attachments") or []:
+    for attachment in _list(item.get("attachments")):
         if not isinstance(attachment, dict) or not _string(attachment.get("url")):
             continue
         url, kind = _string(attachment.get("url")), _string(attachment.get("mime_type"))
@@ -219,12 +229,12 @@ def _json_entry(item: Mapping[str, Any], index: int, seen: int) -> FeedEntry:
             images.append(url)
         else:
             enclosures.append((url, kind, _int(attachment.get("size_in_bytes"))))
-    tags = [_string(t) for t in item.get("tags") or [] if _string(t).strip()]
+    tags = [_string(t) for t in _list(item.get("tags")) if _string(t).strip()]
     given = item.get("id")
+    made = link or _made_id(title, published, body, index)
     return FeedEntry(
-        id=str(given)
-        if given not in (None, "")
-        else link or _made_id(title, published, body, index),
+        # JSON Feed's id is a string; a number is taken as one, anything else is none
+        id=str(given) if isinstance(given, str | int | float) and given != "" else made,
         title=title,
         link=link or None,
         date=published or updated,
@@ -251,6 +261,10 @@ def _utc_text(date: str) -> str | None:
     if parsed.tzinfo is None:
         return date
     return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _string(value: object) -> str:
