@@ -346,6 +346,19 @@ def test_an_undated_entry_keeps_its_first_fetch_time(runner: CliRunner, tmp_path
     assert second == first
 
 
+def test_full_text_fetches_no_page_of_a_private_network_for_a_feed_elsewhere(
+    runner: CliRunner, server: FeedServer, tmp_path: Path
+) -> None:
+    feed = tmp_path / "teasers.xml"  # a feed file: it is on no host
+    feed.write_text(TEASERS.format(page=server.url("/feeds/atom.xml"), missing="http://10.0.0.1/"))
+    config = write_config(tmp_path / "site", [{"feed": str(feed), "full_text": True}])
+    report = build_json(runner, config)
+    assert server.paths() == []
+    reasons = sorted(p["reason"] for p in report["problems"])
+    assert len(reasons) == 2 and all("private network" in r for r in reasons), reasons
+    assert report["articles"] == 2
+
+
 TEASERS = """<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>摘要源</title><link>https://t.example/</link>
 <description>teasers only</description>

@@ -158,8 +158,10 @@ def add_full_texts(
 ) -> list[Problem]:
     """The full text of the entries that ``full_text`` feeds show and that have none yet:
     each entry's link fetched once (and only http(s) links: a feed cannot make this tool
-    read a local file), the article extracted, kept in the feed's record. An entry whose
-    page fails keeps the feed's content, with a note, and is not tried again."""
+    read a local file; nor, unless the feed is there too, an address of a private network:
+    it cannot have a page of an intranet published), the article extracted, kept in the
+    feed's record. An entry whose page fails keeps the feed's content, with a note, and is
+    not tried again."""
     wanted: dict[str, set[str]] = {}  # feed -> ids of the entries to complete
     for feed in feeds:
         record = records.get(feed.feed or "")
@@ -170,13 +172,17 @@ def add_full_texts(
                 wanted.setdefault(feed.feed or "", set()).add(entry.id)
     if not wanted:
         return []
-    from feeds.read.fetch import Request, fetch_all
+    from feeds.read.fetch import Request, Response, fetch_all, private_address
     from feeds.read.fulltext import extract_article
 
-    links = {
-        e["link"] for url, ids in wanted.items() for e in records[url].entries if e["id"] in ids
-    }
-    pages = fetch_all([Request(link) for link in sorted(links)], config.fetch)
+    links: dict[str, str] = {}  # link -> why it is not fetched ("": it is)
+    for url, ids in wanted.items():
+        for data in records[url].entries:
+            if data["id"] in ids and links.get(data["link"]) != "":
+                links[data["link"]] = private_address(data["link"], url)
+    fetched = sorted(link for link, why in links.items() if not why)
+    pages = fetch_all([Request(link) for link in fetched], config.fetch)
+    pages |= {link: Response(link, "failed", reason=why) for link, why in links.items() if why}
     problems = []
     for url, ids in wanted.items():
         record = records[url]

@@ -13,7 +13,9 @@ errors, timeouts, oversized or truncated bodies all give a ``Response`` that say
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import socket
 import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -167,6 +169,28 @@ def _read_limited(response: httpx.Response, config: FetchConfig) -> bytes:
 
 def _failed(url: str, reason: str) -> Response:
     return Response(url, "failed", reason=reason)
+
+
+def private_address(url: str, trusted: str) -> str:
+    """Why ``url`` must not be fetched for a feed at ``trusted``: its host is an address of
+    a private, loopback or link-local network (or resolves to one), unless it is the feed's
+    own host; "" when it may be fetched. A name that does not resolve is left to the fetch
+    to report."""
+    host = urlsplit(url).hostname or ""
+    if host == urlsplit(trusted).hostname:
+        return ""
+    try:
+        addresses = {str(info[4][0]) for info in socket.getaddrinfo(host, None)}
+    except (OSError, UnicodeError):
+        return ""
+    for address in sorted(addresses):
+        try:
+            ip = ipaddress.ip_address(address.split("%", 1)[0])
+        except ValueError:
+            continue
+        if not ip.is_global:
+            return f"{host} is an address of a private network ({ip}); not fetched"
+    return ""
 
 
 def read_feed_file(request: Request, config: FetchConfig) -> Response:
