@@ -22,6 +22,7 @@ from feeds.errors import ConfigError
 from feeds.models import Article, Problem, Progress, Source, forget_shared_values
 from feeds.publish.write import prepare_output
 from feeds.read.discover import count_by_source
+from feeds.read.entries import KIND as ENTRY
 from feeds.read.entries import Memory
 from feeds.read.readers import discover_all
 from feeds.report import BuildOptions, BuildReport, Rendered
@@ -138,7 +139,10 @@ def _run_stages(
     rendered = publish_all(feeds, config, unchanged_outputs(config.output, manifest))
     report.problems += problems + grouping.duplicates + loader.problems
     report.articles, report.loaded = len(articles), len(loader.loaded)
-    report.by_source = count_by_source((a.path for a in articles), config.folders)
+    # Per folder: a feed's entries must not hide a folder that emptied (an unmounted disk).
+    entries = {s.rel for s in sources if s.kind == ENTRY}
+    files = (a.path for a in articles if a.path not in entries)
+    report.by_source = count_by_source(files, config.folders)
     # A source read again for its HTML only was parsed by this run, not taken from the cache.
     report.parsed, report.cached = len(stale) + loader.reread, len(cached) - loader.reread
     report.feeds = [feed_report(feed, config) for feed in feeds]

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from feeds.cli.app import app
 from tests.feedserver import FIXTURES, FeedServer, serve_feeds
-from tests.helpers import build_json
+from tests.helpers import build_json, write_article
 
 # fixture -> the category its items go under (the config's, else the feed's title)
 GOOD = {
@@ -262,6 +262,18 @@ def test_a_loose_feed_is_read_with_a_note(runner: CliRunner, tmp_path: Path) -> 
     )
     (note,) = report["problems"]
     assert note["stage"] == "feed" and not note["skipped"] and "read leniently" in note["reason"]
+
+
+def test_a_feed_does_not_hide_an_emptied_folder(runner: CliRunner, tmp_path: Path) -> None:
+    articles = tmp_path / "site" / "articles"
+    write_article(articles, "a.md", title="文件文章")
+    sources = ["articles", {"feed": str(FIXTURES / "atom.xml")}]
+    config = write_config(tmp_path / "site", sources)
+    assert build_json(runner, config)["articles"] == 3
+    (articles / "a.md").unlink()
+    result = runner.invoke(app, ["build", "-c", str(config)])
+    assert result.exit_code == 1
+    assert "had 1 articles at the last build and has none now" in result.stderr
 
 
 def test_build_source_url(
