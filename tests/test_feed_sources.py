@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import contextlib
 import json
+import socket
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -205,6 +206,22 @@ def test_failing_feeds_are_reported_and_nothing_else_is_fetched(
     configured = {s["feed"].removeprefix(server.url("")) for s in sources}
     followed = {"/feeds/rdf.xml", "/loop"}  # the redirect's target; the loop's own
     assert set(server.paths()) == configured | followed
+
+
+def test_tls_and_refused_connections_are_reported(
+    runner: CliRunner, server: FeedServer, tmp_path: Path
+) -> None:
+    with socket.socket() as probe:  # a port nobody listens on once it is closed
+        probe.bind(("127.0.0.1", 0))
+        free = probe.getsockname()[1]
+    tls = f"https://127.0.0.1:{server.port}/feeds/rss2.xml"  # TLS to a plain HTTP server
+    refused = f"http://127.0.0.1:{free}/feed.xml"
+    config = write_config(tmp_path / "site", [{"feed": tls}, {"feed": refused}])
+    report = build_json(runner, config)
+    reasons = {p["path"]: (p["stage"], p["reason"]) for p in report["problems"]}
+    assert reasons[tls][0] == reasons[refused][0] == "fetch"
+    assert reasons[tls][1].startswith("cannot connect: ") and "SSL" in reasons[tls][1]
+    assert reasons[refused][1].startswith("cannot connect: ") and "refused" in reasons[refused][1]
 
 
 def test_one_request_at_a_time_per_host(
