@@ -70,6 +70,8 @@ class Record:
             return None  # another version's, or damaged: fetched afresh
         if version != _RECORD_VERSION or not isinstance(entries, list):
             return None
+        if not all(isinstance(e, dict) and isinstance(e.get("id"), str) for e in entries):
+            return None
         return cls(etag, modified, title, entries)
 
 

@@ -52,9 +52,13 @@ class FeedEntry:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> FeedEntry:
-        values = dict(data)
+        """The entry of ``to_json``'s value; keys it does not know are left out."""
+        values = {k: v for k, v in data.items() if k in _FIELDS}
         values["enclosures"] = [tuple(e) for e in values.get("enclosures", [])]
         return cls(**values)
+
+
+_FIELDS = frozenset(FeedEntry.__slots__)
 
 
 @dataclass(frozen=True, slots=True)
