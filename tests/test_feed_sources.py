@@ -293,6 +293,22 @@ def test_a_feed_does_not_hide_an_emptied_folder(runner: CliRunner, tmp_path: Pat
     assert "had 1 articles at the last build and has none now" in result.stderr
 
 
+def test_check_fetches_but_keeps_nothing(
+    runner: CliRunner, server: FeedServer, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path / "site", [{"feed": server.url("/feeds/atom.xml")}])
+    result = runner.invoke(app, ["check", "-c", str(config)])
+    assert result.exit_code == 0, result.output
+    assert (
+        not (tmp_path / "site" / "cache").exists() and not (tmp_path / "site" / "output").exists()
+    )
+    build_json(runner, config)
+    server.clear()
+    assert runner.invoke(app, ["check", "-c", str(config)]).exit_code == 0
+    (only,) = server.requests  # asked conditionally, from the records the build kept
+    assert only[1].get("if-none-match")
+
+
 def test_build_source_url(
     runner: CliRunner, server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -35,7 +35,7 @@ class FetchRecords:
     def __init__(self, path: Path | None, *, keep: bool = True) -> None:
         self.path = path
         self._keep = keep
-        self._db = _open(path)
+        self._db = _open(path) if keep else _open_to_read(path)
 
     def recall(self, url: str) -> bytes | None:
         try:
@@ -96,6 +96,17 @@ def _open(path: Path | None) -> sqlite3.Connection:
     except OSError as e:
         raise BuildError(f"cannot use {path}: {e.strerror or e}") from None
     raise BuildError(f"cannot use {path}: it is a file this tool did not make; left as it is")
+
+
+def _open_to_read(path: Path | None) -> sqlite3.Connection:
+    """The records as they are, read only (``feeds check`` writes nothing); none if there
+    are none, or if they cannot be read."""
+    if path is not None and path.is_file() and _is_ours(path):
+        try:
+            return sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
+        except sqlite3.Error:
+            pass
+    return _create(sqlite3.connect(":memory:"))
 
 
 def _is_ours(path: Path) -> bool:
