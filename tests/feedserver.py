@@ -2,9 +2,10 @@
 serves them (ETag, Last-Modified, 304, gzip), and the ways a site fails.
 
 Paths: ``/feeds/NAME`` a fixture (from a copy the test may edit); ``/redirect/NAME`` a 301
-to it; ``/loop`` redirects for ever; ``/slow`` answers only when the test ends (a timeout);
-``/hold...`` answers an empty feed a moment later; ``/cut`` promises more bytes than it
-sends (a truncated body); ``/status/CODE`` answers CODE. A path in ``broken`` answers 500.
+to it; ``/away`` a redirect to a private network's address; ``/loop`` redirects for ever;
+``/slow`` answers only when the test ends (a timeout); ``/hold...`` answers an empty feed a
+moment later; ``/cut`` promises more bytes than it sends (a truncated body);
+``/status/CODE`` answers CODE. A path in ``broken`` answers 500.
 Every request is logged with its headers.
 """
 
@@ -83,6 +84,8 @@ def _handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
                 return self._feed(server.root / path.removeprefix("/feeds/"))
             if path.startswith("/redirect/"):
                 return self._redirect("/feeds/" + path.removeprefix("/redirect/"))
+            if path == "/away":
+                return self._redirect("http://10.0.0.1/secret")
             if path == "/loop":
                 return self._redirect("/loop")
             if path.startswith("/hold"):

@@ -402,6 +402,16 @@ def test_full_text_fetches_no_page_of_a_private_network_for_a_feed_elsewhere(
     reasons = sorted(p["reason"] for p in report["problems"])
     assert len(reasons) == 2 and all("private network" in r for r in reasons), reasons
     assert report["articles"] == 2
+    # nor through a redirect, from a page on the feed's own host
+    feed = TEASERS.format(page=server.url("/away"), missing=server.url("/status/404"))
+    (server.root / "teasers.xml").write_text(feed, encoding="utf-8")
+    config = write_config(
+        tmp_path / "site2", [{"feed": server.url("/feeds/teasers.xml"), "full_text": True}]
+    )
+    reasons = sorted(p["reason"] for p in build_json(runner, config)["problems"])
+    assert len(reasons) == 2
+    assert reasons[0].startswith(server.url("/away") + ": 10.0.0.1 is an address of a private")
+    assert reasons[1].startswith(server.url("/status/404") + ": HTTP 404")
 
 
 TEASERS = """<?xml version="1.0" encoding="utf-8"?>

@@ -174,17 +174,14 @@ def add_full_texts(
                 wanted.setdefault(feed.feed or "", set()).add(entry.id)
     if not wanted:
         return []
-    from feeds.read.fetch import Request, Response, fetch_all, private_address
+    from feeds.read.fetch import Request, fetch_all, public_only
     from feeds.read.fulltext import extract_article
 
-    links: dict[str, str] = {}  # link -> why it is not fetched ("": it is)
-    for url, ids in wanted.items():
-        for data in records[url].entries:
-            if data["id"] in ids and links.get(data["link"]) != "":
-                links[data["link"]] = private_address(data["link"], url)
-    fetched = sorted(link for link, why in links.items() if not why)
-    pages = fetch_all([Request(link) for link in fetched], config.fetch)
-    pages |= {link: Response(link, "failed", reason=why) for link, why in links.items() if why}
+    links = {
+        e["link"] for url, ids in wanted.items() for e in records[url].entries if e["id"] in ids
+    }
+    requests = [Request(link) for link in sorted(links)]
+    pages = fetch_all(requests, config.fetch, guard=public_only(wanted))
     problems = []
     for url, ids in wanted.items():
         record = records[url]

@@ -17,7 +17,7 @@ import ipaddress
 import os
 import socket
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +37,7 @@ ACCEPT = (
     "application/xml;q=0.8, text/xml;q=0.8, application/json;q=0.7, */*;q=0.1"
 )
 Status = Literal["ok", "unchanged", "failed"]
+Guard = Callable[[str], str]  # a URL -> why it must not be fetched ("": it may be)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,9 +58,12 @@ class Response:
     reason: str = ""  # why it failed
 
 
-def fetch_all(requests: Sequence[Request], config: FetchConfig) -> dict[str, Response]:
+def fetch_all(
+    requests: Sequence[Request], config: FetchConfig, guard: Guard | None = None
+) -> dict[str, Response]:
     """The response to every request, by URL: files read here, URLs over HTTP, grouped by
-    host so that each host is asked one thing at a time."""
+    host so that each host is asked one thing at a time. ``guard`` is asked before every
+    request, redirects included: a reason refuses it."""
     responses = {r.url: read_feed_file(r, config) for r in requests if not is_feed_url(r.url)}
     by_host: dict[str, list[Request]] = {}
     for request in requests:
@@ -68,7 +72,7 @@ def fetch_all(requests: Sequence[Request], config: FetchConfig) -> dict[str, Res
             by_host.setdefault(host, []).append(request)
     if not by_host:
         return responses
-    with make_client(config) as client:
+    with make_client(config, guard) as client:
         if len(by_host) == 1 or config.parallel == 1:
             groups: Iterable[list[Response]] = (
                 fetch_in_turn(client, group, config) for group in by_host.values()
@@ -86,10 +90,15 @@ def fetch_all(requests: Sequence[Request], config: FetchConfig) -> dict[str, Res
     return responses
 
 
-def make_client(config: FetchConfig) -> httpx.Client:
+def make_client(config: FetchConfig, guard: Guard | None = None) -> httpx.Client:
     import httpx
 
+    def check(request: httpx.Request) -> None:
+        if guard is not None and (why := guard(str(request.url))):
+            raise _Refused(why)
+
     return httpx.Client(
+        event_hooks={"request": [check]},
         headers={"User-Agent": USER_AGENT, "Accept": ACCEPT, "Accept-Encoding": "gzip, deflate"},
         timeout=httpx.Timeout(config.timeout),
         follow_redirects=True,
@@ -137,6 +146,8 @@ def fetch_url(client: httpx.Client, request: Request, config: FetchConfig) -> Re
         return _failed(url, f"cannot connect: {e}")
     except httpx.HTTPError as e:
         return _failed(url, f"{type(e).__name__}: {e}")
+    except (httpx.InvalidURL, ValueError, UnicodeError) as e:  # a link no client can follow
+        return _failed(url, f"not a URL that can be fetched ({e})")
 
 
 class _Refused(Exception):
@@ -171,13 +182,19 @@ def _failed(url: str, reason: str) -> Response:
     return Response(url, "failed", reason=reason)
 
 
-def private_address(url: str, trusted: str) -> str:
-    """Why ``url`` must not be fetched for a feed at ``trusted``: its host is an address of
-    a private, loopback or link-local network (or resolves to one), unless it is the feed's
-    own host; "" when it may be fetched. A name that does not resolve is left to the fetch
-    to report."""
+def public_only(trusted: Collection[str]) -> Guard:
+    """A guard that refuses addresses of private, loopback or link-local networks (or
+    names that resolve to one), except the hosts of ``trusted`` URLs."""
+    hosts = {urlsplit(url).hostname for url in trusted if is_feed_url(url)}
+    return lambda url: private_address(url, hosts)
+
+
+def private_address(url: str, trusted: Collection[str | None]) -> str:
+    """Why ``url`` must not be fetched: its host is an address of a private, loopback or
+    link-local network (or resolves to one), and not one of the ``trusted`` hosts; "" when
+    it may be fetched. A name that does not resolve is left to the fetch to report."""
     host = urlsplit(url).hostname or ""
-    if host == urlsplit(trusted).hostname:
+    if host in trusted:
         return ""
     try:
         addresses = {str(info[4][0]) for info in socket.getaddrinfo(host, None)}
