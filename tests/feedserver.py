@@ -1,11 +1,12 @@
 """A feed server on 127.0.0.1 for the tests: the fixtures of tests/data/feeds, as a real site
 serves them (ETag, Last-Modified, 304, gzip), and the ways a site fails.
 
-Paths: ``/feeds/NAME`` a fixture (from a copy the test may edit); ``/redirect/NAME`` a 301
-to it; ``/away`` a redirect to a private network's address; ``/loop`` redirects for ever;
-``/slow`` answers only when the test ends (a timeout); ``/hold...`` answers an empty feed a
-moment later; ``/cut`` promises more bytes than it sends (a truncated body);
-``/status/CODE`` answers CODE. A path in ``broken`` answers 500.
+Paths: ``/feeds/NAME`` a fixture (from a copy the test may edit); ``/plain/NAME`` the same
+without validators; ``/redirect/NAME`` a 301 to it; ``/away`` a redirect to a private
+network's address; ``/loop`` redirects for ever; ``/slow`` answers only when the test ends
+(a timeout); ``/hold...`` answers an empty feed a moment later; ``/cut`` promises more bytes
+than it sends (a truncated body); ``/status/CODE`` answers CODE. A path in ``broken``
+answers 500.
 Every request is logged with its headers.
 """
 
@@ -82,6 +83,9 @@ def _handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
                 return self._send(500, b"Internal Server Error", "text/plain")
             if path.startswith("/feeds/"):
                 return self._feed(server.root / path.removeprefix("/feeds/"))
+            if path.startswith("/plain/"):  # no ETag, no Last-Modified: never a 304
+                file = server.root / path.removeprefix("/plain/")
+                return self._send(200, file.read_bytes(), "application/xml")
             if path.startswith("/redirect/"):
                 return self._redirect("/feeds/" + path.removeprefix("/redirect/"))
             if path == "/away":

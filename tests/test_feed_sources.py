@@ -309,6 +309,21 @@ def test_check_fetches_but_keeps_nothing(
     assert only[1].get("if-none-match")
 
 
+def test_a_feed_sent_again_unchanged_without_validators_is_not_parsed(
+    runner: CliRunner, server: FeedServer, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path / "site", [{"feed": server.url("/plain/entities.xml")}])
+    first = build_json(runner, config)
+    assert [p["stage"] for p in first["problems"]] == ["feed"]  # read leniently: parsed
+    second = build_json(runner, config)
+    assert second["problems"] == [] and second["parsed"] == 0  # the same bytes: not parsed
+    assert not any("if-none-match" in headers for _, headers in server.requests)
+    feed = server.root / "entities.xml"
+    feed.write_text(feed.read_text("utf-8").replace("Second", "Second, edited"), "utf-8")
+    third = build_json(runner, config)
+    assert [p["stage"] for p in third["problems"]] == ["feed"] and third["parsed"] == 1
+
+
 def test_build_source_url(
     runner: CliRunner, server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

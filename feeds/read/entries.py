@@ -14,6 +14,7 @@ the newest ``limit`` entries, and ``brief``, a plain summary for a body.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import html
 import json
@@ -29,6 +30,7 @@ from feeds.models import FrontMatter, Problem, RawArticle, Source
 
 if TYPE_CHECKING:
     from feeds.read.feedparse import FeedEntry
+    from feeds.read.fetch import Response
 
 KIND = "entry"
 FALLBACK_NAME = "the time the entry was first fetched"
@@ -54,25 +56,31 @@ class Record:
     last_modified: str | None = None
     title: str = ""
     entries: list[dict[str, Any]] = field(default_factory=list)
+    digest: str = ""  # of the document: a server that sends no validators, unchanged
     repaired: str = field(default="", compare=False)  # this fetch's, not kept
 
     def dump(self) -> bytes:
         values = [_RECORD_VERSION, self.etag, self.last_modified, self.title, self.entries]
-        return json.dumps(values, ensure_ascii=False).encode()
+        return json.dumps([*values, self.digest], ensure_ascii=False).encode()
+
+    def validated(self, response: Response, digest: str | None = None) -> Record:
+        """This record with a fetch's validators (and document digest)."""
+        etag, modified = response.etag, response.last_modified
+        return Record(etag, modified, self.title, self.entries, digest or self.digest)
 
     @classmethod
     def load(cls, data: bytes | None) -> Record | None:
         if not data:
             return None
         try:
-            version, etag, modified, title, entries = json.loads(data)
+            version, etag, modified, title, entries, digest = json.loads(data)
         except (ValueError, TypeError):
             return None  # another version's, or damaged: fetched afresh
         if version != _RECORD_VERSION or not isinstance(entries, list):
             return None
         if not all(isinstance(e, dict) and isinstance(e.get("id"), str) for e in entries):
             return None
-        return cls(etag, modified, title, entries)
+        return cls(etag, modified, title, entries, str(digest))
 
 
 def discover_entries(config: Config, memory: Memory) -> tuple[list[Source], list[Problem]]:
@@ -116,7 +124,8 @@ def fetch_records(
         response, known = responses[url], records[url]
         stage, failure = "fetch", response.reason if response.status == "failed" else ""
         fresh = known
-        if response.status == "ok":
+        digest = hashlib.sha256(response.body).hexdigest()[:32] if response.body else None
+        if response.status == "ok" and not (known and digest == known.digest):
             try:
                 fresh = parsed_record(response.body, response.content_type, url, known)
             except ArticleError as e:
@@ -124,7 +133,7 @@ def fetch_records(
         if fresh is not None and fresh.repaired:
             problems.append(Problem(url, "feed", fresh.repaired, skipped=False))
         if fresh is not None and response.status != "failed" and not failure:
-            fresh = Record(response.etag, response.last_modified, fresh.title, fresh.entries)
+            fresh = fresh.validated(response, digest)
             if fresh != known:  # a 304 with the same validators changes nothing
                 memory.remember(url, fresh.dump())
             known = fresh
@@ -194,7 +203,7 @@ def add_full_texts(
                     reason = f"{data['link']}: {why}; the feed's content is kept"
                     problems.append(Problem(f"{url}#{data['id']}", "full text", reason, False))
             entries.append(data)
-        records[url] = Record(record.etag, record.last_modified, record.title, entries)
+        records[url] = dataclasses.replace(record, entries=entries)
         memory.remember(url, records[url].dump())
     return problems
 
