@@ -2,11 +2,11 @@
 serves them (ETag, Last-Modified, 304, gzip), and the ways a site fails.
 
 Paths: ``/feeds/NAME`` a fixture (from a copy the test may edit); ``/plain/NAME`` the same
-without validators; ``/redirect/NAME`` a 301 to it; ``/away`` a redirect to a private
-network's address; ``/loop`` redirects for ever; ``/slow`` answers only when the test ends
-(a timeout); ``/hold...`` answers an empty feed a moment later; ``/cut`` promises more bytes
-than it sends (a truncated body); ``/status/CODE`` answers CODE. A path in ``broken``
-answers 500.
+without validators; ``/redirect/NAME`` a 302 to it, ``/moved/NAME`` a 301; ``/away`` a
+redirect to a private network's address; ``/loop`` redirects for ever; ``/slow`` answers
+only when the test ends (a timeout); ``/hold...`` answers an empty feed a moment later;
+``/cut`` promises more bytes than it sends (a truncated body); ``/status/CODE`` answers
+CODE. A path in ``broken`` answers 500.
 Every request is logged with its headers.
 """
 
@@ -87,11 +87,13 @@ def _handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
                 file = server.root / path.removeprefix("/plain/")
                 return self._send(200, file.read_bytes(), "application/xml")
             if path.startswith("/redirect/"):
-                return self._redirect("/feeds/" + path.removeprefix("/redirect/"))
+                return self._redirect("/feeds/" + path.removeprefix("/redirect/"), 302)
+            if path.startswith("/moved/"):
+                return self._redirect("/feeds/" + path.removeprefix("/moved/"), 301)
             if path == "/away":
-                return self._redirect("http://10.0.0.1/secret")
+                return self._redirect("http://10.0.0.1/secret", 302)
             if path == "/loop":
-                return self._redirect("/loop")
+                return self._redirect("/loop", 302)
             if path.startswith("/hold"):
                 # Held a moment, and counted out before answering: a client that waits for
                 # the answer before its next request is never seen twice at once.
@@ -134,8 +136,8 @@ def _handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
                 body, encoding = gzip.compress(body), "gzip"
             return self._send(200, body, kind, etag=etag, encoding=encoding)
 
-        def _redirect(self, target: str) -> None:
-            self.send_response(301)
+        def _redirect(self, target: str, code: int) -> None:
+            self.send_response(code)
             self.send_header("Location", target)
             self.send_header("Content-Length", "0")
             self.end_headers()

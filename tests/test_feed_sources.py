@@ -324,6 +324,17 @@ def test_a_feed_sent_again_unchanged_without_validators_is_not_parsed(
     assert [p["stage"] for p in third["problems"]] == ["feed"] and third["parsed"] == 1
 
 
+def test_a_feed_moved_for_good_is_read_with_a_note(
+    runner: CliRunner, server: FeedServer, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path / "site", [{"feed": server.url("/moved/atom.xml")}])
+    report = build_json(runner, config)
+    assert report["articles"] == 2
+    (note,) = report["problems"]
+    assert not note["skipped"] and note["path"] == server.url("/moved/atom.xml")
+    assert note["reason"].startswith(f"moved permanently to {server.url('/feeds/atom.xml')};")
+
+
 def test_build_source_url(
     runner: CliRunner, server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

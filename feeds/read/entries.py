@@ -130,6 +130,9 @@ def fetch_records(
                 fresh = parsed_record(response.body, response.content_type, url, known)
             except ArticleError as e:
                 stage, failure = e.stage, e.reason
+        if response.moved:
+            reason = f"moved permanently to {response.moved}; name that URL in the config"
+            problems.append(Problem(url, "fetch", reason, skipped=False))
         if fresh is not None and fresh.repaired:
             problems.append(Problem(url, "feed", fresh.repaired, skipped=False))
         if fresh is not None and response.status != "failed" and not failure:

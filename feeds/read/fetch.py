@@ -56,6 +56,7 @@ class Response:
     last_modified: str | None = None
     content_type: str = ""
     reason: str = ""  # why it failed
+    moved: str = ""  # where a permanent redirect (301, 308) led
 
 
 def fetch_all(
@@ -132,8 +133,10 @@ def fetch_url(client: httpx.Client, request: Request, config: FetchConfig) -> Re
                 return _failed(url, f"HTTP {response.status_code} {response.reason_phrase}")
             body = _read_limited(response, config)
             kind = response.headers.get("content-type", "")
+            permanent = bool(response.history) and response.history[0].status_code in (301, 308)
+            moved = str(response.url) if permanent else ""
             return Response(url, "ok", body, response.headers.get("etag"),
-                            response.headers.get("last-modified"), kind)  # fmt: skip
+                            response.headers.get("last-modified"), kind, moved=moved)  # fmt: skip
     except _Refused as e:
         return _failed(url, str(e))
     except httpx.TooManyRedirects:
