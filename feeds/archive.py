@@ -41,7 +41,8 @@ class Archived:
 def archive(config: Config, into: Path) -> Archived:
     """Write every entry of the feed sources under ``into``; raises BuildError if the
     folder cannot be written."""
-    from feeds.read.entries import FORGETFUL, discover_entries
+    from feeds.read.entries import discover_entries
+    from feeds.read.readers import FORGETFUL
     from feeds.run.files import write_if_changed
 
     sources, problems = discover_entries(config, FORGETFUL)

@@ -22,13 +22,10 @@ from feeds.errors import ConfigError
 from feeds.models import Article, Problem, Progress, Source, forget_shared_values
 from feeds.publish.write import prepare_output
 from feeds.read.discover import count_by_source
-from feeds.read.entries import KIND as ENTRY
-from feeds.read.entries import Memory
-from feeds.read.readers import discover_all
+from feeds.read.readers import ENTRY_KIND, FORGETFUL, Memory, discover_all
 from feeds.report import BuildOptions, BuildReport, Rendered
 from feeds.run.locks import output_lock
 from feeds.state.cache import ArticleCache
-from feeds.state.fetches import fetch_records
 from feeds.state.keys import build_key, sources_digest
 from feeds.state.manifest import Manifest, read_manifest, unchanged_outputs
 from feeds.state.output import (
@@ -69,6 +66,10 @@ def build(config: Config, options: BuildOptions, progress: Progress | None = Non
 def _discover(config: Config, options: BuildOptions) -> tuple[list[Source], list[Problem]]:
     """Every source; feeds are fetched conditionally, from the records of their last good
     fetch (which ``feeds check`` reads but does not change)."""
+    if all(source.feed is None for source in config.sources):
+        return discover_all(config, FORGETFUL)
+    from feeds.state.fetches import fetch_records
+
     with fetch_records(config, keep=options.write) as records:
         return discover_all(config, Memory(records.recall, records.remember))
 
@@ -140,7 +141,7 @@ def _run_stages(
     report.problems += problems + grouping.duplicates + loader.problems
     report.articles, report.loaded = len(articles), len(loader.loaded)
     # Per folder: a feed's entries must not hide a folder that emptied (an unmounted disk).
-    entries = {s.rel for s in sources if s.kind == ENTRY}
+    entries = {s.rel for s in sources if s.kind == ENTRY_KIND}
     files = (a.path for a in articles if a.path not in entries)
     report.by_source = count_by_source(files, config.folders)
     # A source read again for its HTML only was parsed by this run, not taken from the cache.

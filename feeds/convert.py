@@ -58,8 +58,9 @@ def convert(
 def _entry_sources(
     inputs: Sequence[str], config: Config, shape: SourceConfig, stdin: bytes
 ) -> tuple[list[Source], list[str], list[Problem]]:
-    from feeds.read.entries import FORGETFUL, Record, add_full_texts, entry_sources, parsed_record
+    from feeds.read.entries import Record, add_full_texts, entry_sources, parsed_record
     from feeds.read.fetch import Request, Response, fetch_all
+    from feeds.read.readers import FORGETFUL
 
     responses: Mapping[str, Response] = fetch_all(
         [Request(url) for url in dict.fromkeys(inputs) if url != STDIN], config.fetch

@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import html
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -27,25 +26,15 @@ from urllib.parse import urlsplit
 from feeds.config import Config, SourceConfig, is_feed_url
 from feeds.errors import ArticleError
 from feeds.models import FrontMatter, Problem, RawArticle, Source
+from feeds.read.readers import ENTRY_KIND, Memory
 
 if TYPE_CHECKING:
     from feeds.read.feedparse import FeedEntry
     from feeds.read.fetch import Response
 
-KIND = "entry"
+KIND = ENTRY_KIND
 FALLBACK_NAME = "the time the entry was first fetched"
 _RECORD_VERSION = 1
-
-
-@dataclass(frozen=True, slots=True)
-class Memory:
-    """What the build keeps between runs for the feed reader: records by feed."""
-
-    recall: Callable[[str], bytes | None]
-    remember: Callable[[str, bytes], None]
-
-
-FORGETFUL = Memory(lambda key: None, lambda key, record: None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,9 +270,11 @@ def filter_texts(entry: FeedEntry, names: Sequence[str]) -> list[str]:
 
 def brief(body: str, length: int) -> str:
     """A body's plain text, cut to ``length`` characters, as one paragraph."""
+    from html import escape
+
     from feeds.clean.text import plain_text, summarize
 
-    return f"<p>{html.escape(summarize(plain_text(body), length))}</p>"
+    return f"<p>{escape(summarize(plain_text(body), length))}</p>"
 
 
 def read_entry(source: Source, config: Config) -> RawArticle:

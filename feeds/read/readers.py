@@ -13,8 +13,24 @@ from dataclasses import dataclass
 
 from feeds.config import Config
 from feeds.models import Problem, RawArticle, Source
-from feeds.read import discover, entries
-from feeds.read.entries import FORGETFUL, Memory
+from feeds.read import discover
+
+ENTRY_KIND = "entry"  # a feed's entry (read.entries)
+
+
+class Memory:
+    """What the build keeps between runs for a reader (a feed's last good fetch), as two
+    plain functions: ``recall(key)`` gives the bytes ``remember(key, bytes)`` kept."""
+
+    __slots__ = ("recall", "remember")
+
+    def __init__(
+        self, recall: Callable[[str], bytes | None], remember: Callable[[str, bytes], None]
+    ) -> None:
+        self.recall, self.remember = recall, remember
+
+
+FORGETFUL = Memory(lambda key: None, lambda key, record: None)
 
 ReadFn = Callable[[Source, Config], RawArticle]  # raises ArticleError for a bad source
 # A reader's discovery; ``Memory`` is what the build keeps for it between runs (a feed's
@@ -35,9 +51,17 @@ def _discover_files(config: Config, memory: Memory) -> tuple[list[Source], list[
     return discover.discover_files(config)  # files need no memory: their stat says it all
 
 
+def _discover_entries(config: Config, memory: Memory) -> tuple[list[Source], list[Problem]]:
+    if all(source.feed is None for source in config.sources):
+        return [], []  # the usual build: the feed reader is not even imported
+    from feeds.read.entries import discover_entries
+
+    return discover_entries(config, memory)
+
+
 READERS: dict[str, Reader] = {
     discover.KIND: Reader(_discover_files, "feeds.read.files:read_file"),
-    entries.KIND: Reader(entries.discover_entries, "feeds.read.entries:read_entry"),
+    ENTRY_KIND: Reader(_discover_entries, "feeds.read.entries:read_entry"),
 }
 
 
