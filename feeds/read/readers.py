@@ -33,8 +33,7 @@ class Memory:
 FORGETFUL = Memory(lambda key: None, lambda key, record: None)
 
 ReadFn = Callable[[Source, Config], RawArticle]  # raises ArticleError for a bad source
-# A reader's discovery; ``Memory`` is what the build keeps for it between runs (a feed's
-# last good fetch), as plain functions.
+# A reader's discovery: its sources, and the problems of those it could not take
 Discover = Callable[[Config, Memory], tuple[list[Source], list[Problem]]]
 
 
