@@ -6,7 +6,7 @@ without validators; ``/redirect/NAME`` a 302 to it, ``/moved/NAME`` a 301; ``/aw
 redirect to a private network's address; ``/loop`` redirects for ever; ``/slow`` answers
 only when the test ends (a timeout); ``/hold...`` answers an empty feed a moment later;
 ``/cut`` promises more bytes than it sends (a truncated body); ``/status/CODE`` answers
-CODE. A path in ``broken`` answers 500.
+CODE; ``/busy`` a 429 that asks to wait an hour. A path in ``broken`` answers 500.
 Every request is logged with its headers.
 """
 
@@ -114,6 +114,12 @@ def _handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
                 self.wfile.write(body[: len(body) // 2])
                 self.wfile.flush()
                 self.close_connection = True
+                return None
+            if path == "/busy":
+                self.send_response(429)
+                self.send_header("Retry-After", "3600")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
                 return None
             if path.startswith("/status/"):
                 code = int(path.removeprefix("/status/"))

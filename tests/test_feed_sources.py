@@ -224,6 +224,20 @@ def test_tls_and_refused_connections_are_reported(
     assert reasons[refused][1].startswith("cannot connect: ") and "refused" in reasons[refused][1]
 
 
+def test_a_server_that_asks_to_wait_is_not_asked_again_before_then(
+    runner: CliRunner, server: FeedServer, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path / "site", [{"feed": server.url("/busy")}])
+    (first,) = build_json(runner, config)["problems"]
+    assert (
+        first["reason"] == "HTTP 429 Too Many Requests (asked to wait 3600 s)" and first["skipped"]
+    )
+    server.clear()
+    (second,) = build_json(runner, config)["problems"]
+    assert server.paths() == []
+    assert "asked not to be fetched before" in second["reason"] and not second["skipped"]
+
+
 def test_one_request_at_a_time_per_host(
     runner: CliRunner, server: FeedServer, tmp_path: Path
 ) -> None:

@@ -18,6 +18,7 @@ import dataclasses
 import hashlib
 import json
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 KIND = ENTRY_KIND
 FALLBACK_NAME = "the time the entry was first fetched"
 _RECORD_VERSION = 1
+MAX_WAIT = 24 * 3600  # seconds a server's Retry-After may keep its feed from being fetched
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,11 +48,12 @@ class Record:
     title: str = ""
     entries: list[dict[str, Any]] = field(default_factory=list)
     digest: str = ""  # of the document: a server that sends no validators, unchanged
+    not_before: int = 0  # POSIX seconds: the server asked not to be fetched before (429, 503)
     repaired: str = field(default="", compare=False)  # this fetch's, not kept
 
     def dump(self) -> bytes:
         values = [_RECORD_VERSION, self.etag, self.last_modified, self.title, self.entries]
-        return json.dumps([*values, self.digest], ensure_ascii=False).encode()
+        return json.dumps([*values, self.digest, self.not_before], ensure_ascii=False).encode()
 
     def validated(self, response: Response, digest: str | None = None) -> Record:
         """This record with a fetch's validators (and document digest)."""
@@ -62,14 +65,14 @@ class Record:
         if not data:
             return None
         try:
-            version, etag, modified, title, entries, digest = json.loads(data)
+            version, etag, modified, title, entries, digest, not_before = json.loads(data)
         except (ValueError, TypeError):
             return None  # another version's, or damaged: fetched afresh
         if version != _RECORD_VERSION or not isinstance(entries, list):
             return None
         if not all(isinstance(e, dict) and isinstance(e.get("id"), str) for e in entries):
             return None
-        return cls(etag, modified, title, entries, str(digest))
+        return cls(etag, modified, title, entries, str(digest), int(not_before))
 
 
 def discover_entries(config: Config, memory: Memory) -> tuple[list[Source], list[Problem]]:
@@ -97,20 +100,36 @@ def discover_entries(config: Config, memory: Memory) -> tuple[list[Source], list
 def fetch_records(
     feeds: Sequence[SourceConfig], config: Config, memory: Memory
 ) -> tuple[dict[str, Record], list[Problem]]:
-    """The record of each feed: fetched and parsed when it changed, else the last good one."""
+    """The record of each feed: fetched and parsed when it changed, else the last good one.
+
+    A server that answered 429 or 503 with a Retry-After is not asked again before then
+    (a day at most): its feed keeps its items, with a note.
+    """
     from feeds.read.fetch import Request, fetch_all
 
+    now = int(time.time())
     urls = list(dict.fromkeys(f.feed for f in feeds if f.feed))
     records = {url: Record.load(memory.recall(url)) for url in urls}
+    waiting = {url for url, known in records.items() if known and known.not_before > now}
     requests = []
     for url in urls:
         known = records[url]
-        requests.append(Request(url, known.etag, known.last_modified) if known else Request(url))
+        if url not in waiting:
+            requests.append(
+                Request(url, known.etag, known.last_modified) if known else Request(url)
+            )
     responses = fetch_all(requests, config.fetch)
     problems: list[Problem] = []
     kept: dict[str, Record] = {}
     for url in urls:
-        response, known = responses[url], records[url]
+        known = records[url]
+        if known is not None and url in waiting:
+            until = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(known.not_before))
+            reason = f"the server asked not to be fetched before {until}; its items are kept"
+            problems.append(Problem(url, "fetch", reason, skipped=False))
+            kept[url] = known
+            continue
+        response = responses[url]
         stage, failure = "fetch", response.reason if response.status == "failed" else ""
         fresh = known
         digest = hashlib.sha256(response.body).hexdigest()[:32] if response.body else None
@@ -132,6 +151,10 @@ def fetch_records(
         if failure:
             kept_note = "; its items of the last good fetch are kept" if known else ""
             problems.append(Problem(url, stage, failure + kept_note))
+        if response.retry_after:
+            wait = min(response.retry_after, MAX_WAIT)
+            known = dataclasses.replace(known or Record(), not_before=now + wait)
+            memory.remember(url, known.dump())
         if known is not None:
             kept[url] = known
     return kept, problems

@@ -13,6 +13,7 @@ errors, timeouts, oversized or truncated bodies all give a ``Response`` that say
 
 from __future__ import annotations
 
+import email.utils
 import ipaddress
 import os
 import socket
@@ -57,6 +58,7 @@ class Response:
     content_type: str = ""
     reason: str = ""  # why it failed
     moved: str = ""  # where a permanent redirect (301, 308) led
+    retry_after: int = 0  # seconds a 429 or 503 asked to wait
 
 
 def fetch_all(
@@ -130,7 +132,11 @@ def fetch_url(client: httpx.Client, request: Request, config: FetchConfig) -> Re
             if response.status_code == 304:
                 return Response(url, "unchanged", etag=etag, last_modified=modified)
             if response.status_code != 200:
-                return _failed(url, f"HTTP {response.status_code} {response.reason_phrase}")
+                failed = f"HTTP {response.status_code} {response.reason_phrase}"
+                wait = retry_after(response) if response.status_code in (429, 503) else 0
+                if wait:
+                    failed += f" (asked to wait {wait} s)"
+                return Response(url, "failed", reason=failed, retry_after=wait)
             body = _read_limited(response, config)
             kind = response.headers.get("content-type", "")
             permanent = bool(response.history) and response.history[0].status_code in (301, 308)
@@ -151,6 +157,20 @@ def fetch_url(client: httpx.Client, request: Request, config: FetchConfig) -> Re
         return _failed(url, f"{type(e).__name__}: {e}")
     except (httpx.InvalidURL, ValueError, UnicodeError) as e:  # a link no client can follow
         return _failed(url, f"not a URL that can be fetched ({e})")
+
+
+def retry_after(response: httpx.Response) -> int:
+    """The seconds a Retry-After header asks to wait (a number, or an HTTP date); 0: none."""
+    value = response.headers.get("retry-after", "").strip()
+    if value.isdigit():
+        return int(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return 0
+    if when.tzinfo is None:
+        return 0
+    return max(0, int(when.timestamp() - time.time()))
 
 
 class _Refused(Exception):
