@@ -21,8 +21,10 @@ def archive_command(
     source: SourceOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Write every entry of the feed sources as an article file (Hexo front matter + HTML),
-    one per entry, under its category path; a file is rewritten only when it changed."""
+    """Write the feed sources' entries as article files (front matter + HTML).
+
+    One file per entry, under its category path, with a stable name; a file is rewritten
+    only when its entry changed."""
     from feeds.archive import archive
 
     with stoppable():

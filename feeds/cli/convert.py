@@ -65,8 +65,10 @@ def convert_command(
     title: Annotated[str | None, typer.Option("--title", help="The output feed's title.")] = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Merge feeds (RSS, Atom, JSON Feed) into one clean feed: newest first, one copy of
-    each story, cleaned and sanitized, with thumbnails."""
+    """Merge feeds into one clean RSS, Atom or JSON feed.
+
+    Inputs are RSS, Atom or JSON Feed documents. Items come newest first, one copy of each
+    story, cleaned and sanitized as a build does, with thumbnails."""
     from feeds.convert import STDIN, convert
 
     with stoppable():
