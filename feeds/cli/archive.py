@@ -21,7 +21,7 @@ def archive_command(
     source: SourceOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Write the feed sources' entries as article files (front matter + HTML).
+    """Write the feed sources' entries out as article files.
 
     One file per entry, under its category path, with a stable name; a file is rewritten
     only when its entry changed."""
