@@ -107,11 +107,13 @@ def _parse_xml_feed(body: bytes, content_type: str, base: str, seen: int) -> Par
     return ParsedFeed(_text(meta.get("title")), meta.get("link"), entries, repaired)
 
 
-def _entry(entry: Mapping[str, Any], index: int, seen: int) -> FeedEntry:
+def _entry(entry: dict[str, Any], index: int, seen: int) -> FeedEntry:
     link = entry.get("link") or None
     title = _text(entry.get("title"))
-    published = _iso(entry.get("published_parsed")) or _iso(entry.get("created_parsed"))
-    updated = _iso(entry.get("updated_parsed"))
+    # dict.get: feedparser's own get gives the published date for a missing updated one
+    # (its issue 310), with a DeprecationWarning.
+    published = _iso(dict.get(entry, "published_parsed")) or _iso(entry.get("created_parsed"))
+    updated = _iso(dict.get(entry, "updated_parsed"))
     summary = _html_of(entry.get("summary_detail")) or html.escape(entry.get("summary", ""))
     contents = [_html_of(c) for c in entry.get("content", [])]
     body = next((c for c in contents if c), "") or summary
