@@ -417,28 +417,32 @@ def _check_sources(config: Config) -> None:
 
 
 def _check_feed_source(config: Config, source: SourceConfig, key: str) -> None:
-    """A feed source names an http(s) URL or a file; its filters are regexes; its numbers
-    are positive."""
+    problem = feed_source_problem(source)
+    if problem:
+        raise ConfigError(f"{config.path}: {key}.{problem[0]}: {problem[1]}")
+
+
+def feed_source_problem(source: SourceConfig) -> tuple[str, str] | None:
+    """What is wrong with a feed source (its key, the reason), or None: it names an
+    http(s) URL or a file; its filters are regexes of known fields; its numbers are
+    positive; full text has its extractor."""
     feed = source.feed or ""
     if "://" in feed and not _is_web_url(feed):
-        raise ConfigError(f"{config.path}: {key}.feed: must be an http(s) URL or a file, "
-                          f"got {_shown(feed)}")  # fmt: skip
+        return "feed", f"must be an http(s) URL or a file, got {_shown(feed)}"
     for name in ("filter", "filterout"):
-        pattern = getattr(source, name)
-        if pattern is not None:
-            try:
-                re.compile(pattern)
-            except re.error as e:
-                raise ConfigError(f"{config.path}: {key}.{name}: not a regex: {e}") from None
+        try:
+            re.compile(getattr(source, name) or "")
+        except re.error as e:
+            return name, f"not a regex: {e}"
     for name in ("limit", "brief"):
         value = getattr(source, name)
         if value is not None and value < 1:
-            raise ConfigError(f"{config.path}: {key}.{name}: must be a positive integer")
+            return name, "must be a positive integer"
     if source.full_text and importlib.util.find_spec("trafilatura") is None:
-        raise ConfigError(f"{config.path}: {key}.full_text: needs trafilatura "
-                          "(pip install 'feeds[fulltext]')")  # fmt: skip
+        return "full_text", "needs trafilatura (pip install 'feeds[fulltext]')"
     if not all(LETTER_OR_DIGIT.search(name) for name in source.categories):
-        raise ConfigError(f"{config.path}: {key}.categories: names a category without a name")
+        return "categories", "names a category without a name"
+    return None
 
 
 def is_feed_url(value: str) -> bool:

@@ -132,3 +132,15 @@ def test_full_text(runner: CliRunner, server: FeedServer) -> None:
     )
     assert "另一段摘要" in items["失踪的文章"]
     assert "full text: " in result.stderr and "HTTP 410" in result.stderr
+
+
+def test_bad_options_are_one_error_line(runner: CliRunner) -> None:
+    atom = str(FIXTURES / "atom.xml")
+    for args, message in [
+        (["--filter", "("], "Error: --filter: not a regex: "),
+        (["--filter-field", "body"], "Error: --filter-field: unknown field 'body'"),
+    ]:
+        result = runner.invoke(app, ["convert", atom, *args])
+        assert result.exit_code == 1 and result.stdout == ""
+        (line,) = result.stderr.splitlines()
+        assert line.startswith(message)

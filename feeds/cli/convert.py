@@ -15,6 +15,7 @@ from feeds.config import (
     FilterField,
     Format,
     SourceConfig,
+    feed_source_problem,
     load_config_or_defaults,
 )
 from feeds.errors import FeedsError
@@ -102,20 +103,14 @@ def convert_command(
 
 
 def _check_shape(shape: SourceConfig) -> None:
-    import importlib.util
-    import re
-
-    for name in ("filter", "filterout"):
-        pattern = getattr(shape, name)
-        try:
-            re.compile(pattern or "")
-        except re.error as e:
-            raise FeedsError(f"--{name}: not a regex: {e}") from None
-    if shape.full_text and importlib.util.find_spec("trafilatura") is None:
-        raise FeedsError("--full-text: needs trafilatura (pip install 'feeds[fulltext]')")
+    """The config's rules for a feed source, told by option."""
     for field in shape.filter_fields:
         if field not in FIELDS:
             raise FeedsError(f"--filter-field: unknown field {field!r}")
+    problem = feed_source_problem(shape)
+    if problem:
+        option = {"limit": "limit-each", "full_text": "full-text"}.get(problem[0], problem[0])
+        raise FeedsError(f"--{option}: {problem[1]}")
 
 
 def _slug(output: Path | None) -> str:
