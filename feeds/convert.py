@@ -21,7 +21,6 @@ STDIN = "-"
 @dataclass(frozen=True, slots=True)
 class Converted:
     output: bytes
-    entries: int
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -50,7 +49,7 @@ def convert(
         feed = _merged(articles, config, limit, title or " + ".join(t for t in titles if t), slug)
         from feeds.publish.feeds import render_feed
 
-        return Converted(render_feed(feed, fmt, config.site), len(feed.articles), problems)
+        return Converted(render_feed(feed, fmt, config.site), problems)
     finally:
         forget_shared_values()
 
@@ -78,6 +77,8 @@ def _entry_sources(
         except ArticleError as e:
             problems.append(Problem(url, e.stage, e.reason))
             continue
+        if record.repaired:
+            problems.append(Problem(url, "feed", record.repaired, skipped=False))
         titles.append(record.title)
         # Each item's categories: its feed's title, then its own.
         feed = dataclasses.replace(shape, feed=url, folder=None, categories=[], tags=True)

@@ -18,7 +18,7 @@ from feeds.config import (
     feed_source_problem,
     load_config_or_defaults,
 )
-from feeds.errors import FeedsError
+from feeds.errors import FeedsError, wrapped_interruption
 from feeds.publish.names import EXTENSIONS
 
 FIELDS: tuple[str, ...] = get_args(FilterField)
@@ -87,6 +87,10 @@ def convert_command(
             )
         except FeedsError as e:
             fail(str(e))
+        except Exception as e:  # a bug: one line, no traceback, exit 1
+            if (interruption := wrapped_interruption(e)) is not None:
+                raise interruption from None
+            fail(f"internal error: {type(e).__name__}: {e}")
         for problem in result.problems:
             verb = "skipped" if problem.skipped else "note"
             typer.echo(f"{verb}: {problem.path}: {problem.stage}: {problem.reason}", err=True)
