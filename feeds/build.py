@@ -22,7 +22,7 @@ from feeds.errors import ConfigError
 from feeds.models import Article, Problem, Progress, Source, forget_shared_values
 from feeds.publish.write import prepare_output
 from feeds.read.discover import count_by_source
-from feeds.read.readers import discover_all
+from feeds.read.readers import ENTRY_KIND, FORGETFUL, Memory, discover_all
 from feeds.report import BuildOptions, BuildReport, Rendered
 from feeds.run.locks import output_lock
 from feeds.state.cache import ArticleCache
@@ -48,7 +48,7 @@ def build(config: Config, options: BuildOptions, progress: Progress | None = Non
     check_output_outside_sources(config)
     try:
         with _without_cycle_collection():
-            sources, problems = discover_all(config)
+            sources, problems = _discover(config, options)
             report = BuildReport(problems=problems)
             if not options.write:
                 with contextlib.closing(ArticleCache(None, config)) as cache:
@@ -61,6 +61,17 @@ def build(config: Config, options: BuildOptions, progress: Progress | None = Non
         forget_shared_values()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _discover(config: Config, options: BuildOptions) -> tuple[list[Source], list[Problem]]:
+    """Every source; feeds are fetched conditionally, from the records of their last good
+    fetch (which ``feeds check`` reads but does not change)."""
+    if all(source.feed is None for source in config.sources):
+        return discover_all(config, FORGETFUL)
+    from feeds.state.fetches import fetch_records
+
+    with fetch_records(config, keep=options.write) as records:
+        return discover_all(config, Memory(records.recall, records.remember))
 
 
 def _build_into(
@@ -136,7 +147,10 @@ def _run_stages(
     rendered = publish_all(feeds, config, unchanged_outputs(config.output, manifest))
     report.problems += problems + grouping.duplicates + loader.problems
     report.articles, report.loaded = len(articles), len(loader.loaded)
-    report.by_source = count_by_source((a.path for a in articles), config.folders)
+    # Per folder: a feed's entries must not hide a folder that emptied (an unmounted disk).
+    entries = {s.rel for s in sources if s.kind == ENTRY_KIND}
+    files = (a.path for a in articles if a.path not in entries)
+    report.by_source = count_by_source(files, config.folders)
     # A source read again for its HTML only was parsed by this run, not taken from the cache.
     report.parsed, report.cached = len(stale) + loader.reread, len(cached) - loader.reread
     report.feeds = [feed_report(feed, config) for feed in feeds]

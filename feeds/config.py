@@ -7,6 +7,7 @@ Unknown keys and wrong types are errors that name the key's path, for example
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import os
 import re
 import reprlib
@@ -150,6 +151,10 @@ class PruneConfig:
     max_share: float = 0.5
 
 
+FilterField = Literal["title", "description", "author", "category", "link"]
+FILTER_FIELDS: list[FilterField] = ["title", "description", "author", "category"]
+
+
 @dataclass(frozen=True, slots=True)
 class SourceConfig:
     """One source: a folder of article files, or a feed (a URL or a feed file).
@@ -164,11 +169,32 @@ class SourceConfig:
     tags: bool | None = None  # None: categories.tags
     # What a relative link in a front matter is relative to (else such a link is dropped).
     base_url: str | None = None
+    # A feed shaped per reader (RSSHub's parameters): entries whose filter_fields match
+    # ``filter`` and do not match ``filterout`` (regexes, case ignored), the newest ``limit``
+    # of them, and with ``brief`` a plain summary of that many characters for a body.
+    filter: str | None = None
+    filterout: str | None = None
+    filter_fields: list[FilterField] = field(default_factory=lambda: list(FILTER_FIELDS))
+    limit: int | None = None
+    brief: int | None = None
+    # An entry's article fetched from its link and extracted (trafilatura), for feeds that
+    # carry only teasers; each page fetched once.
+    full_text: bool = False
 
     @classmethod
     def from_text(cls, value: str) -> dict[str, str]:
         """The mapping a plain string in ``sources`` stands for."""
         return {"folder": value}
+
+
+@dataclass(frozen=True, slots=True)
+class FetchConfig:
+    """How feeds are fetched over HTTP: politely, and never for ever."""
+
+    timeout: float = 20.0  # seconds to connect, and between two reads
+    max_bytes: int = 10 * 1024 * 1024  # a larger feed is refused, its earlier items kept
+    max_redirects: int = 5
+    parallel: int = 4  # fetches at once (one at a time per host)
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +214,7 @@ class Config:
     thumbnail: ThumbnailConfig = field(default_factory=ThumbnailConfig)
     cache: CacheConfig = field(default_factory=CacheConfig)
     prune: PruneConfig = field(default_factory=PruneConfig)
+    fetch: FetchConfig = field(default_factory=FetchConfig)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -401,7 +428,50 @@ def _check_sources(config: Config) -> None:
         if (source.folder is None) == (source.feed is None):
             raise ConfigError(f"{config.path}: sources[{i}]: name a folder or a feed, not both")
         if source.feed is not None:
-            raise ConfigError(f"{config.path}: sources[{i}].feed: feed sources are not read yet")
+            _check_feed_source(config, source, f"sources[{i}]")
+    fetch = config.fetch
+    for ok, key in (
+        (fetch.timeout > 0, "fetch.timeout"),
+        (fetch.max_bytes > 0, "fetch.max_bytes"),
+        (fetch.parallel > 0, "fetch.parallel"),
+        (fetch.max_redirects >= 0, "fetch.max_redirects"),
+    ):
+        if not ok:
+            raise ConfigError(f"{config.path}: {key}: must be positive")
+
+
+def _check_feed_source(config: Config, source: SourceConfig, key: str) -> None:
+    problem = feed_source_problem(source)
+    if problem:
+        raise ConfigError(f"{config.path}: {key}.{problem[0]}: {problem[1]}")
+
+
+def feed_source_problem(source: SourceConfig) -> tuple[str, str] | None:
+    """What is wrong with a feed source (its key, the reason), or None: it names an
+    http(s) URL or a file; its filters are regexes of known fields; its numbers are
+    positive; full text has its extractor."""
+    feed = source.feed or ""
+    if "://" in feed and not _is_web_url(feed):
+        return "feed", f"must be an http(s) URL or a file, got {_shown(feed)}"
+    for name in ("filter", "filterout"):
+        try:
+            re.compile(getattr(source, name) or "")
+        except re.error as e:
+            return name, f"not a regex: {e}"
+    for name in ("limit", "brief"):
+        value = getattr(source, name)
+        if value is not None and value < 1:
+            return name, "must be a positive integer"
+    if source.full_text and importlib.util.find_spec("trafilatura") is None:
+        return "full_text", "needs trafilatura (pip install 'feeds[fulltext]')"
+    if not all(LETTER_OR_DIGIT.search(name) for name in source.categories):
+        return "categories", "names a category without a name"
+    return None
+
+
+def is_feed_url(value: str) -> bool:
+    """Whether a source names a feed on the web (else a path)."""
+    return value.startswith(("http://", "https://"))
 
 
 MAX_FUTURE_DAYS = 3650
@@ -519,13 +589,18 @@ def _resolve_paths(config: Config, base: Path) -> Config:
 
     return dataclasses.replace(
         config,
-        sources=[
-            dataclasses.replace(s, folder=resolve(s.folder)) if s.folder else s
-            for s in config.sources
-        ],
+        sources=[_resolve_source(s, resolve) for s in config.sources],
         output=resolve(config.output),
         cache=dataclasses.replace(config.cache, path=resolve(config.cache.path)),
     )
+
+
+def _resolve_source(source: SourceConfig, resolve: typing.Callable[[Path], Path]) -> SourceConfig:
+    if source.folder is not None:
+        return dataclasses.replace(source, folder=resolve(source.folder))
+    if source.feed is not None and not is_feed_url(source.feed):
+        return dataclasses.replace(source, feed=str(resolve(Path(source.feed))))
+    return source
 
 
 def _kind(value: Any) -> str:

@@ -21,7 +21,10 @@ class Source:
     kind: str  # the reader that reads it (``read.READERS``)
     key: str  # what it is across runs: a file's absolute path, a feed's URL
     rel: str  # its name in reports, and its articles' ``path``: stable, ordered
-    stamp: str  # changes when it does: a file's size and mtime, a feed's ETag
+    stamp: str  # changes when it does: a file's size and mtime, a feed entry's hash
+    # What discovery already holds of it, for its reader: a feed entry's fields as JSON
+    # (a file has none: its reader reads the file).
+    data: str = field(default="", compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

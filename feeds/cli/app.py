@@ -30,8 +30,12 @@ ConfigOpt = Annotated[
     ),
 ]
 SourceOpt = Annotated[
-    list[Path] | None,
-    typer.Option("--source", "-s", help="Article folder (repeatable); replaces config sources."),
+    list[str] | None,
+    typer.Option(
+        "--source",
+        "-s",
+        help="Article folder, or feed URL or file (repeatable); replaces config sources.",
+    ),
 ]
 LimitOpt = Annotated[
     int | None, typer.Option("--limit", "-n", min=1, help="Items per feed; overrides config.")

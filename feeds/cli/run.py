@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 import typer
 
 from feeds.build import build
-from feeds.config import Config, SourceConfig, load_config_or_defaults
+from feeds.config import Config, SourceConfig, is_feed_url, load_config_or_defaults
 from feeds.errors import FeedsError, wrapped_interruption
 from feeds.models import Problem, Progress
 from feeds.report import BuildOptions, BuildReport
@@ -43,7 +43,7 @@ def stoppable(*, json_report: bool = False) -> Iterator[None]:
 def load(
     path: Path | None,
     *,
-    source: list[Path] | None = None,
+    source: list[str] | None = None,
     output: Path | None = None,
     limit: int | None = None,
     jobs: int | None = None,
@@ -60,9 +60,17 @@ def load(
         )
     changes: dict[str, Any] = {"limit": limit, "jobs": jobs}
     # Paths given on the command line are relative to where the command runs.
-    changes["sources"] = [SourceConfig(folder=p.absolute()) for p in source] if source else None
+    changes["sources"] = [source_option(s) for s in source] if source else None
     changes["output"] = output.absolute() if output else None
     return dataclasses.replace(cfg, **{k: v for k, v in changes.items() if v is not None})
+
+
+def source_option(value: str) -> SourceConfig:
+    """A --source: a feed's URL, a feed file, or a folder of articles."""
+    if is_feed_url(value):
+        return SourceConfig(feed=value)
+    path = Path(value).absolute()
+    return SourceConfig(feed=str(path)) if path.is_file() else SourceConfig(folder=path)
 
 
 def run(

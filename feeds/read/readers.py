@@ -15,29 +15,61 @@ from feeds.config import Config
 from feeds.models import Problem, RawArticle, Source
 from feeds.read import discover
 
+ENTRY_KIND = "entry"  # a feed's entry (read.entries)
+
+
+class Memory:
+    """What the build keeps between runs for a reader (a feed's last good fetch), as two
+    plain functions: ``recall(key)`` gives the bytes ``remember(key, bytes)`` kept."""
+
+    __slots__ = ("recall", "remember")
+
+    def __init__(
+        self, recall: Callable[[str], bytes | None], remember: Callable[[str, bytes], None]
+    ) -> None:
+        self.recall, self.remember = recall, remember
+
+
+FORGETFUL = Memory(lambda key: None, lambda key, record: None)
+
 ReadFn = Callable[[Source, Config], RawArticle]  # raises ArticleError for a bad source
+# A reader's discovery: its sources, and the problems of those it could not take
+Discover = Callable[[Config, Memory], tuple[list[Source], list[Problem]]]
 
 
 @dataclass(frozen=True, slots=True)
 class Reader:
-    discover: Callable[[Config], tuple[list[Source], list[Problem]]]
+    discover: Discover
     # "module:function" of its read, imported when the first source of its kind is read: a
     # build with nothing to do discovers every source but reads none, and a reader's parsers
     # are slow to import.
     read: str
 
 
+def _discover_files(config: Config, memory: Memory) -> tuple[list[Source], list[Problem]]:
+    return discover.discover_files(config)  # files need no memory: their stat says it all
+
+
+def _discover_entries(config: Config, memory: Memory) -> tuple[list[Source], list[Problem]]:
+    if all(source.feed is None for source in config.sources):
+        return [], []  # the usual build: the feed reader is not even imported
+    from feeds.read.entries import discover_entries
+
+    return discover_entries(config, memory)
+
+
 READERS: dict[str, Reader] = {
-    discover.KIND: Reader(discover.discover_files, "feeds.read.files:read_file"),
+    discover.KIND: Reader(_discover_files, "feeds.read.files:read_file"),
+    ENTRY_KIND: Reader(_discover_entries, "feeds.read.entries:read_entry"),
 }
 
 
-def discover_all(config: Config) -> tuple[list[Source], list[Problem]]:
+def discover_all(config: Config, memory: Memory = FORGETFUL) -> tuple[list[Source], list[Problem]]:
     """Every source of every reader, each reader's in its own stable order."""
     sources: list[Source] = []
     problems: list[Problem] = []
     for reader in READERS.values():
-        found, trouble = reader.discover(config)
+        found, trouble = reader.discover(config, memory)
         sources += found
         problems += trouble
     return sources, problems

@@ -137,6 +137,7 @@ class ArticleCache:
         by_key = {s.key: s for s in sources}
         cached: dict[str, Entry] = {}
         roots = tuple(os.path.join(os.path.abspath(s), "") for s in config.folders)
+        roots += tuple(s.feed for s in config.sources if s.feed)  # entries that left their feed
         gone: list[tuple[str]] = []
         # Row by row, not all rows at once: a large archive's light entries alone are large.
         query = "SELECT key, stamp, parse_key, meta, meta_crc FROM sources"

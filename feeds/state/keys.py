@@ -14,7 +14,7 @@ from feeds.models import Article, Problem, Source
 from feeds.report import BuildOptions
 from feeds.state.manifest import Manifest
 
-SCHEMA_VERSION = 17  # of the cache: a cache of another version is started afresh
+SCHEMA_VERSION = 18  # of the cache: a cache of another version is started afresh
 
 
 def parse_key(config: Config) -> str:

@@ -60,10 +60,15 @@ def unchanged_since_last_build(
     return True
 
 
+# The stages of discovery's problems: a file that cannot be listed, a feed that cannot be
+# fetched ("fetch") or is no feed ("feed").
+DISCOVERY_STAGES = ("discover", "fetch", "feed")
+
+
 def saved_report(report: BuildReport) -> bytes:
     # Discovery's problems are found again by every run's discovery; a damaged cache was
     # this run's news only.
-    problems = [p for p in report.problems if p.stage not in ("discover", "cache")]
+    problems = [p for p in report.problems if p.stage not in (*DISCOVERY_STAGES, "cache")]
     seen = {problem_key(p) for p in report.problems if p.stage != "cache"}
     return msgspec.msgpack.encode((report.articles, report.feeds, problems, sorted(seen)))
 
