@@ -9,7 +9,7 @@ from typing import Annotated, get_args
 import typer
 
 from feeds.cli.app import ConfigOpt, app
-from feeds.cli.run import fail, stoppable
+from feeds.cli.run import errors_as_one_line, fail, stoppable
 from feeds.config import (
     FILTER_FIELDS,
     FilterField,
@@ -18,7 +18,7 @@ from feeds.config import (
     feed_source_problem,
     load_config_or_defaults,
 )
-from feeds.errors import FeedsError, wrapped_interruption
+from feeds.errors import FeedsError
 from feeds.publish.names import EXTENSIONS
 
 FIELDS: tuple[str, ...] = get_args(FilterField)
@@ -73,7 +73,7 @@ def convert_command(
     from feeds.convert import STDIN, convert
 
     with stoppable():
-        try:
+        with errors_as_one_line():
             cfg = load_config_or_defaults(config)
             shape = SourceConfig(
                 filter=keep, filterout=drop, limit=limit_each, brief=brief, full_text=full_text,
@@ -85,12 +85,6 @@ def convert_command(
             result = convert(
                 inputs, cfg, fmt=to, shape=shape, limit=limit, title=title, slug=slug, stdin=stdin
             )
-        except FeedsError as e:
-            fail(str(e))
-        except Exception as e:  # a bug: one line, no traceback, exit 1
-            if (interruption := wrapped_interruption(e)) is not None:
-                raise interruption from None
-            fail(f"internal error: {type(e).__name__}: {e}")
         for problem in result.problems:
             verb = "skipped" if problem.skipped else "note"
             typer.echo(f"{verb}: {problem.path}: {problem.stage}: {problem.reason}", err=True)

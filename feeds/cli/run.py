@@ -104,8 +104,17 @@ def _remove_temporaries(out: Path) -> None:
 
 
 def _build_or_fail(cfg: Config, options: BuildOptions, *, show: bool) -> BuildReport:
-    try:
+    with errors_as_one_line():
         return _build_with_progress(cfg, options, show=show)
+    raise AssertionError("unreachable: errors_as_one_line exits")  # for mypy
+
+
+@contextlib.contextmanager
+def errors_as_one_line() -> Iterator[None]:
+    """The project's errors, and any bug, as one ``Error:`` line and exit 1; an
+    interruption (Ctrl-C, a signal) passes as it is."""
+    try:
+        yield
     except FeedsError as e:
         fail(str(e))
     except Exception as e:  # a bug: one line, no traceback, exit 1
