@@ -24,8 +24,8 @@ seconds do not. The load average at the start and end of each round is reported 
 
 Pages: once the config has a ``pages`` key (issue 15), feeds writes a page for every
 article unless ``pages: false``; the bench then times both, against Hugo writing its pages
-too (the site without its ``render = "link"`` cascade) or not. Without that key it times
-pages off only.
+too (the site without its ``render = "link"`` cascade, pages from ``single.html``) or not.
+Without that key it times pages off only.
 
     .venv/bin/python bench/bench.py 10000 100000          # one JSON line per size and mode,
                                                           # then the table for the README
