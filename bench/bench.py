@@ -1,153 +1,107 @@
-"""Benchmark: cold build, no-change rebuild and one-new-article rebuild at N articles.
+"""Benchmark: feeds beside Hugo, in the same run on the same generated archive.
 
-Not a test. Generates N articles shaped like the real archive (Chinese paragraphs, images,
-the Sina junk blocks, 1-4 categories out of ~20, a few defects), then runs the real
-``feeds build`` command in a subprocess and reports wall time and peak memory, two ways:
-``peak_mib``, the max RSS of the largest single process (the build or one of its workers),
-and ``peak_total_mib``, the most that all the build's processes (the build, its forked
-workers, the slug helper) held at once: their PSS, summed every 10 ms while it runs. PSS
-splits the pages that forked processes share among them, so the sum counts each page once.
-The memory targets are checked against ``peak_total_mib``.
+Not a test. Generates N articles shaped like the real archive (``corpus.py``: its body
+sizes, Chinese text, markup, images, the Sina junk blocks, 1-4 categories out of 20, a few
+defects), then, round by round, times on that one folder:
 
-Each scenario runs ``--repeat`` times (3): a cold build on an empty cache and output each
-time, a one-new rebuild with another new file each time. It reports the fastest run, with
-the ``cpu_reference_s`` taken just before it, every run's wall time, and the largest peak.
-This VM's speed drifts by up to 2x from minute to minute, and the fastest of a few runs is
-the one that drift slowed least (as ``timeit`` reports its best). At 10,000 and 100,000
-articles it also sets each figure beside its target of issue 6 (``targets``).
+- Hugo 0.111 (``/usr/bin/hugo``, the minimal site in ``bench/hugo/``) writing per-category
+  RSS and Atom with full content, as feeds does. Hugo rebuilds everything every time, so
+  its one figure is the reference for every ratio;
+- ``feeds build``: a cold build (empty cache and output), a rebuild with nothing changed,
+  and a rebuild with one new article (dated now, so it enters its feeds and they are
+  rendered and written again; removed after the round).
 
-    .venv/bin/python bench/bench.py 10000 100000
+Each is run in a subprocess and measured the same way: wall seconds, CPU seconds (user and
+system of the process and every child it waited for) and the peak memory of the whole
+process tree (every 10 ms the PSS of each process under it is summed: PSS splits the pages
+that forked workers share, so the sum counts each page once). ``peak_mib`` is also given,
+the max RSS of the largest single process.
+
+The VM's speed drifts by up to 2x from minute to minute, so the scenarios alternate round by
+round (``--repeat``, 3), each figure is the fastest of its rounds (as ``timeit`` reports its
+best), and each is also given as a ratio to Hugo's: the ratios of one run hold where the
+seconds do not. The load average at the start and end of each round is reported too.
+
+Pages: once the config has a ``pages`` key (issue 15), feeds writes a page for every
+article unless ``pages: false``; the bench then times both, against Hugo writing its pages
+too (the site without its ``render = "link"`` cascade, pages from ``single.html``) or not.
+Without that key it times pages off only.
+
+    .venv/bin/python bench/bench.py 10000 100000          # one JSON line per size and mode,
+                                                          # then the table for the README
 """
 
 from __future__ import annotations
 
 import argparse
 import compileall
+import dataclasses
 import json
 import os
-import random
-import resource
+import re
 import shutil
 import subprocess
 import sys
 import threading
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
 from pathlib import Path
+from typing import Any
+
+from corpus import generate, new_article
 
 HERE = Path(__file__).resolve().parent
 WORK = HERE / "work"
-TOPICS = ["金融", "科技", "新媒体", "二次元", "编程", "设计", "游戏", "图片", "学习", "博客"]
-SOURCES = ["新浪财经", "36kr", "财联社", "掘金 - 热门", "Bangumi", "Hacker News", "少数派", "煎蛋",
-           "证券时报网", "雪球"]  # fmt: skip
-_WORDS = "市场 经济 数据 增长 企业 投资 政策 发展 技术 用户 平台 产品 行业 全球 中国 公司 研究 报告"
-WORDS = _WORDS.split()
-JUNK = """
-<!--article_adlist[<p cms-style="font-M">--><!-- news_keyword_pub,stock, -->
-<!-- 文末二维码 start -->
-<style>
-.appendQr_wrap&#123;border:1px solid #E6E6E6;padding:8px;&#125;
-.appendQr_normal img&#123;width:74px;&#125;
-</style>
-<div class="clearfix appendQr_wrap">
-    <div class="appendQr_normal"><img src="https://n.sinaimg.cn/finance/cece9e13/20200514/343233024.png"></div>
-    <div class="appendQr_normal_txt">海量资讯、精准解读，尽在新浪财经APP</div>
-</div>
-<p class="article-editor">责任编辑：李墨轩 </p>
-"""
-# Issue 6's targets on the project's 2-core machine: wall seconds of each scenario, and the
-# peak memory (MB, 10^6 bytes) of every run at that size.
+HUGO = "/usr/bin/hugo"
+HUGO_SITE = HERE / "hugo"
+FEED_LIMIT = 50  # items per feed, both tools (feeds' default)
+# Issue 18's targets, as ratios to Hugo in the same run; memory also in MB (10^6 bytes).
 TARGETS: dict[int, dict[str, float]] = {
-    10_000: {"cold": 2.5, "no_change": 0.3, "one_new": 0.4, "peak_mb": 150},
-    100_000: {"cold": 25, "no_change": 2, "peak_mb": 300},
+    10_000: {"cold": 1.0, "no_change": 0.05, "one_new": 0.1, "memory": 0.15, "memory_mb": 150},
+    100_000: {"cold": 1.0, "no_change": 0.05, "one_new": 0.05, "memory": 0.15, "memory_mb": 300},
 }
+# What feeds' config says for each mode. Pages are part of the build by default once issue 15
+# lands, and ``pages: false`` turns them off; before it, there is no key and no pages.
+FEEDS_PAGES = {"on": "", "off": "pages: false\n"}
+SCENARIOS = ("cold", "no_change", "one_new")
 
 
-def paragraph(rng: random.Random) -> str:
-    words = rng.choices(WORDS, k=rng.randint(20, 60))
-    text = "，".join("".join(words[i : i + 3]) for i in range(0, len(words), 3))
-    if rng.random() < 0.2:
-        text = f'{text}<font cms-style="font-L strong-Bold">{rng.choice(WORDS)}数据</font>'
-    return f'<p cms-style="font-L">\u3000\u3000{text}。</p>'
+@dataclass
+class Measure:
+    wall: float  # seconds
+    cpu: float  # seconds of CPU, user and system, of the process and its waited-for children
+    peak: float  # MiB, max RSS of the largest process
+    peak_total: float  # MiB, the PSS of all the processes at once
+    stdout: str
 
 
-def article(i: int, rng: random.Random, date: str | None = None) -> str:
-    """The ``i``-th article; dated in May 2022 (``date`` unless given) as ``i`` says."""
-    topic = rng.choice(TOPICS)
-    cats = [topic, *rng.sample(SOURCES, rng.randint(0, 3))]
-    paras = "\n".join(paragraph(rng) for _ in range(rng.randint(2, 12)))
-    if rng.random() < 0.5:
-        paras += f'\n<p><img src="https://img.example.com/{i}.jpg" onclick="x()"></p>'
-    thumb = (
-        f"https://picsum.photos/400/300?random={i}" if i % 3 else f"https://img.example.com/{i}.jpg"
-    )
-    if date is None:
-        date = f"Thu, {1 + i % 28:02d} May 2022 {i % 24:02d}:{i % 60:02d}:07 GMT"
-        if i % 97 == 0:
-            date = "Invalid Date"  # a defect the real archive has
-    title = (
-        f"@用户{i} 关注了股票"
-        if i % 53 == 0
-        else f"'第{i}号新闻：{rng.choice(WORDS)}{rng.choice(WORDS)}'"
-    )
-    cat_lines = "".join(f" - {c}\n" for c in cats)
-    return (
-        f"\n---\ntitle: {title}\ncategories: \n{cat_lines}headimg: '{thumb}'\n"
-        f"author: {cats[-1]}\ncomments: false\ndate: {date}\nthumbnail: '{thumb}'\n---\n\n"
-        f"<div>   \n{paras}\n{JUNK if topic == '金融' else ''}\n</div>            "
-    )
+def run_measured(command: list[str]) -> Measure:
+    """Run ``command``; its wall and CPU seconds, its peak memory (largest; all at once).
 
-
-def new_article(n: int, k: int) -> str:
-    """The ``k``-th article added to ``n`` generated ones, and the newest of all.
-
-    Dated now, as a freshly scraped one is: generated dates end on 28 May 2022, but one
-    article in 97 has an invalid date and is dated by its file's mtime, the time it was
-    generated. Newer than all of them, it enters every feed it belongs to (its categories
-    and the feed of all articles), and a one-new rebuild renders and writes those again.
+    A wrapper script runs it and reads its rusage (RUSAGE_CHILDREN: the command and every
+    process it waited for); meanwhile ``TreeMemory`` sums the PSS of the processes under it.
     """
-    date = datetime.now(UTC) + timedelta(seconds=k)
-    return article(n + 1 + k, random.Random(k), format_datetime(date, usegmt=True))
-
-
-def generate(n: int, folder: Path) -> None:
-    rng = random.Random(n)
-    for i in range(n):
-        path = folder / f"{i % 100:02d}" / f"{i:06d}.md"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(article(i, rng), encoding="utf-8")
-
-
-def run_build(site: Path) -> tuple[float, float, float, dict[str, object]]:
-    """Wall seconds, peak MiB (largest process; all at once) and the JSON report of a build.
-
-    A wrapper script times the build and reads the largest max RSS of its processes
-    (RUSAGE_CHILDREN); meanwhile ``TreeMemory`` sums the PSS of the processes under it.
-    """
-    feeds = Path(sys.executable).parent / "feeds"
     script = (
         "import resource, subprocess, sys, time\n"
         "t = time.perf_counter()\n"
         "p = subprocess.run(sys.argv[1:], capture_output=True)\n"
         "wall = time.perf_counter() - t\n"
-        "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
+        "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
         "sys.stderr.write(p.stderr.decode())\n"
-        "print(wall, peak); print(p.stdout.decode())\n"
+        "print(wall, u.ru_utime + u.ru_stime, u.ru_maxrss / 1024); print(p.stdout.decode())\n"
+        "sys.exit(p.returncode)\n"
     )
     wrapper = subprocess.Popen(
-        [sys.executable, "-c", script, str(feeds), "build", "-c", str(site / "config.yaml"),
-         "--json", "--quiet"],
+        [sys.executable, "-c", script, *command],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     with TreeMemory(wrapper.pid) as memory:
         out, err = wrapper.communicate()
     if wrapper.returncode:
-        raise subprocess.CalledProcessError(wrapper.returncode, wrapper.args, out, err)
+        sys.exit(f"{' '.join(command)}: exit status {wrapper.returncode}\n{err}")
     first, _, rest = out.partition("\n")
-    wall, peak = (float(x) for x in first.split())
-    return wall, peak, memory.peak_kib / 1024, json.loads(rest)
+    wall, cpu, peak = (float(x) for x in first.split())
+    return Measure(wall, cpu, peak, memory.peak_kib / 1024, rest)
 
 
 class TreeMemory:
@@ -212,82 +166,187 @@ def pss_kib(pid: int) -> int:
     return 0
 
 
-def bench(n: int, repeat: int) -> dict[str, object]:
+def feeds_has_pages() -> bool:
+    """Whether this feeds has issue 15's ``pages`` config key."""
+    from feeds.config import Config
+
+    return "pages" in {f.name for f in dataclasses.fields(Config)}
+
+
+def hugo_site(folder: Path, pages: str) -> Path:
+    """The Hugo site of ``bench/hugo`` set up in ``folder``: with its pages or without.
+
+    Without, the site's cascade sets ``render = "link"`` on every page (parsed and rendered
+    into the feeds, no page file written); with, that cascade is taken out.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    config = (HUGO_SITE / "config.toml").read_text("utf-8").replace("@FEED_LIMIT@", str(FEED_LIMIT))
+    if pages == "on":
+        config, count = re.subn(r"\[\[cascade\]\].*?kind = \"page\"\n", "", config, flags=re.S)
+        assert count == 1, "bench/hugo/config.toml: no cascade block to take out"
+    (folder / "config.toml").write_text(config, "utf-8")
+    shutil.copytree(HUGO_SITE / "layouts", folder / "layouts", dirs_exist_ok=True)
+    return folder
+
+
+def feeds_config(site: Path, pages: str) -> Path:
+    config = site / f"feeds-pages-{pages}.yaml"
+    pages_key = FEEDS_PAGES[pages] if feeds_has_pages() else ""
+    config.write_text(
+        f"sources: [articles]\noutput: out-feeds-{pages}\ncache: {{path: cache-{pages}.sqlite}}\n"
+        f"limit: {FEED_LIMIT}\n{pages_key}",
+        encoding="utf-8",
+    )
+    return config
+
+
+def hugo_build(site: Path, pages: str) -> Measure:
+    output = site / f"out-hugo-{pages}"
+    shutil.rmtree(output, ignore_errors=True)
+    source = site / f"hugo-pages-{pages}"
+    return run_measured(
+        [HUGO, "--quiet", "--source", str(source), "--contentDir", str(site / "articles"),
+         "--destination", str(output)]
+    )  # fmt: skip
+
+
+def feeds_build(config: Path) -> Measure:
+    feeds = Path(sys.executable).parent / "feeds"
+    return run_measured([str(feeds), "build", "-c", str(config), "--json", "--quiet"])
+
+
+def one_round(site: Path, pages: str, n: int, k: int) -> dict[str, Measure]:
+    """Hugo, then feeds cold, no-change and one-new, on the archive of ``site``."""
+    measures = {"hugo": hugo_build(site, pages)}
+    config = feeds_config(site, pages)
+    shutil.rmtree(site / f"out-feeds-{pages}", ignore_errors=True)
+    for name in (f"cache-{pages}.sqlite", f"cache-{pages}.sqlite.lock"):
+        (site / name).unlink(missing_ok=True)
+    measures["cold"] = feeds_build(config)
+    measures["no_change"] = feeds_build(config)
+    new = site / "articles" / f"new-{k}.md"
+    new.write_text(new_article(n, k), "utf-8")
+    try:
+        measures["one_new"] = feeds_build(config)
+    finally:  # the next round's Hugo and cold build see the generated archive only
+        new.unlink()
+    return measures
+
+
+def bench(n: int, modes: list[str], repeat: int) -> list[dict[str, Any]]:
     site = WORK / f"n{n}"
     shutil.rmtree(site, ignore_errors=True)
     started = time.perf_counter()
-    generate(n, site / "articles")
-    gen = time.perf_counter() - started
-    # The generated files are still being written back to disk: without this, the cold
-    # build's cache commits wait behind that write-back and it times the disk, not the build.
+    sizes = generate(n, site / "articles")
+    generated = round(time.perf_counter() - started, 1)
+    # The generated files are still being written back to disk: without this, the first
+    # builds wait behind that write-back and time the disk, not the build.
     os.sync()
-    (site / "config.yaml").write_text(
-        "sources: [articles]\noutput: output\ncache: {path: cache.sqlite}\n", encoding="utf-8"
-    )
-    results: dict[str, object] = {"n": n, "generate_s": round(gen, 1)}
-    for label in ["cold", "no_change", "one_new"]:
-        runs = [timed_run(site, label, k, n) for k in range(repeat)]
-        best = min(runs, key=lambda run: run.wall)
-        results[label] = {
-            "cpu_reference_s": best.reference,
-            "wall_s": round(best.wall, 2),
-            "peak_mib": round(max(run.peak for run in runs)),
-            "peak_total_mib": round(max(run.peak_total for run in runs)),
-            "parsed": best.report["parsed"],
-            "changed": len(best.report["changed"]),  # type: ignore[arg-type]
-            "wall_s_runs": [round(run.wall, 2) for run in runs],
-        }
-    if n in TARGETS:
-        results["targets"] = verdicts(results, TARGETS[n])
+    for pages in modes:
+        hugo_site(site / f"hugo-pages-{pages}", pages)
+    runs: dict[str, list[dict[str, Measure]]] = {pages: [] for pages in modes}
+    rounds: list[dict[str, Any]] = []
+    for k in range(repeat):
+        for pages in modes:
+            load_before = os.getloadavg()[0]
+            reference = cpu_reference()
+            runs[pages].append(one_round(site, pages, n, k))
+            rounds.append(
+                {"pages": pages, "cpu_reference_s": reference,
+                 "load": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+                 **{name: round(m.wall, 2) for name, m in runs[pages][-1].items()}}
+            )  # fmt: skip
+    results = []
+    for pages in modes:
+        result = summarise(runs[pages], TARGETS.get(n))
+        results.append(
+            {"n": n, "pages": pages, "generate_s": generated, "body_chars": sizes, **result,
+             "rounds": [r for r in rounds if r["pages"] == pages]}
+        )  # fmt: skip
     return results
 
 
-def verdicts(results: dict[str, object], targets: dict[str, float]) -> dict[str, str]:
-    """Each target of this size with the figure measured, e.g. ``"1.58 <= 2.5: met"``.
+def summarise(runs: list[dict[str, Measure]], targets: dict[str, float] | None) -> dict[str, Any]:
+    """Each scenario's fastest run, its ratio to Hugo's fastest, and the targets' verdicts."""
+    best = {name: min((run[name] for run in runs), key=lambda m: m.wall) for name in runs[0]}
+    hugo = best["hugo"]
+    figures: dict[str, Any] = {}
+    for name, measure in best.items():
+        figures[name] = {
+            "wall_s": round(measure.wall, 2),
+            "cpu_s": round(measure.cpu, 2),
+            "ratio": round(measure.wall / hugo.wall, 3),
+            "cpu_ratio": round(measure.cpu / hugo.cpu, 3),
+            "peak_mib": round(max(run[name].peak for run in runs)),
+            "peak_total_mb": mb(max(run[name].peak_total for run in runs)),
+            "wall_s_runs": [round(run[name].wall, 2) for run in runs],
+        }
+    feeds_mb = max(mb(run[name].peak_total) for run in runs for name in SCENARIOS)
+    hugo_mb = mb(max(run["hugo"].peak_total for run in runs))
+    figures["memory"] = {"feeds_mb": feeds_mb, "hugo_mb": hugo_mb,
+                         "ratio": round(feeds_mb / hugo_mb, 3)}  # fmt: skip
+    report = json.loads(best["cold"].stdout)
+    figures["feeds_cold_report"] = {"parsed": report["parsed"], "feeds": len(report["feeds"])}
+    if targets:
+        figures["targets"] = verdicts(figures, targets)
+    return figures
 
-    ``peak_mb`` is the largest ``peak_total_mib`` of the scenarios: all the build's
-    processes at once, not the largest one of them (``peak_mib``).
-    """
-    figures: dict[str, float] = {}
-    for label in ["cold", "no_change", "one_new"]:
-        figures[label] = results[label]["wall_s"]  # type: ignore[index]
-    peak_mib = max(results[label]["peak_total_mib"] for label in figures)  # type: ignore[index]
-    figures["peak_mb"] = round(peak_mib * 2**20 / 10**6)
-    return {
-        name: f"{figures[name]} <= {limit}: {'met' if figures[name] <= limit else 'missed'}"
-        for name, limit in targets.items()
-    }
+
+def mb(mib: float) -> int:
+    return round(mib * 2**20 / 10**6)
 
 
-@dataclass
-class Run:
-    reference: float  # cpu_reference() just before the build
-    wall: float
-    peak: float  # MiB, the largest process
-    peak_total: float  # MiB, all the build's processes at once
-    report: dict[str, object]
+def verdicts(figures: dict[str, Any], targets: dict[str, float]) -> dict[str, str]:
+    """Each target with its figure, e.g. ``"cold": "2.4x <= 1.0x: missed"``."""
+
+    def verdict(figure: float, limit: float, unit: str) -> str:
+        return f"{figure}{unit} <= {limit}{unit}: {'met' if figure <= limit else 'missed'}"
+
+    out = {name: verdict(figures[name]["ratio"], targets[name], "x") for name in SCENARIOS}
+    memory = figures["memory"]
+    out["memory"] = verdict(memory["ratio"], targets["memory"], "x")
+    out["memory_mb"] = verdict(memory["feeds_mb"], targets["memory_mb"], " MB")
+    return out
 
 
-def timed_run(site: Path, label: str, k: int, n: int) -> Run:
-    """One build of the scenario ``label`` (its ``k``-th run), set up as the label says."""
-    if label == "cold" and k:
-        shutil.rmtree(site / "output")
-        for name in ("cache.sqlite", "cache.sqlite.lock"):
-            (site / name).unlink(missing_ok=True)
-    if label == "one_new":  # a new file each time: the same one again is no change at all
-        new = site / "articles" / f"new-{k}.md"
-        new.write_text(new_article(n, k), "utf-8")
-    reference = cpu_reference()  # just before: the machine's speed drifts minute by minute
-    return Run(reference, *run_build(site))
+def table(results: list[dict[str, Any]]) -> str:
+    """The README's table: each figure in seconds and as a ratio to Hugo, targets beside."""
+    lines = [
+        "| articles | pages | Hugo build | feeds cold | feeds no-change | feeds one-new "
+        "| whole-tree peak memory, feeds / Hugo |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for result in results:
+        targets = TARGETS.get(result["n"], {})
+        hugo = result["hugo"]
+        memory = result["memory"]
+        mem = f"{memory['feeds_mb']} / {memory['hugo_mb']} MB = **{memory['ratio']}×**"
+        if targets:
+            met = memory["ratio"] <= targets["memory"]
+            met = met and memory["feeds_mb"] <= targets["memory_mb"]
+            mem += f" (≤ {targets['memory']}× and ≤ {targets['memory_mb']} MB: "
+            mem += f"{'met' if met else 'missed'})"
+        cells = " | ".join(table_cell(result, name, targets) for name in SCENARIOS)
+        lines.append(
+            f"| {result['n']:,} | {result['pages']} | {hugo['wall_s']} s (CPU {hugo['cpu_s']} s) "
+            f"| {cells} | {mem} |"
+        )
+    return "\n".join(lines)
+
+
+def table_cell(result: dict[str, Any], name: str, targets: dict[str, float]) -> str:
+    figure = result[name]
+    text = f"{figure['wall_s']} s = **{figure['ratio']}×**"
+    if name == "cold":
+        text += f" (CPU {figure['cpu_ratio']}×)"
+    if name in targets:
+        met = figure["ratio"] <= targets[name]
+        text += f" (≤ {targets[name]}×: {'met' if met else 'missed'})"
+    return text
 
 
 def cpu_reference() -> float:
-    """Seconds for a fixed pure-Python loop (best of 5): how fast this machine is right now.
-
-    The targets are wall times on "this 2-core machine", but its speed varies by 2x from
-    session to session and even minute to minute; this figure, taken just before each
-    build, tells a slow build from a slow moment.
-    """
+    """Seconds for a fixed pure-Python loop (best of 5): how fast this machine is right now."""
     best = float("inf")
     for _ in range(5):
         started = time.perf_counter()
@@ -310,18 +369,36 @@ def compile_package() -> None:
     compileall.compile_dir(Path(feeds.__file__).parent, quiet=1)
 
 
+def hugo_version() -> str:
+    return subprocess.run([HUGO, "version"], capture_output=True, text=True).stdout.split()[1]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sizes", nargs="*", type=int, default=[10_000, 100_000])
-    parser.add_argument("--keep", action="store_true", help="keep bench/work afterwards")
     parser.add_argument(
-        "--repeat", type=int, default=3, help="runs of each scenario; the fastest is reported"
+        "--pages", choices=["on", "off", "both"], help="default: both once feeds has pages"
     )
+    parser.add_argument("--keep", action="store_true", help="keep bench/work afterwards")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds; the fastest is reported")
     args = parser.parse_args()
-    print(f"python {sys.version.split()[0]}, {resource.getpagesize()}-byte pages", file=sys.stderr)
+    has_pages = feeds_has_pages()
+    pages = args.pages or ("both" if has_pages else "off")
+    if pages != "off" and not has_pages:
+        parser.error("this feeds has no pages config key (issue 15): --pages off only")
+    modes = ["off", "on"] if pages == "both" else [pages]
+    print(
+        f"python {sys.version.split()[0]}, hugo {hugo_version()}, {os.cpu_count()} cores, "
+        f"load {os.getloadavg()[0]:.2f}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
+        file=sys.stderr,
+    )
     compile_package()
+    results = []
     for n in args.sizes:
-        print(json.dumps(bench(n, args.repeat)), flush=True)
+        for result in bench(n, modes, args.repeat):
+            print(json.dumps(result, ensure_ascii=False), flush=True)
+            results.append(result)
+    print(table(results))
     if not args.keep:
         shutil.rmtree(WORK, ignore_errors=True)
 

@@ -19,7 +19,9 @@ import subprocess
 import time
 from pathlib import Path
 
-from bench import WORK, cpu_reference, generate, new_article
+from corpus import generate, new_article
+
+from bench import WORK, cpu_reference
 
 Figures = dict[str, list[float]]
 LABELS = ("cold", "no_change", "one_new")

@@ -398,7 +398,7 @@ def _clean_html(
     dejunked = _dejunk(body, rules, base_url, proxies)
     if dejunked is None:
         return EMPTY
-    root, images, junk_only = dejunked
+    root, images, junk_only, _ = dejunked
     etree.strip_tags(root, _UNWRAP_INLINE)
     unsettled = _restructure(root)
     etree.strip_tags(root, _UNWRAP_BLOCK)
@@ -423,30 +423,38 @@ def _index_html(body: str, rules: _Rules, base_url: str | None) -> CleanedBody:
     dejunked = _dejunk(body, rules, base_url, {})
     if dejunked is None:
         return EMPTY
-    root, images, junk_only = dejunked
-    return CleanedBody("", _text_of(root), images, junk_only)
+    root, images, junk_only, text = dejunked
+    return CleanedBody("", _text_of(root) if text is None else text, images, junk_only)
 
 
 def _dejunk(
     body: str, rules: _Rules, base_url: str | None, proxies: dict[str, str]
-) -> tuple[etree._Element, tuple[str, ...], tuple[str, ...]] | None:
-    """The parsed body without its junk, its images, and the images only the junk had."""
+) -> tuple[etree._Element, tuple[str, ...], tuple[str, ...], str | None] | None:
+    """The parsed body without its junk, its images, the images only the junk had, and its
+    text when the junk removal had it (else None).
+
+    That text holds for the tree returned: rewriting the elements renames tags, changes
+    attributes and drops broken images (keeping what follows them), never text.
+    """
     root = parse_fragment(body)
     if root is None:
         return None
     _videos_to_links(root, base_url)
-    junk = _remove_junk(root, rules, base_url)
+    junk, text = _remove_junk(root, rules, base_url)
     images = _rewrite_elements(root, base_url, proxies)
     kept = set(images)
     junk_only = tuple(u for u in dict.fromkeys(junk) if u not in kept)
-    return root, tuple(dict.fromkeys(images)), junk_only
+    return root, tuple(dict.fromkeys(images)), junk_only, text
 
 
 # --- junk ----------------------------------------------------------------------------------
 
 
-def _remove_junk(root: etree._Element, rules: _Rules, base_url: str | None) -> list[str]:
-    """Drop code, hidden elements and what the rules name; return the images they held."""
+def _remove_junk(
+    root: etree._Element, rules: _Rules, base_url: str | None
+) -> tuple[list[str], str | None]:
+    """Drop code, hidden elements and what the rules name; return the images they held,
+    and the text left when it was read to test the text rules (else None)."""
     doomed, tags = _find_junk(root, rules)
     code = _CODE_TAG_SET.intersection(tags)
     if code:  # rare: strip_elements pays for each tag it is given, so only the ones present
@@ -464,30 +472,39 @@ def _remove_junk(root: etree._Element, rules: _Rules, base_url: str | None) -> l
         if el is not root and el.getparent() is not None:
             junk_images += _image_urls(el, base_url)
             _drop_tree(el)
-    if rules.patterns and rules.may_match_body(_text_of(root)):
+    text = _text_of(root) if rules.patterns else None
+    if text is not None and rules.may_match_body(text):
         junk_images += _remove_text_blocks(root, rules, base_url)
-    return junk_images
+        text = None  # blocks may have gone with their text
+    return junk_images, text
 
 
 def _find_junk(root: etree._Element, rules: _Rules) -> tuple[list[etree._Element], set[str]]:
-    """The elements below ``root`` that are junk, in document order, and the tags present."""
+    """The elements below ``root`` that are junk, in document order, and the tags present.
+
+    This runs for every element of every body: ``_is_junk`` is inlined, and an element
+    without attributes (one ``keys()`` call) can only be junk by its tag.
+    """
     doomed = []
     tags = set()
+    by_tag, anywhere = rules.by_tag, rules.anywhere
     for el in root.iterdescendants():
         tag = el.tag  # lxml builds a new string at every access: read it once
         tags.add(tag)
-        if _is_junk(el, tag, rules):
+        if not el.keys():
+            if (anywhere or tag in by_tag) and rules.selects(el, tag, None):
+                doomed.append(el)
+            continue
+        get = el.get
+        style = get("style")
+        # Readers drop ``style``, so what the page hid would show up in the feed.
+        if (style and _HIDDEN_STYLE.search(style)) or get("hidden") is not None:
+            doomed.append(el)
+            continue
+        value = get("class")
+        if (value or anywhere or tag in by_tag) and rules.selects(el, tag, value):
             doomed.append(el)
     return doomed, tags
-
-
-def _is_junk(el: etree._Element, tag: str, rules: _Rules) -> bool:
-    get = el.get  # this runs for every element: few lookups
-    style = get("style")
-    # Readers drop ``style``, so what the page hid would show up in the feed.
-    if (style and _HIDDEN_STYLE.search(style)) or get("hidden") is not None:
-        return True
-    return rules.selects(el, tag, get("class"))
 
 
 def _remove_text_blocks(root: etree._Element, rules: _Rules, base_url: str | None) -> list[str]:
