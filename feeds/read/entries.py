@@ -111,53 +111,63 @@ def fetch_records(
     urls = list(dict.fromkeys(f.feed for f in feeds if f.feed))
     records = {url: Record.load(memory.recall(url)) for url in urls}
     waiting = {url for url, known in records.items() if known and known.not_before > now}
-    requests = []
-    for url in urls:
-        known = records[url]
-        if url not in waiting:
-            requests.append(
-                Request(url, known.etag, known.last_modified) if known else Request(url)
-            )
+    requests = [
+        Request(url, known.etag, known.last_modified) if known else Request(url)
+        for url, known in records.items()
+        if url not in waiting
+    ]
     responses = fetch_all(requests, config.fetch)
     problems: list[Problem] = []
     kept: dict[str, Record] = {}
-    for url in urls:
-        known = records[url]
+    for url, known in records.items():
         if known is not None and url in waiting:
             until = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(known.not_before))
             reason = f"the server asked not to be fetched before {until}; its items are kept"
             problems.append(Problem(url, "fetch", reason, skipped=False))
             kept[url] = known
             continue
-        response = responses[url]
-        stage, failure = "fetch", response.reason if response.status == "failed" else ""
-        fresh = known
-        digest = hashlib.sha256(response.body).hexdigest()[:32] if response.body else None
-        if response.status == "ok" and not (known and digest == known.digest):
-            try:
-                fresh = parsed_record(response.body, response.content_type, url, known)
-            except ArticleError as e:
-                stage, failure = e.stage, e.reason
-        if response.moved:
-            reason = f"moved permanently to {response.moved}; name that URL in the config"
-            problems.append(Problem(url, "fetch", reason, skipped=False))
-        if fresh is not None and fresh.repaired:
-            problems.append(Problem(url, "feed", fresh.repaired, skipped=False))
-        if fresh is not None and response.status != "failed" and not failure:
-            fresh = fresh.validated(response, digest)
-            if fresh != known:  # a 304 with the same validators changes nothing
-                memory.remember(url, fresh.dump())
-            known = fresh
-        if failure:
-            kept_note = "; its items of the last good fetch are kept" if known else ""
-            problems.append(Problem(url, stage, failure + kept_note))
-        if response.retry_after:
-            wait = min(response.retry_after, MAX_WAIT)
-            known = dataclasses.replace(known or Record(), not_before=now + wait)
-            memory.remember(url, known.dump())
-        if known is not None:
-            kept[url] = known
+        record = _outcome(url, known, responses[url], now, memory, problems)
+        if record is not None:
+            kept[url] = record
     return kept, problems
+
+
+def _outcome(
+    url: str,
+    known: Record | None,
+    response: Response,
+    now: int,
+    memory: Memory,
+    problems: list[Problem],
+) -> Record | None:
+    """The feed's record after ``response``: the new one, else the last good one (None:
+    there is none); what went wrong goes to ``problems``, what changed to ``memory``."""
+    stage, failure = "fetch", response.reason if response.status == "failed" else ""
+    fresh = known
+    digest = hashlib.sha256(response.body).hexdigest()[:32] if response.body else None
+    if response.status == "ok" and not (known and digest == known.digest):
+        try:
+            fresh = parsed_record(response.body, response.content_type, url, known)
+        except ArticleError as e:
+            stage, failure = e.stage, e.reason
+    if response.moved:
+        reason = f"moved permanently to {response.moved}; name that URL in the config"
+        problems.append(Problem(url, "fetch", reason, skipped=False))
+    if fresh is not None and fresh.repaired:
+        problems.append(Problem(url, "feed", fresh.repaired, skipped=False))
+    if fresh is not None and response.status != "failed" and not failure:
+        fresh = fresh.validated(response, digest)
+        if fresh != known:  # a 304 with the same validators changes nothing
+            memory.remember(url, fresh.dump())
+        known = fresh
+    if failure:
+        kept_note = "; its items of the last good fetch are kept" if known else ""
+        problems.append(Problem(url, stage, failure + kept_note))
+    if response.retry_after:
+        wait = min(response.retry_after, MAX_WAIT)
+        known = dataclasses.replace(known or Record(), not_before=now + wait)
+        memory.remember(url, known.dump())
+    return known
 
 
 def parsed_record(body: bytes, content_type: str, url: str, known: Record | None) -> Record:
