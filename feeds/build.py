@@ -108,6 +108,7 @@ def _run_stages(
     from feeds.group.feeds import ISOLATE_SLUGS_FROM, plan_feeds
     from feeds.group.slug import SlugProcess
     from feeds.publish.feeds import feed_report
+    from feeds.publish.pages.site import Catalog
     from feeds.publish.publishers import publish_all
     from feeds.read.batch import ContentLoader
 
@@ -126,7 +127,11 @@ def _run_stages(
         plan = plan_feeds(articles, config, manifest.slugs, slug_helper)
     grouping = _group(plan, config, loader)
     feeds = with_thumbnails(loader.complete(grouping.feeds), thumbnails, config.thumbnail)
-    rendered = publish_all(feeds, config, unchanged_outputs(config.output, manifest))
+    # The pages are of every article: the catalog gives them, their sources' stamps (what
+    # tells a page to render again without loading its HTML) and the loader of their HTML.
+    stamps = {source.rel: source.stamp for source in sources}
+    catalog = Catalog(plan.articles, stamps, thumbnails, loader.texts, manifest.pages)
+    rendered = publish_all(feeds, config, unchanged_outputs(config.output, manifest), catalog)
     report.problems += problems + grouping.duplicates + loader.problems
     report.articles, report.loaded = len(articles), len(loader.loaded)
     report.by_source = count_by_source((a.path for a in articles), config.folders)

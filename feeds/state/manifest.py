@@ -30,6 +30,8 @@ class Manifest:
     # The config file whose builds write this folder: another one's would overwrite its
     # feeds on every run, and prune them ("" before any build recorded one)
     owner: str = ""
+    # article guid -> the path of its page, given once: a page's URL never changes
+    pages: dict[str, str] = field(default_factory=dict)
 
     def intact(self, out: Path, name: str) -> bool:
         """Whether ``out/name`` is still as the build that wrote this manifest left it."""
@@ -70,9 +72,10 @@ def read_manifest(out: Path) -> Manifest:
         stats = {str(k): (int(v[0]), int(v[1])) for k, v in data.get("stats", {}).items()}
         articles = {str(k): int(v) for k, v in data.get("articles", {}).items()}
         owner = str(data.get("owner", ""))
+        pages = {str(k): str(v) for k, v in data.get("pages", {}).items() if is_output_path(v)}
     except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
         return Manifest()  # missing or damaged: start afresh, never trust half of it
-    return Manifest(files, slugs, prints, stats, articles, owner)
+    return Manifest(files, slugs, prints, stats, articles, owner, pages)
 
 
 def write_manifest(out: Path, manifest: Manifest) -> bool:
@@ -85,5 +88,7 @@ def write_manifest(out: Path, manifest: Manifest) -> bool:
         "articles": dict(sorted(manifest.articles.items())),
         "owner": manifest.owner,
     }
+    if manifest.pages:  # absent without pages: the manifests of feeds alone are as they were
+        data["pages"] = dict(sorted(manifest.pages.items()))
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     return write_if_changed(out / MANIFEST, text.encode("utf-8"))

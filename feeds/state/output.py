@@ -106,13 +106,17 @@ def write_recorded(
     # Listed before they are written: a build killed in between leaves no file untracked.
     listed = _sorted(names | set(old.files))
     owner = owner_of(out, config_path)
-    write_manifest(out, Manifest(listed, slugs, old.fingerprints, old.stats, old.articles, owner))
+    pages = old.pages | rendered.pages
+    first = Manifest(listed, slugs, old.fingerprints, old.stats, old.articles, owner, pages)
+    write_manifest(out, first)
     report.changed = write_outputs(out, rendered.outputs)
     if options.prune:
         report.removed = prune_outputs(out, old.files, names)
     kept = names if options.prune else names | set(old.files)
     stats = output_stats(out, kept)
-    final = Manifest(_sorted(kept), slugs, rendered.fingerprints, stats, report.by_source, owner)
+    final = Manifest(
+        _sorted(kept), slugs, rendered.fingerprints, stats, report.by_source, owner, pages
+    )
     write_manifest(out, final)
     return final
 
