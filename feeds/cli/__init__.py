@@ -8,7 +8,7 @@ with 128 + the signal's number, as a shell reports a process the signal killed.
 
 from __future__ import annotations
 
-from feeds.cli import build, check
+from feeds.cli import build, check, serve
 from feeds.cli.app import app
 
-__all__ = ["app", "build", "check"]
+__all__ = ["app", "build", "check", "serve"]
