@@ -490,6 +490,10 @@ def _check_link_pattern(config: Config) -> None:
     key = f"{config.path}: pages.link"
     if not pattern.strip() or _NOT_IN_URL.search(pattern.replace(" ", "")):
         raise ConfigError(f"{key}: must be a URL pattern such as :year/:month/:day/:title/")
+    if re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", pattern) and not _is_web_url(
+        _PLACEHOLDER.sub("x", pattern)
+    ):
+        raise ConfigError(f"{key}: a path, or an absolute http(s) URL, got {pattern!r}")
     if pattern.startswith(("http://", "https://")):
         if not _is_web_url(_PLACEHOLDER.sub("x", pattern)):
             raise ConfigError(f"{key}: must be an absolute http(s) URL or a path")
