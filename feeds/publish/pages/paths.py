@@ -13,13 +13,14 @@ import posixpath
 import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from feeds.config import Config, SiteConfig
 from feeds.models import Article
 
+BUNDLED_TEMPLATES = Path(__file__).parent / "templates"
 PAGES = "pages"  # the folder of the article pages
 CATEGORIES = "c"  # the folder of the feeds' listing pages: c/<slug>/index.html
 INDEX = "index.html"
@@ -117,3 +118,21 @@ def item_links(
         elif article.guid in pages:
             links[article.path] = site_url(config.site, pages[article.guid])
     return links
+
+
+def templates_digest(folder: Path | None) -> str:
+    """A hash of every template a build may use: the bundled ones and every file of the
+    config's folder (a template may include any of them). A change to one renders every
+    page again, and is a change the nothing-changed shortcut sees. Cheap: no Jinja2."""
+    h = hashlib.sha256()
+    for base in (folder, BUNDLED_TEMPLATES):
+        if base is None:
+            continue
+        try:
+            files = sorted(p for p in base.rglob("*") if p.is_file())
+            for path in files:
+                name = path.relative_to(base).as_posix()
+                h.update(f"{base == folder}\0{name}\0".encode() + path.read_bytes() + b"\0")
+        except OSError as e:  # a missing folder is reported when the templates load
+            h.update(f"unreadable: {e}".encode())
+    return h.hexdigest()[:16]

@@ -19,9 +19,9 @@ import jinja2
 from markupsafe import Markup
 
 from feeds.errors import BuildError
+from feeds.publish.pages.paths import BUNDLED_TEMPLATES, templates_digest
 
-BUNDLED = Path(__file__).parent / "templates"
-TEMPLATE_NAMES = ("base.html", "article.html", "feed.html", "index.html", "style.css", "feed.xsl")
+BUNDLED = BUNDLED_TEMPLATES
 # No script, no frame, no form, no plugin: a page shows text, images and its own style.
 CSP = (
     "default-src 'none'; img-src http: https: data:; style-src '{style}'; "
@@ -45,7 +45,7 @@ class Templates:
             lstrip_blocks=True,
             keep_trailing_newline=True,
         )
-        self.digest = _digest(folder)
+        self.digest = templates_digest(folder)
         self.style = self.render("style.css", {}).strip().replace("</", "<\\/")
         hashed = base64.b64encode(hashlib.sha256(self.style.encode()).digest()).decode()
         self.csp = CSP.format(style=f"sha256-{hashed}")
@@ -61,17 +61,6 @@ class Templates:
         """A page's bytes: the template ``name`` with the values every page has."""
         common = {"style": Markup(self.style), "csp": self.csp}
         return self.render(name, {**common, **values}).encode("utf-8")
-
-
-def _digest(folder: Path | None) -> str:
-    """A hash of every template in use: a change to one renders every page again."""
-    h = hashlib.sha256()
-    for name in TEMPLATE_NAMES:
-        for base in (folder, BUNDLED):
-            if base is not None and (base / name).is_file():
-                h.update(name.encode() + b"\0" + (base / name).read_bytes() + b"\0")
-                break
-    return h.hexdigest()[:16]
 
 
 # An <img> tag as the sanitizer writes it (attribute values quoted).
