@@ -22,6 +22,7 @@ class Served:
     process: subprocess.Popen[str]
     port: int
     lines: list[str]  # what it said on stderr, as it says it
+    reader: threading.Thread  # reads them; ends when the process closes its stderr
 
     @property
     def base(self) -> str:
@@ -59,8 +60,9 @@ def served(config: Path, *args: str) -> Iterator[Served]:
         assert port is not None, f"feeds serve did not start (exit {process.wait()})"
         lines = [line]
         # Read on, so that a chatty rebuild never fills the pipe and stops the server.
-        threading.Thread(target=lines.extend, args=(process.stderr,), daemon=True).start()
-        yield Served(process, port, lines)
+        reader = threading.Thread(target=lines.extend, args=(process.stderr,), daemon=True)
+        reader.start()
+        yield Served(process, port, lines, reader)
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGINT)
