@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 LISTENING = re.compile(r"at http://127\.0\.0\.1:(\d+)/")
+LISTENING_FOLDER = re.compile(r"Serving (.+) at http://")
 
 
 @dataclass
@@ -23,6 +24,7 @@ class Served:
     port: int
     lines: list[str]  # what it said on stderr, as it says it
     reader: threading.Thread  # reads them; ends when the process closes its stderr
+    root: Path  # the folder served
 
     @property
     def base(self) -> str:
@@ -62,7 +64,8 @@ def served(config: Path, *args: str) -> Iterator[Served]:
         # Read on, so that a chatty rebuild never fills the pipe and stops the server.
         reader = threading.Thread(target=lines.extend, args=(process.stderr,), daemon=True)
         reader.start()
-        yield Served(process, port, lines, reader)
+        root = Path(LISTENING_FOLDER.search(line).group(1))  # type: ignore[union-attr]
+        yield Served(process, port, lines, reader, root)
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGINT)
