@@ -107,7 +107,15 @@ def write_recorded(
     listed = _sorted(names | set(old.files))
     owner = owner_of(out, config_path)
     pages = old.pages | rendered.pages
-    first = Manifest(listed, slugs, old.fingerprints, old.stats, old.articles, owner, pages)
+    # As the final record will be, but for the mtimes of the files about to be written,
+    # unknown yet (0): a build killed part way leaves the old record or this one, never a
+    # third, and the next build writes again every file this one may not have reached.
+    unchanged = output_stats(out, set(listed) - set(rendered.outputs))
+    coming = {name: (len(data), 0) for name, data in rendered.outputs.items()}
+    stats_ahead = unchanged | coming
+    first = Manifest(
+        listed, slugs, rendered.fingerprints, stats_ahead, report.by_source, owner, pages
+    )
     write_manifest(out, first)
     report.changed = write_outputs(out, rendered.outputs)
     if options.prune:

@@ -1,0 +1,231 @@
+"""The build, as a list of stages.
+
+discover -> ask the cache -> read what it lacks (parse, clean, sanitize: in workers) ->
+choose thumbnails -> group -> complete the feed items (the HTML of those a large build read
+light) -> publish -> write. Everything is gathered before anything is written, so a failure
+part way leaves the output folder as the last good build left it. Only this module asks the
+cache and the manifest; the stages know nothing of them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from feeds.codec import Entry, unpack
+from feeds.config import Config, check_cache_outside_output, check_output_outside_sources
+from feeds.errors import ConfigError
+from feeds.models import Article, Problem, Progress, Source, forget_shared_values
+from feeds.publish.write import prepare_output
+from feeds.read.discover import count_by_source
+from feeds.read.readers import discover_all
+from feeds.report import BuildOptions, BuildReport, Rendered
+from feeds.run.locks import output_lock
+from feeds.state.cache import ArticleCache
+from feeds.state.keys import build_key, sources_digest
+from feeds.state.manifest import Manifest, read_manifest, unchanged_outputs
+from feeds.state.output import (
+    leave_files_in_the_way,
+    refuse_accidents,
+    refuse_another_owner,
+    write_recorded,
+)
+from feeds.state.shortcut import last_build, saved_report, unchanged_since_last_build
+
+if TYPE_CHECKING:
+    from feeds.group.feeds import Grouping, Plan
+    from feeds.read.batch import ContentLoader
+
+
+def build(config: Config, options: BuildOptions, progress: Progress | None = None) -> BuildReport:
+    started = time.perf_counter()
+    check_clean_rules(config)
+    check_cache_outside_output(config)
+    check_output_outside_sources(config)
+    try:
+        with _without_cycle_collection():
+            sources, problems = discover_all(config)
+            report = BuildReport(problems=problems)
+            if not options.write:
+                with contextlib.closing(ArticleCache(None, config)) as cache:
+                    _run_stages(config, sources, cache, Manifest(), report, progress)
+            else:
+                out = prepare_output(config)
+                with output_lock(out, wait=options.wait):
+                    _build_into(out, config, sources, options, report, progress)
+    finally:
+        forget_shared_values()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _build_into(
+    out: Path,
+    config: Config,
+    sources: Sequence[Source],
+    options: BuildOptions,
+    report: BuildReport,
+    progress: Progress | None,
+) -> None:
+    manifest = read_manifest(out)
+    refuse_another_owner(out, manifest, config.path, options.force)
+    cache_path = config.cache.path if config.cache.enabled else None
+    digest = sources_digest(sources)
+    with contextlib.closing(ArticleCache(cache_path, config)) as cache:
+        last = last_build(cache)
+        report.seen_before = last.seen if last else frozenset()
+        key = build_key(config, digest, options, manifest)
+        if unchanged_since_last_build(last, key, len(sources), manifest, out, report):
+            return
+        read_again, rendered = _run_stages(config, sources, cache, manifest, report, progress)
+        if cache.rebuilt:
+            reason = "found damaged; started afresh, and read again what it held"
+            report.problems.append(Problem(str(cache.path), "cache", reason, skipped=False))
+        refuse_accidents(manifest, rendered, options, report, config.prune.max_share)
+        rendered = leave_files_in_the_way(out, manifest, rendered, report)
+        final = write_recorded(out, manifest, rendered, options, report, config.path)
+        # A file left in the way is looked at again by every run, until it is moved away.
+        if not (read_again or report.unwritten):
+            cache.save_build(build_key(config, digest, options, final), saved_report(report))
+
+
+def _run_stages(
+    config: Config,
+    sources: Sequence[Source],
+    cache: ArticleCache,
+    manifest: Manifest,
+    report: BuildReport,
+    progress: Progress | None,
+) -> tuple[bool, Rendered]:
+    """Every stage after discovery; returns whether some source must be read again next run."""
+    # Imported here: a build with nothing to do (above) never needs them, and they are most
+    # of its start-up time.
+    from feeds.clean.thumbnail import choose_thumbnail_urls, with_thumbnails
+    from feeds.group.feeds import ISOLATE_SLUGS_FROM, plan_feeds
+    from feeds.group.slug import SlugProcess
+    from feeds.publish.feeds import feed_report
+    from feeds.publish.pages.site import Catalog
+    from feeds.publish.publishers import publish_all
+    from feeds.read.batch import ContentLoader
+
+    sources = [s for s in sources if not cache.owns(s)]
+    cached, stale = cache.lookup(sources)
+    fresh, retry = _parse(stale, cache, config, progress, len(cached), len(sources))
+    articles, problems = _in_source_order(sources, cached, fresh)
+    loader = ContentLoader(sources, config, cache.texts, cache.store, fresh)
+    with SlugProcess() as slug_helper:
+        if not manifest.slugs and len(sources) >= ISOLATE_SLUGS_FROM:
+            # A first build of a large archive: every name is new, so the slug process will
+            # be needed; its dictionaries load while the thumbnails are chosen. Not sooner:
+            # beside the readers, its 64 MiB would be on top of the build's peak.
+            slug_helper.start()
+        thumbnails = choose_thumbnail_urls(articles, config.thumbnail, config.clean.image_proxy)
+        plan = plan_feeds(articles, config, manifest.slugs, slug_helper)
+    grouping = _group(plan, config, loader)
+    feeds = with_thumbnails(loader.complete(grouping.feeds), thumbnails, config.thumbnail)
+    # The pages are of every article: the catalog gives them, their sources' stamps (what
+    # tells a page to render again without loading its HTML) and the loader of their HTML.
+    stamps = {source.rel: source.stamp for source in sources}
+    catalog = Catalog(plan.articles, stamps, thumbnails, loader.texts, manifest.pages)
+    rendered = publish_all(feeds, config, unchanged_outputs(config.output, manifest), catalog)
+    report.problems += problems + grouping.duplicates + loader.problems
+    report.articles, report.loaded = len(articles), len(loader.loaded)
+    report.by_source = count_by_source((a.path for a in articles), config.folders)
+    # A source read again for its HTML only was parsed by this run, not taken from the cache.
+    report.parsed, report.cached = len(stale) + loader.reread, len(cached) - loader.reread
+    report.feeds = [feed_report(feed, config) for feed in feeds]
+    return retry or loader.retry, rendered
+
+
+def _parse(
+    stale: Sequence[Source],
+    cache: ArticleCache,
+    config: Config,
+    progress: Progress | None,
+    done: int,
+    total: int,
+) -> tuple[dict[str, Entry], bool]:
+    """Parse the sources the cache lacks and keep them in it; and whether some could not
+    be kept (a read error that may pass), so must be read again next run."""
+    from feeds.read.batch import parse_sources
+
+    fresh: dict[str, Entry] = {}
+    retry = False
+    content = len(stale) < config.read.light_from
+    for source, (packed, keep) in parse_sources(stale, config, content=content):
+        fresh[source.rel] = cache.store(source, packed) if keep else unpack(packed)
+        retry = retry or not keep
+        done += 1
+        if progress and (done % 100 == 0 or done == total):
+            progress(done, total)
+    return fresh, retry
+
+
+def _in_source_order(
+    sources: Sequence[Source], cached: dict[str, Entry], fresh: dict[str, Entry]
+) -> tuple[list[Article], list[Problem]]:
+    """The articles, and the problems, in source order: reports and ties never depend on
+    which came from the cache or on worker timing."""
+    articles: list[Article] = []
+    problems: list[Problem] = []
+    for source in sources:
+        entry = cached.get(source.rel) or fresh[source.rel]
+        if isinstance(entry, Problem):
+            problems.append(entry)
+        else:
+            problems.extend(entry.notes)
+            articles.append(entry)
+    return articles, problems
+
+
+def _group(plan: Plan, config: Config, loader: ContentLoader) -> Grouping:
+    """Pick each feed's items. Light articles that must be compared by their summaries get
+    them loaded, and the items are picked again with them, until none is missing."""
+    from feeds.group.feeds import pick_items
+
+    summaries: dict[str, str] = {}
+    grouping = pick_items(plan, config, summaries)
+    while grouping.wanted:
+        summaries |= loader.summaries(grouping.wanted)
+        grouping = pick_items(plan, config, summaries)
+    return grouping
+
+
+@contextlib.contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """Python's cyclic garbage collector paused for the build; reference counting goes on.
+
+    A build makes a few objects per article and next to no reference cycles: none in
+    reading, over the real corpus and every kind of bad file; a few dozen per build in
+    rendering. Yet with 100k articles loaded the collector would traverse them all again
+    and again, a large share of a rebuild. It is as it was once the build ends, however
+    it ends.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def check_clean_rules(config: Config) -> None:
+    """A bad selector or regex is one config error, raised before anything is written.
+
+    Only the config's own rules need checking: the built-in ones are known good, and the
+    cleaner's import (lxml, cssselect) is a tenth of a run with nothing to do.
+    """
+    clean = config.clean
+    if not (clean.remove or clean.remove_text or clean.rules):
+        return
+    from feeds.clean.body import check_clean_config
+
+    try:
+        check_clean_config(clean)
+    except ConfigError as e:
+        raise ConfigError(f"{config.path}: {e}") from None

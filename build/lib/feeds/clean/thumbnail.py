@@ -1,0 +1,215 @@
+"""Choose each article's thumbnail: the first candidate that is real, not junk, not boilerplate.
+
+The archive's front matter cannot be trusted: a third of the thumbnails are random
+``picsum.photos`` placeholders, Sina Finance puts the same QR-code promo on every item, some are
+wrapped in a dead CORS proxy, some are ``.../p/undefined``. So every candidate (front matter
+fields first, then the cleaned body's images) is unwrapped, normalized and checked when its
+article is read (``usable_images``), and at build time the first one that is not boilerplate
+wins. Boilerplate (one image on many articles of one source) is counted over the whole corpus in
+one pass before any choice, so the result never depends on file order.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import html
+import re
+from collections.abc import Callable, Mapping, Sequence
+from types import MappingProxyType
+
+from feeds.clean.images import HostRules, is_junk_normal, lower_prefixes, unwrap_with
+from feeds.clean.urls import apply_image_proxy, normalize_url
+from feeds.config import ThumbnailConfig
+from feeds.models import Article, Feed
+
+_IMG_SRC = re.compile(
+    r"<[iI][mM][gG]\b[^>]*?\s[sS][rR][cC]\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+))"
+)
+_NO_PROXIES: Mapping[str, str] = MappingProxyType({})
+
+
+# --- public API --------------------------------------------------------------------------------
+
+
+def choose_thumbnail_urls(
+    articles: Sequence[Article],
+    config: ThumbnailConfig,
+    proxies: Mapping[str, str] = _NO_PROXIES,
+) -> dict[str, str]:
+    """The thumbnail chosen for each article that gets one (proxied), by article path.
+
+    The articles are as the reader makes them (feeds/article.py): their candidates went through
+    ``usable_images`` and their junk images through ``real_images``, so only the corpus-wide
+    boilerplate count is left to do. The choice is made on the real URL; ``proxies``
+    (CleanConfig.image_proxy) is applied to the winner only. No new articles are made: a build
+    keeps 100k light articles in memory, and a second set of them would double that;
+    ``with_thumbnails`` gives them their thumbnails once their HTML is loaded.
+    """
+    boilerplate = _count_boilerplate(articles, config.boilerplate_threshold)
+    chosen: dict[str, str] = {}
+    for article in articles:
+        url = _choose(article, boilerplate)
+        if url is not None:
+            chosen[article.path] = _proxied(url, proxies)
+    return chosen
+
+
+def usable_images(urls: Sequence[str], config: ThumbnailConfig) -> tuple[str, ...]:
+    """The real URLs of ``urls`` that no junk rule rejects, in order, without repeats.
+
+    Done once per article when it is read (and cached), so choosing among 100k articles
+    needs only the corpus-wide boilerplate count.
+    """
+    rules = _rules_for(tuple(config.unwrap), tuple(config.placeholders))
+    return tuple(dict.fromkeys(u for u in map(rules.usable, urls) if u is not None))
+
+
+def real_images(urls: Sequence[str], config: ThumbnailConfig) -> tuple[str, ...]:
+    """``urls`` unwrapped and normalized, the unusable ones left out."""
+    rules = _rules_for(tuple(config.unwrap), tuple(config.placeholders))
+    return tuple(dict.fromkeys(u for u in map(rules.unwrap, urls) if u is not None))
+
+
+@functools.lru_cache(maxsize=4)
+def _rules_for(unwrap: tuple[str, ...], placeholders: tuple[str, ...]) -> _ImageRules:
+    return _ImageRules(unwrap, placeholders)
+
+
+def inline_thumbnail(article: Article, config: ThumbnailConfig) -> Article:
+    """Put ``article.thumbnail`` atop its content unless the body shows it (``config.inline``).
+
+    For a build that loads the HTML after choosing: ``article.thumbnail`` is the chosen URL,
+    already proxied; the body's images are compared with it both as they are and unwrapped.
+    """
+    shown = normalize_url(article.thumbnail) if config.inline and article.thumbnail else None
+    if shown is None:
+        return article
+    prefixes = lower_prefixes(config.unwrap)
+
+    def unwrap(url: str) -> str | None:
+        return unwrap_with(url, prefixes)
+
+    real = unwrap(shown) or shown
+    if _body_shows(article.content_html, real, shown, unwrap):
+        return article
+    return article.replaced(content_html=_inline_html(shown) + article.content_html)
+
+
+def with_thumbnails(
+    feeds: Sequence[Feed], thumbnails: Mapping[str, str], config: ThumbnailConfig
+) -> list[Feed]:
+    """The feeds, each article given its chosen thumbnail (``choose_thumbnail_urls``), shown
+    atop its content when ``config.inline`` asks and the body does not show it already."""
+    done: dict[str, Article] = {}  # an article in several feeds is made once
+
+    def thumbnailed(article: Article) -> Article:
+        if article.path not in done:
+            chosen = article.replaced(thumbnail=thumbnails.get(article.path))
+            done[article.path] = inline_thumbnail(chosen, config)
+        return done[article.path]
+
+    return [
+        dataclasses.replace(feed, articles=tuple(map(thumbnailed, feed.articles))) for feed in feeds
+    ]
+
+
+def source_of(article: Article) -> str:
+    """The key that groups an article with its siblings: its author, else its top categories."""
+    return article.author or "/".join(article.categories[:2])
+
+
+# --- choosing ----------------------------------------------------------------------------------
+
+
+class _ImageRules:
+    """The config's unwrap and junk rules, and caches keyed by URL (many URLs repeat)."""
+
+    def __init__(self, unwrap: Sequence[str], placeholders: Sequence[str]) -> None:
+        self.prefixes = lower_prefixes(unwrap)
+        self.hosts = HostRules(placeholders)
+        self._unwrapped: dict[str, str | None] = {}
+        self._usable: dict[str, str | None] = {}
+
+    def unwrap(self, url: str) -> str | None:
+        if url not in self._unwrapped:
+            self._unwrapped[url] = unwrap_with(url, self.prefixes)
+        return self._unwrapped[url]
+
+    def usable(self, url: str) -> str | None:
+        """The real URL behind ``url`` if it is a usable image that no junk rule rejects."""
+        if url not in self._usable:
+            real = self.unwrap(url)
+            junk = real is None or is_junk_normal(real, self.hosts)
+            self._usable[url] = None if junk else real
+        return self._usable[url]
+
+
+def _choose(article: Article, boilerplate: frozenset[tuple[str, str]]) -> str | None:
+    """The first candidate that is neither in removed junk nor boilerplate."""
+    source = source_of(article)
+    junk = set(article.junk_images) if article.junk_images else ()
+    for url in article.image_candidates:
+        if url in junk or (source, url) in boilerplate:
+            continue
+        return url
+    return None
+
+
+def _proxied(real: str, proxies: Mapping[str, str]) -> str:
+    if not proxies:
+        return real
+    # A broken template (not http, bad characters) must not leak into the feed.
+    return normalize_url(apply_image_proxy(real, proxies)) or real
+
+
+def _body_shows(content: str, real: str, shown: str, unwrap: Callable[[str], str | None]) -> bool:
+    """True when an ``<img>`` of ``content`` shows the image, proxied (``shown``) or not."""
+    if "<img" not in content and "<IMG" not in content:
+        return False
+    # Quick answer for the usual serialization; normalized URLs need only "&" escaped.
+    if f' src="{shown.replace("&", "&amp;")}"' in content:
+        return True
+    for match in _IMG_SRC.finditer(content):
+        src = match.group(1) or match.group(2) or match.group(3) or ""
+        if "&" in src:
+            src = html.unescape(src)
+        if src in (real, shown) or unwrap(src) == real:
+            return True
+    return False
+
+
+def _inline_html(url: str) -> str:
+    # url is normalized (no quotes, spaces or brackets left); escaping "&" keeps it valid HTML.
+    # No Referer: hotlink-protected hosts (sinaimg) refuse a request that names another site.
+    return f'<p><img src="{html.escape(url, quote=True)}" alt="" referrerpolicy="no-referrer"></p>'
+
+
+def _count_boilerplate(articles: Sequence[Article], threshold: int) -> frozenset[tuple[str, str]]:
+    # The candidates are the usable ones only: junk, which never wins, is not counted.
+    # An article counts once per image however often it shows it, and re-scrapes of one story
+    # (same guid) count once, so a film poster scraped three times is not mistaken for a logo.
+    counted_by_story: dict[tuple[str, str], tuple[str, ...]] = {}
+    counts_by_source: dict[str, dict[str, int]] = {}
+    for article in articles:
+        source = source_of(article)
+        story = (source, article.guid or article.path)
+        real = article.image_candidates
+        urls = set(real)
+        counted = counted_by_story.get(story)
+        if counted is None:
+            counted_by_story[story] = real
+        else:
+            urls.difference_update(counted)
+            counted_by_story[story] = (*counted, *urls)
+        counts = counts_by_source.get(source)
+        if counts is None:
+            counts = counts_by_source[source] = {}
+        for url in urls:
+            counts[url] = counts.get(url, 0) + 1
+    return frozenset(
+        (source, url)
+        for source, counts in counts_by_source.items()
+        for url, n in counts.items()
+        if n >= threshold
+    )

@@ -1,0 +1,190 @@
+"""Grouping: every category an article lists gets a feed, plus one feed of everything."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from feeds.config import Config
+from feeds.group.identity import same_story
+from feeds.group.slug import SlugProcess, assign_slugs
+from feeds.models import Article, Feed, Problem
+
+# Above this many articles, the slug dictionaries (tens of MB) load in a separate process.
+ISOLATE_SLUGS_FROM = 1000
+# path of a dropped copy -> (path of the kept one, names of the feeds it was left out of)
+Duplicates = dict[str, tuple[str, list[str]]]
+SummaryOf = Callable[[Article], str]
+_NO_SUMMARIES: Mapping[str, str] = MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class Grouping:
+    feeds: list[Feed]
+    duplicates: list[Problem]
+    # Light articles (no summary in memory) that had to be compared with a same-title one
+    # by their summaries, and whose summaries were not given: group again with them.
+    wanted: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What grouping decides before it picks items: the order, the members, the slugs."""
+
+    articles: list[Article]  # newest first (ties by guid, then path); every feed's order
+    members: dict[str, list[Article]]  # category name -> its articles
+    slugs: dict[str, str]  # category name -> slug
+
+
+def group_by_category(
+    articles: Sequence[Article],
+    config: Config,
+    known_slugs: Mapping[str, str],
+    summaries: Mapping[str, str] = _NO_SUMMARIES,
+    slug_helper: SlugProcess | None = None,
+) -> Grouping:
+    """Build the feeds: newest first, duplicates dropped, at most ``config.limit`` items each."""
+    return pick_items(plan_feeds(articles, config, known_slugs, slug_helper), config, summaries)
+
+
+def plan_feeds(
+    articles: Sequence[Article],
+    config: Config,
+    known_slugs: Mapping[str, str],
+    slug_helper: SlugProcess | None = None,
+) -> Plan:
+    """Order the articles and give each category its members and slug.
+
+    ``slug_helper`` is a slug process the caller started early; a large archive without
+    one gets a new one, so the slug dictionaries never load into the build.
+    """
+    articles = sorted(articles, key=lambda a: (-a.date.timestamp(), a.guid, a.path))
+    members: dict[str, list[Article]] = defaultdict(list)
+    for article in articles:
+        for name in article.categories:
+            members[name].append(article)
+    helper = (slug_helper or SlugProcess()) if len(articles) >= ISOLATE_SLUGS_FROM else None
+    slugs = category_slugs(members, config, known_slugs, helper=helper)
+    return Plan(articles, members, slugs)
+
+
+def pick_items(plan: Plan, config: Config, summaries: Mapping[str, str]) -> Grouping:
+    """Each feed's first ``config.limit`` stories, one copy of each.
+
+    ``summaries`` holds the summaries of light articles (whose own is empty), by path;
+    those asked for and not found are ``Grouping.wanted``, and the feeds made without them
+    may be wrong: pick again with them.
+    """
+    wanted: set[str] = set()
+    summary_of = _summary_from(summaries, wanted)
+    duplicates: Duplicates = {}
+    feeds = []
+    if config.categories.all.enabled:
+        feeds.append(_all_feed(plan.articles, config, duplicates, summary_of))
+    for name in sorted(plan.members, key=lambda n: plan.slugs[n]):
+        items = newest_unique(plan.members[name], name, duplicates, config.limit, summary_of)
+        feeds.append(_category_feed(name, plan.slugs[name], items, config))
+    return Grouping(feeds, _report(duplicates, config), frozenset(wanted))
+
+
+def _summary_from(summaries: Mapping[str, str], wanted: set[str]) -> SummaryOf:
+    def summary_of(article: Article) -> str:
+        if article.summary or article.content_html:  # complete: its own
+            return article.summary
+        found = summaries.get(article.path)
+        if found is None:
+            wanted.add(article.path)
+            return ""
+        return found
+
+    return summary_of
+
+
+def category_slugs(
+    names: Iterable[str],
+    config: Config,
+    known: Mapping[str, str],
+    *,
+    helper: SlugProcess | None = None,
+) -> dict[str, str]:
+    overrides = {n: f.slug for n, f in config.categories.feeds.items() if f.slug}
+    reserved = [config.categories.all.slug] if config.categories.all.enabled else []
+    return assign_slugs(names, overrides, known, reserved, helper=helper)
+
+
+def newest_unique(
+    articles: Iterable[Article],
+    feed_name: str,
+    duplicates: Duplicates,
+    limit: int,
+    summary_of: SummaryOf | None = None,
+) -> list[Article]:
+    """The first ``limit`` stories of ``articles`` (newest first), one copy of each.
+
+    A copy has the same guid, the same dedupe key, or tells the same story under another
+    source's wrapping (``same_story``). The kept copy is the newest, so the choice does not
+    depend on file order; each dropped copy is recorded with the feeds it was left out of.
+    Articles past the feed's last item are not looked at: they change nothing it shows, and
+    at 100k articles a full pass over every feed would be most of a rebuild.
+    """
+    seen: dict[str, Article] = {}
+    by_title: dict[str, list[Article]] = defaultdict(list)
+    kept = []
+    for article in articles:
+        first = seen.get(article.guid) or seen.get(article.dedupe_key)
+        if first is None and article.title_key:
+            same = (k for k in by_title[article.title_key] if same_story(k, article, summary_of))
+            first = next(same, None)
+        if first is None:
+            seen[article.guid] = seen[article.dedupe_key] = article
+            by_title[article.title_key].append(article)
+            kept.append(article)
+            if len(kept) == limit:
+                break
+        else:
+            duplicates.setdefault(article.path, (first.path, []))[1].append(feed_name)
+    return kept
+
+
+def _report(duplicates: Duplicates, config: Config) -> list[Problem]:
+    all_name = config.categories.all.slug
+    problems = []
+    for path, (original, feeds) in duplicates.items():
+        names = ", ".join(name or all_name for name in feeds)
+        reason = f"same story as {original}; left out of: {names}"
+        problems.append(Problem(path, "duplicate", reason, skipped=False))
+    return problems
+
+
+def _all_feed(
+    articles: Sequence[Article], config: Config, dups: Duplicates, summary_of: SummaryOf | None
+) -> Feed:
+    spec = config.categories.all
+    items = newest_unique(articles, "", dups, config.limit, summary_of)
+    return Feed(
+        name="",
+        slug=spec.slug,
+        title=spec.title,
+        description=spec.description or config.site.description or spec.title,
+        image=config.site.image,
+        default_thumbnail=config.thumbnail.default,
+        articles=tuple(items),
+    )
+
+
+def _category_feed(name: str, slug: str, items: Sequence[Article], config: Config) -> Feed:
+    spec = config.categories.feeds.get(name)
+    title = (spec.title if spec else None) or name
+    site_title = config.site.title
+    return Feed(
+        name=name,
+        slug=slug,
+        title=title,
+        description=(spec.description if spec else None) or f"{site_title}: {title}",
+        image=(spec.image if spec else None) or config.site.image,
+        default_thumbnail=(spec.default_thumbnail if spec else None) or config.thumbnail.default,
+        articles=tuple(items),
+        path=(name,),
+    )

@@ -1,0 +1,159 @@
+"""The typed values that flow through the pipeline."""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+Progress = Callable[[int, int], None]  # (done, total): reports reading progress
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One thing to read, found by a reader's discovery: a file, later a feed.
+
+    Nothing past the reader knows which kind it is: the cache keys a source by ``key`` and
+    trusts what it made of it while ``stamp`` is unchanged.
+    """
+
+    kind: str  # the reader that reads it (``read.READERS``)
+    key: str  # what it is across runs: a file's absolute path, a feed's URL
+    rel: str  # its name in reports, and its articles' ``path``: stable, ordered
+    stamp: str  # changes when it does: a file's size and mtime, a feed's ETag
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something wrong with one article: it was skipped (``skipped``) or repaired and kept."""
+
+    path: str
+    stage: str
+    reason: str
+    skipped: bool = True
+
+    # The dataclass default looks up the fields on every load, for the notes that many
+    # cached articles carry.
+    def __reduce__(self) -> tuple[type[Problem], tuple[str, str, str, bool]]:
+        return Problem, (self.path, self.stage, self.reason, self.skipped)
+
+
+@dataclass(frozen=True, slots=True)
+class FrontMatter:
+    """The fields read from a file's front matter, as text, before any interpretation."""
+
+    title: str | None = None
+    categories: tuple[str, ...] = ()
+    author: str | None = None
+    date: str | None = None
+    images: tuple[str, ...] = ()  # thumbnail candidates, in the configured field order
+    link: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RawArticle:
+    """What a reader made of one source: fields as written, before any interpretation."""
+
+    source: Source
+    front: FrontMatter
+    body: str  # HTML, or text with a few tags, as written
+    # The date of an article whose fields name none, as POSIX seconds (None: there is none),
+    # and what it is
+    fallback_time: int | None
+    fallback_name: str  # "the file's modification time"
+    notes: tuple[Problem, ...] = ()  # repairs made while reading (decoding, front matter)
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One clean article, ready to be grouped and rendered."""
+
+    path: str  # Source.rel
+    guid: str  # stable id: survives re-scrapes, moves and re-dating
+    title: str  # plain text
+    categories: tuple[str, ...]  # after aliases, in front matter order, no duplicates
+    author: str  # plain text, may be empty
+    date: datetime  # in UTC
+    link: str | None  # the original article, when the front matter names it
+    content_html: str  # cleaned and sanitized HTML
+    summary: str  # plain text
+    image_candidates: tuple[str, ...] = ()  # front matter images, then body images, in order
+    junk_images: tuple[str, ...] = ()  # images that appeared only inside removed junk
+    thumbnail: str | None = None  # chosen by the thumbnail stage
+    dedupe_key: str = ""  # same key in one feed = same story
+    title_key: str = ""  # the title as letters and digits: copies under other sources share it
+    notes: tuple[Problem, ...] = field(default=(), compare=False)  # repairs made while reading
+    # The category names as written, when aliases or the default made ``categories`` differ
+    # from them (None: they did not): what tells a cached article that new aliases touch it.
+    written_categories: tuple[str, ...] | None = None
+
+    # Pickling (the cache, the worker pipes) by hand: a plain tuple and a loader that sets
+    # the slots directly load much faster than the dataclass default, and a rebuild with
+    # one new file loads every cached article. An archive's 100k articles also share a few
+    # hundred category lists and authors: equal ones loaded are made one object. The date
+    # (in UTC: article.pick_date) travels as ISO text, which loads far faster than a
+    # pickled datetime and its time zone.
+    def __reduce__(self) -> tuple[Callable[..., Article], tuple[object, ...]]:
+        return _unpickle_article, self.fields(date=self.date.isoformat())
+
+    def fields(self, **changes: object) -> tuple[object, ...]:
+        """Every field's value in slot order, with ``changes`` made (a cheap ``replace``)."""
+        values = list(_field_values(self))
+        for name, value in changes.items():
+            values[_FIELDS.index(name)] = value
+        return tuple(values)
+
+    def replaced(self, **changes: object) -> Article:
+        """A copy with ``changes`` made: ``dataclasses.replace``, at a third of its cost."""
+        return _load_article(*self.fields(**changes))
+
+    def light(self) -> Article:
+        """This article without its HTML and summary: what stays in memory for every file."""
+        return self.replaced(content_html="", summary="")
+
+
+def _load_article(*values: object) -> Article:
+    article = object.__new__(Article)
+    for set_field, value in zip(_SETTERS, values, strict=True):
+        set_field(article, value)
+    for shared in _SHARED_FIELDS:
+        value = values[shared]
+        _SETTERS[shared](article, _SHARED.setdefault(value, value))
+    return article
+
+
+def _unpickle_article(*values: object) -> Article:
+    article = _load_article(*values)
+    _SET_DATE(article, datetime.fromisoformat(values[_DATE_AT]))  # type: ignore[arg-type]
+    return article
+
+
+_FIELDS: tuple[str, ...] = Article.__slots__
+_field_values = operator.attrgetter(*_FIELDS)  # in C: a quarter of a getattr loop's cost
+# The slots' own setters: they bypass the frozen dataclass's __setattr__, which refuses.
+_SETTERS = [getattr(Article, name).__set__ for name in _FIELDS]
+_SHARED_FIELDS = [_FIELDS.index("categories"), _FIELDS.index("author")]
+_DATE_AT = _FIELDS.index("date")
+_SET_DATE = _SETTERS[_DATE_AT]
+_SHARED: dict[object, object] = {}  # one object for each distinct category list and author
+
+
+def forget_shared_values() -> None:
+    """Empty the table of shared category lists and authors, at the end of a build: a
+    process that builds again and again (``serve``) must not keep every one it ever saw."""
+    _SHARED.clear()
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """One feed to render: a category (or every article), its items newest first, limited."""
+
+    name: str  # the category name; "" for the feed of all articles
+    slug: str  # ASCII file-name stem, unique among feeds
+    title: str
+    description: str
+    image: str | None  # channel image / Atom logo / JSON icon
+    default_thumbnail: str | None  # for items whose own thumbnail was rejected
+    articles: tuple[Article, ...]
+    path: tuple[str, ...] = ()  # the category's names from the top; () for all articles

@@ -1,0 +1,1 @@
+"""Publishing: one publisher per kind of output (``publishers.PUBLISHERS``)."""

@@ -1,0 +1,110 @@
+"""Writing the output folder: atomically, and only what changed.
+
+A reader (nginx serving ``output/``) must never see a half-written file, so every file is
+written to a temporary file in its folder, synced, and renamed over the old one. A file
+whose bytes did not change is not touched, so its mtime, ETag and Last-Modified stay put.
+Outputs are named by paths relative to the output folder, and may lie in folders of it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+from collections.abc import Callable, Collection, Mapping
+from pathlib import Path
+
+from feeds.config import Config
+from feeds.errors import ConfigError
+from feeds.publish.names import is_output_path
+from feeds.run.files import sync_dir, temporary_name, write_if_changed
+
+
+def files_in_the_way(
+    out: Path, listed: Collection[str], names: Collection[str], made_here: Callable[[bytes], bool]
+) -> list[str]:
+    """Those of ``names`` that exist in ``out`` but that this tool did not write.
+
+    A file a person put there (a hand-written feed with the name a new category's feed
+    gets) is theirs: it is neither overwritten nor, later, pruned. A file not ``listed`` by
+    the manifest but whose start ``made_here`` knows is this tool's.
+    """
+    listed = set(listed)
+    return sorted(
+        name
+        for name in names
+        if name not in listed
+        and os.path.lexists(out / name)
+        and not made_here(_head_of_regular_file(out / name))
+    )
+
+
+def _head_of_regular_file(path: Path, size: int = 65536) -> bytes:
+    """The first bytes of ``path`` (a feed's head, past its title and description); none
+    if it is not a regular file (reading a FIFO would hang)."""
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            return b""
+        with path.open("rb") as f:
+            return f.read(size)
+    except OSError:  # unreadable: nothing of this tool's
+        return b""
+
+
+def prepare_output(config: Config) -> Path:
+    """Create the output folder and prove it is writable, or raise a ConfigError naming it."""
+    out = config.output
+    probe = temporary_name(out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except OSError as e:
+        reason = e.strerror or str(e)
+        raise ConfigError(f"{config.path}: output: cannot write to {out}: {reason}") from None
+    finally:
+        # A running build may delete it first, taking it for its own killed run's garbage.
+        with contextlib.suppress(OSError):
+            probe.unlink()
+    return out
+
+
+def write_outputs(out: Path, outputs: Mapping[str, bytes]) -> list[str]:
+    """Write each ``path -> bytes`` into ``out`` atomically; return the paths that changed."""
+    changed: list[str] = []
+    folders: set[Path] = set()
+    for name in sorted(outputs):
+        path = out / name
+        if path.parent != out:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        if write_if_changed(path, outputs[name], sync=False):
+            changed.append(name)
+            folders.add(path.parent)
+    for folder in sorted(folders):  # once for every rename in a folder, not once per file
+        sync_dir(folder)
+    return changed
+
+
+def prune_outputs(out: Path, written: Collection[str], keep: Collection[str]) -> list[str]:
+    """Delete the files an earlier build ``written`` that this build no longer produces,
+    and the folders of them that this leaves empty."""
+    removed = []
+    for name in sorted(set(written) - set(keep)):
+        path = out / name
+        if is_output_path(name) and _inside(out, path) and path.is_file():
+            path.unlink()
+            removed.append(name)
+            _remove_empty_folders(out, path.parent)
+    return removed
+
+
+def _remove_empty_folders(out: Path, folder: Path) -> None:
+    while folder != out and _inside(out, folder):
+        try:
+            folder.rmdir()  # only if empty: a person's file in it keeps it
+        except OSError:
+            return
+        folder = folder.parent
+
+
+def _inside(root: Path, path: Path) -> bool:
+    return os.path.realpath(path).startswith(os.path.realpath(root) + os.sep)

@@ -1,0 +1,1 @@
+"""Reading: one reader per kind of source (``readers.READERS``), run over workers (``batch``)."""

@@ -1,0 +1,525 @@
+"""Split an article into its front matter fields and its body.
+
+The block is YAML between ``---`` lines. About 4% of the real archive is not valid YAML: titles
+that start with ``@``, or that wrap ``'第2集'`` in runs of seven double quotes. Those blocks are
+read line by line instead, with a warning: their fields are still ``key: value`` and ``- item``
+lines.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date, datetime
+from itertools import islice
+
+import yaml
+
+from feeds.errors import ArticleError
+from feeds.models import FrontMatter
+
+try:  # libyaml's parser is several times faster than the pure Python one
+    from yaml import CSafeLoader as _SafeLoader
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
+
+_NULL_TAG = "tag:yaml.org,2002:null"
+_STR_TAG = "tag:yaml.org,2002:str"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_MAP_TAG = "tag:yaml.org,2002:map"
+
+
+class _TextLoader(_SafeLoader):
+    """A safe loader that keeps every plain scalar as the text written, except null.
+
+    YAML 1.1 would turn a title ``yes`` into True, ``1.10`` into 1.1, ``0x1F`` into 31 and
+    ``2022-05-26`` into a date; every field here is text, so only ``~``/``null``/empty resolve.
+    """
+
+
+_TextLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag == _NULL_TAG]
+    for first, resolvers in _SafeLoader.yaml_implicit_resolvers.items()
+}
+
+_OPEN = re.compile(r"\ufeff?(?:[ \t]*\n)*---[ \t]*(?:\n|\Z)")
+_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
+# What PyYAML raises besides YAMLError for malformed explicit tags (``!!int`` with no value,
+# ``!!timestamp 2021-13-45``) or absurd nesting.
+_YAML_FAILURES = (
+    yaml.YAMLError,
+    ValueError,
+    TypeError,
+    AttributeError,
+    IndexError,
+    KeyError,
+    OverflowError,
+    RecursionError,
+)
+
+_CATEGORY_SEPARATORS = re.compile(r"[,，]")
+_MAX_NESTING = 3  # Hexo's [[a, b]] is two levels; deeper (or recursive aliases) is not a list
+_MAX_NAMES = 1000  # YAML aliases can make a short block list billions of names
+_MAX_VISITS = 10_000  # values a walk of one field may visit, names or not
+
+_CATEGORY_KEYS = ("categories", "category")
+_URL_KEYS = ("url", "src", "href")
+
+Fields = dict[str, object]
+
+
+def read_front_matter(
+    text: str, image_fields: Sequence[str], link_fields: Sequence[str]
+) -> tuple[FrontMatter, str, list[str]]:
+    """Return the front matter's fields, the body after it, and warnings about repairs made."""
+    block, body, start = _split(text)
+    warnings: list[str] = []
+    fields = _parse_block(block, text.count("\n", 0, start) + 1, warnings)
+    front = FrontMatter(
+        title=_title(fields.get("title"), warnings),
+        categories=_categories(fields, warnings),
+        author=_author(fields.get("author")),
+        date=_date(fields.get("date"), warnings),
+        images=_images(fields, image_fields),
+        link=_link(fields, link_fields),
+    )
+    return front, body, warnings
+
+
+def _split(text: str) -> tuple[str, str, int]:
+    """The block, the body, and where the block starts in ``text``."""
+    opening = _OPEN.match(text)
+    if opening is None:
+        raise ArticleError("frontmatter", "no front matter block")
+    closing = _CLOSE.search(text, opening.end())
+    if closing is None:
+        raise ArticleError("frontmatter", "front matter is not closed by ---")
+    start = opening.end()
+    return text[start : closing.start()], text[closing.end() + 1 :], start
+
+
+def _parse_block(block: str, first_line: int, warnings: list[str]) -> Fields:
+    try:
+        data = _load(block)
+    except _YAML_FAILURES as error:
+        fields = _read_lines(block)
+        problem = f"front matter is not valid YAML ({_yaml_reason(error, first_line)})"
+        if not fields:
+            raise ArticleError("frontmatter", problem) from None
+        warnings.append(f"{problem}; read line by line")
+        return fields
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ArticleError("frontmatter", f"front matter is {_kind(data)}, not a mapping")
+    fields = {}
+    for key, value in data.items():
+        fields.setdefault(str(key).strip().lower(), value)  # keys are case-insensitive
+    return fields
+
+
+def _load(block: str) -> object:
+    """The block's YAML value, read by the line parser when it can be, else by PyYAML."""
+    simple = _load_simple(block)
+    return simple if simple is not None else _load_yaml(block)
+
+
+def _load_yaml(block: str) -> object:
+    """``yaml.load`` with a fast path: plain text, lists and mappings are built directly.
+
+    PyYAML's generic constructor costs as much as libyaml's parse; front matter almost never
+    needs it (explicit tags, keys that are not text, deep nesting), and then it is used.
+    """
+    loader = _TextLoader(block)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        try:
+            return _plain_value(node, 0)
+        except _NotPlain:
+            return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+class _NotPlain(Exception):
+    """A node that needs PyYAML's constructor."""
+
+
+def _plain_value(node: yaml.Node, depth: int) -> object:
+    if depth > _MAX_NESTING:  # also stops recursive aliases
+        raise _NotPlain
+    if isinstance(node, yaml.ScalarNode):
+        if node.tag == _STR_TAG:
+            return node.value
+        if node.tag == _NULL_TAG:
+            return None
+    elif isinstance(node, yaml.SequenceNode) and node.tag == _SEQ_TAG:
+        return [_plain_value(item, depth + 1) for item in node.value]
+    elif isinstance(node, yaml.MappingNode) and node.tag == _MAP_TAG:
+        mapping = {}
+        for key, value in node.value:
+            if not (isinstance(key, yaml.ScalarNode) and key.tag == _STR_TAG):
+                raise _NotPlain
+            mapping[key.value] = _plain_value(value, depth + 1)
+        return mapping
+    raise _NotPlain
+
+
+def _yaml_reason(error: Exception, first_line: int) -> str:
+    if isinstance(error, yaml.MarkedYAMLError) and error.problem:
+        where = f", line {error.problem_mark.line + first_line}" if error.problem_mark else ""
+        return f"{error.problem}{where}"
+    return str(error).splitlines()[0] if str(error) else type(error).__name__
+
+
+def _kind(value: object) -> str:
+    kinds: tuple[tuple[type | tuple[type, ...], str], ...] = (
+        (str, "text"),
+        (list, "a list"),
+        (dict, "a mapping"),
+        (bool, "a boolean"),
+        ((int, float), "a number"),
+        ((bytes, bytearray), "binary data"),
+    )
+    return next((name for kind, name in kinds if isinstance(value, kind)), "a value")
+
+
+# The fast path for simple blocks.
+#
+# Nearly every block is a few one-line ``key: value`` pairs and one ``- item`` list, yet
+# libyaml's parse plus a Python resolver call per scalar costs a quarter of an article's time.
+# _load_simple reads that shape with a grammar narrow enough that YAML can read it only one
+# way, and returns what _load_yaml returns; anything else (comments, tabs, indicators, quotes
+# that do not close on their line, indented text, unusual characters) gets None, and PyYAML
+# reads the block. tests/test_frontmatter_fast.py checks the two agree.
+
+# Characters YAML takes as themselves: no tab, CR, NEL, LS, PS or BOM, and none of the
+# non-printable characters libyaml refuses.
+_SIMPLE_TEXT = re.compile(
+    r"[\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]*"
+)
+# A scalar on one line: single-quoted with '' for a quote; double-quoted without escapes; or
+# plain, neither starting with an indicator nor holding ": ", " #" or a final colon. Possessive
+# quantifiers: each has one way to match, so trying others on failure would only cost time.
+_SIMPLE_SCALAR = (
+    r"'(?:[^']++|'')*+'"
+    r'|"[^"\\]*+"'
+    r"|[^-?:,\[\]{}#&*!|>'\"%@` ](?:[^: ]++|:(?=[^ ])| ++(?=[^ #]))*+"
+)
+# Keys are plain words at the start of the line; a null-looking key would become None.
+_SIMPLE_PAIR = re.compile(
+    rf"(?!(?:null|Null|NULL):)([A-Za-z_][A-Za-z0-9_]{{0,63}}):(?: +({_SIMPLE_SCALAR}))? *"
+)
+_SIMPLE_ITEM = re.compile(rf"( *)-(?: +({_SIMPLE_SCALAR}))? *")
+_NULL_WORDS = ("~", "null", "Null", "NULL")  # and nothing: the one tag _TextLoader resolves
+
+
+def _load_simple(block: str) -> dict[str, object] | None:
+    """What _load_yaml returns for a block of simple lines; None for any other block.
+
+    Like YAML, a repeated key keeps its first place and its last value, and a key with no
+    value on its line takes the ``- item`` lines after it (all at one indentation) as a list.
+    """
+    if not _SIMPLE_TEXT.fullmatch(block):
+        return None
+    fields: dict[str, object] = {}
+    list_key: str | None = None  # the key whose value item lines may still make a list
+    items: list[object] | None = None
+    indent = 0
+    for line in block.split("\n"):
+        if not line.strip(" "):
+            continue
+        if pair := _SIMPLE_PAIR.fullmatch(line):
+            key, value = pair.groups()
+            fields[key] = _simple_scalar(value)
+            list_key, items = (key if value is None else None), None
+        elif (item := _SIMPLE_ITEM.fullmatch(line)) and list_key is not None:
+            if items is None:
+                items, indent = [], len(item[1])
+                fields[list_key] = items
+            elif len(item[1]) != indent:
+                return None
+            items.append(_simple_scalar(item[2]))
+        else:
+            return None
+    return fields or None
+
+
+def _simple_scalar(text: str | None) -> str | None:
+    """The value of a scalar matched by _SIMPLE_SCALAR (None: nothing was written)."""
+    if text is None or text in _NULL_WORDS:
+        return None
+    if text[0] == "'":
+        return text[1:-1].replace("''", "'")
+    if text[0] == '"':
+        return text[1:-1]
+    return text
+
+
+# The line reader.
+
+
+def _read_lines(block: str) -> Fields:
+    reader = _LineReader(follow_quotes=True)
+    reader.read(block)
+    if reader.open_key is not None:  # a stray quote swallowed every later line: no quotes then
+        reader = _LineReader(follow_quotes=False)
+        reader.read(block)
+    return {key: _unquote_value(key, value) for key, value in reader.raw.items()}
+
+
+class _LineReader:
+    """Reads ``key: value`` lines, ``- item`` lines under a key, and continuation lines.
+
+    A continuation line joins the value before it with a space, as YAML folds lines. Inside an
+    open quote every line is a continuation, so a multi-line title may hold ``key: value``.
+    """
+
+    def __init__(self, *, follow_quotes: bool) -> None:
+        self.follow_quotes = follow_quotes
+        self.raw: dict[str, str | list[str]] = {}
+        self.key: str | None = None  # the key the following lines belong to
+        self.open_key: str | None = None  # the key whose quoted value is not closed yet
+
+    def read(self, block: str) -> None:
+        for line in block.split("\n"):
+            if self.open_key is not None:
+                self._extend_quoted(self.open_key, line.strip())
+            elif line.strip() and not line.lstrip().startswith("#"):
+                self._read_line(line)
+
+    def _extend_quoted(self, key: str, line: str) -> None:
+        value = f"{self.raw[key]} {line}".strip()
+        self.raw[key] = value
+        if _closes_quote(value):
+            self.open_key = None
+
+    def _read_line(self, line: str) -> None:
+        value = self.raw.get(self.key) if self.key is not None else None
+        item = item_line(line)
+        if self.key is not None and item is not None and (value == "" or isinstance(value, list)):
+            items = value if isinstance(value, list) else []
+            self.raw[self.key] = [*items, item]
+            return
+        pair = key_line(line)
+        if pair:
+            self._start_key(_unquote(pair[0].strip()).lower(), pair[1])
+        elif self.key is not None and value is not None:
+            self.raw[self.key] = _continue(value, line.strip())
+
+    def _start_key(self, key: str, value: str) -> None:
+        if key in self.raw:  # a repeated key: keep the first value, like the YAML path
+            self.key = None
+            return
+        self.key = key
+        self.raw[key] = value
+        if self.follow_quotes and _opens_quote(value):
+            self.open_key = key
+
+
+# The line reader's two kinds of line, read in time linear in the line: a regex with two
+# runs of blanks around a lazy part takes time quadratic in a run of spaces, and a scraped
+# title can hold a megabyte of them.
+
+
+def key_line(line: str) -> tuple[str, str] | None:
+    """A top-level ``key: value`` line as (key, value), or None.
+
+    The key starts with neither a blank, ``#`` nor ``-`` and ends at the first colon; a
+    value follows a blank (``a:b`` is not a key line, as in YAML). Blanks around both go.
+    """
+    colon = line.find(":")
+    if colon < 1 or line[0].isspace() or line[0] in "#-":
+        return None
+    value = line[colon + 1 :]
+    if value and value[0] not in " \t":
+        return None
+    return line[:colon].rstrip(" \t"), value.strip(" \t")
+
+
+def item_line(line: str) -> str | None:
+    """The item of a ``- item`` list line ("" for a bare ``-``), or None."""
+    dash = line.lstrip(" \t")
+    if not dash.startswith("-"):
+        return None
+    item = dash[1:]
+    if item and item[0] not in " \t":
+        return None
+    return item.strip(" \t")
+
+
+def quote_run_inner(value: str) -> str:
+    """``value`` less a run of two or more quotes opening it and a run closing it.
+
+    Seven double quotes around ``'第2集'`` give ``'第2集'``; a value of quotes only gives "".
+    """
+    quote = value[:1]
+    if quote not in ("'", '"'):
+        return value
+    opening = len(value) - len(value.lstrip(quote))
+    closing = len(value) - len(value.rstrip(quote))
+    if opening == len(value):  # quotes only: two open, two close, none left between
+        return "" if opening >= 4 else value
+    if opening < 2 or closing < 2:
+        return value
+    return value[opening : len(value) - closing]
+
+
+def _continue(value: str | list[str], line: str) -> str | list[str]:
+    if isinstance(value, list):
+        return [*value[:-1], f"{value[-1]} {line}".strip()] if value else [line]
+    return f"{value} {line}".strip()
+
+
+def _opens_quote(value: str) -> bool:
+    return value[:1] in ("'", '"') and not _closes_quote(value)
+
+
+def _closes_quote(value: str) -> bool:
+    return len(value) >= 2 and value[-1] == value[0]
+
+
+def _unquote_value(key: str, value: str | list[str]) -> object:
+    if isinstance(value, list):
+        return [_unquote(item) for item in value]
+    # A flow list, [a, b], only where a list is expected: a title may well look like "[Hot] ...".
+    if key in _CATEGORY_KEYS and value.startswith("[") and value.endswith("]"):
+        return [_unquote(item.strip()) for item in value[1:-1].split(",")]
+    return _unquote(value) if value else None
+
+
+def _unquote(value: str) -> str:
+    """Strip one level of matching quotes; a quote run around a quoted value goes entirely.
+
+    ``'it''s'`` gives ``it's``, and seven double quotes around ``'第2集'`` give ``第2集``.
+    """
+    value = quote_run_inner(value)
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        inner = value[1:-1]
+        return inner.replace("''", "'") if value[0] == "'" else inner
+    return value
+
+
+# Field normalisation: every value becomes text.
+
+
+def _scalar(value: object) -> str | None:
+    """A scalar as text; None for null and for lists, mappings and binary data."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, datetime | date):  # only from explicit !!timestamp tags
+        return value.isoformat()
+    return None
+
+
+def _title(value: object, warnings: list[str]) -> str | None:
+    title = _scalar(value)
+    if title is None and value is not None:
+        warnings.append(f"title is {_kind(value)}, not text; ignored")
+    return title
+
+
+def _date(value: object, warnings: list[str]) -> str | None:
+    text = _scalar(value)
+    if text is None and value is not None:
+        warnings.append(f"date is {_kind(value)}, not text; ignored")
+    return _stripped(text)
+
+
+def _author(value: object) -> str | None:
+    if isinstance(value, list):  # several authors
+        names = (_stripped(_scalar(_name(item))) for item in value)
+        return ", ".join(name for name in names if name) or None
+    return _stripped(_scalar(_name(value)))
+
+
+def _name(value: object) -> object:
+    return value.get("name") if isinstance(value, dict) else value
+
+
+def _stripped(text: str | None) -> str | None:
+    return (text.strip() or None) if text is not None else None
+
+
+def _categories(fields: Fields, warnings: list[str]) -> tuple[str, ...]:
+    for key in _CATEGORY_KEYS:
+        names = _names(fields.get(key), key, warnings)
+        if names:
+            return names
+    return ()
+
+
+def _names(value: object, key: str, warnings: list[str]) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):  # one name, or several separated by commas
+        return _unique(_CATEGORY_SEPARATORS.split(value))
+    if isinstance(value, dict):
+        warnings.append(f"{key} is a mapping, not a list of names; ignored")
+        return ()
+    found: list[str] = []  # one note of each kind, however often the walk meets it
+    names = _unique(islice(_flatten(value, key, found, [_MAX_VISITS]), _MAX_NAMES))
+    warnings += dict.fromkeys(found)
+    return names
+
+
+def _flatten(
+    value: object, key: str, warnings: list[str], budget: list[int], depth: int = 0
+) -> Iterator[str]:
+    """The names in ``value``, in order. ``budget`` is how many more values the walk may
+    visit: YAML aliases let a short block nest lists of lists that a full walk would visit
+    billions of times."""
+    budget[0] -= 1
+    if budget[0] < 0:
+        if budget[0] == -1:
+            warnings.append(f"{key}: too many nested values; the rest ignored")
+        return
+    if not isinstance(value, list):
+        text = _scalar(value)
+        if text is not None:
+            yield text
+        elif isinstance(value, dict):
+            warnings.append(f"{key}: a mapping is not a name; ignored")
+        return
+    if depth >= _MAX_NESTING:
+        warnings.append(f"{key}: lists nested too deep; ignored")
+        return
+    for item in value:
+        yield from _flatten(item, key, warnings, budget, depth + 1)
+
+
+def _images(fields: Fields, image_fields: Sequence[str]) -> tuple[str, ...]:
+    urls = []
+    for name in image_fields:
+        value = fields.get(name.lower())
+        for item in value if isinstance(value, list) else (value,):
+            url = _url(item)
+            if url:
+                urls.append(url)
+    return _unique(urls)
+
+
+def _link(fields: Fields, link_fields: Sequence[str]) -> str | None:
+    for name in link_fields:
+        url = _url(fields.get(name.lower()))
+        if url:
+            return url
+    return None
+
+
+def _url(value: object) -> str | None:
+    """The URL in a field: text, or a mapping's ``url``/``src``/``href``."""
+    if isinstance(value, dict):
+        value = next((value[key] for key in _URL_KEYS if key in value), None)
+    return _stripped(_scalar(value))
+
+
+def _unique(items: Iterable[str]) -> tuple[str, ...]:
+    """Stripped, non-empty, first occurrence kept."""
+    return tuple(dict.fromkeys(stripped for item in items if (stripped := item.strip())))

@@ -1,0 +1,71 @@
+"""Atomic files: written to a temporary name in the same folder, synced, renamed into place.
+
+A reader (nginx serving ``output/``) must never see a half-written file; a file whose bytes
+did not change is not touched, so its mtime, ETag and Last-Modified stay put.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from pathlib import Path
+
+from feeds.errors import BuildError
+
+TMP_PREFIX = ".feeds-tmp-"
+
+
+def temporary_name(folder: Path) -> Path:
+    """A new temporary file's name in ``folder``, to create with O_EXCL.
+
+    Named before it is made, not by ``mkstemp``: a signal that lands once the file exists
+    but before ``mkstemp`` returns its name would leave it behind, unknown to the cleanup.
+    """
+    return folder / f"{TMP_PREFIX}{secrets.token_hex(8)}"
+
+
+def write_if_changed(path: Path, data: bytes, *, sync: bool = True) -> bool:
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return False
+    except OSError:
+        pass  # missing or unreadable: write it
+    write_atomic(path, data, sync=sync)
+    return True
+
+
+def write_atomic(path: Path, data: bytes, *, sync: bool = True) -> None:
+    """Replace ``path`` with ``data`` in one rename: a reader sees the old file or the new.
+
+    Syncing the folder makes the rename survive a power cut; ``sync=False`` leaves that to
+    the caller, who syncs once after many renames. A disk that is full or a folder where
+    the file should be is a BuildError naming the file, not a crash.
+    """
+    tmp = temporary_name(path.parent)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)  # whatever the umask: the web server must read it
+        os.replace(tmp, path)
+    except BaseException as e:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(e, OSError):
+            raise BuildError(f"cannot write {path}: {e.strerror or e}") from None
+        raise
+    if sync:
+        sync_dir(path.parent)
+
+
+def sync_dir(folder: Path) -> None:
+    # The rename is durable only once the folder entry is on disk.
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

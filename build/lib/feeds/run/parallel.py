@@ -1,0 +1,138 @@
+"""Work shared over forked processes: parsing articles, rendering feeds.
+
+Each worker gets its own pipe and a fixed share of the work, decided in advance. There is no
+shared task queue whose lock a killed worker could take to its grave (ProcessPoolExecutor can
+then hang for ever on Python 3.11), and results come back in input order whatever the timing.
+Forking also hands each worker the parent's data (config, feeds) without pickling it.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import TypeVar
+
+from feeds.errors import BuildError
+from feeds.run.orphans import die_with_parent
+
+T = TypeVar("T")
+R = TypeVar("R")
+Worker = tuple[BaseProcess, Connection]
+
+
+def can_fork() -> bool:
+    """Whether this process may fork workers: where fork exists, and with no other thread.
+
+    A thread (a preview server's, say) may hold a lock at the moment of the fork, and the
+    child would wait on it for ever; a process with threads does its work itself.
+    """
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
+def map_maybe_forked(
+    function: Callable[[T], R],
+    items: Sequence[T],
+    jobs: int,
+    parallel_from: int,
+    chunk: int,
+    *,
+    died: str,
+) -> Iterator[R]:
+    """``function`` of each item, in order: over ``jobs`` processes (0: every core) when
+    there are at least ``parallel_from`` items, else here, where starting processes would
+    cost more than it saves."""
+    jobs = jobs or available_cores()
+    if jobs == 1 or len(items) < parallel_from or not can_fork():
+        return map(function, items)
+    return map_forked(function, items, jobs, chunk, died=died)
+
+
+def available_cores() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))  # the cores this process may use, not the machine's
+    return os.cpu_count() or 1
+
+
+def map_forked(
+    function: Callable[[T], R], items: Sequence[T], jobs: int, chunk: int, *, died: str
+) -> Iterator[R]:
+    """``function`` of each item, in order, computed by ``jobs`` forked processes.
+
+    Items go out in chunks of ``chunk``, dealt round-robin. An exception in a worker is raised
+    here, in the parent; a worker that dies (the OOM killer) raises BuildError(``died``).
+    """
+    chunks = [items[i : i + chunk] for i in range(0, len(items), chunk)]
+    workers: list[Worker] = []
+    try:  # started inside: a fork that fails (no memory) must not orphan the ones before it
+        for j in range(min(jobs, len(chunks))):
+            workers.append(_start(function, chunks[j::jobs]))
+        for k in range(len(chunks)):
+            yield from _receive(workers[k % len(workers)], died)
+    finally:
+        for process, conn in workers:
+            conn.close()
+            process.kill()  # finished ones are gone already; others were abandoned
+            process.join()
+
+
+def _start(function: Callable[[T], R], chunks: Sequence[Sequence[T]]) -> Worker:
+    receiver, sender = multiprocessing.Pipe(duplex=False)
+    context = multiprocessing.get_context("fork")
+    process = context.Process(target=_work, args=(function, chunks, sender, os.getpid()))
+    process.daemon = True
+    try:
+        process.start()
+    except OSError as e:
+        receiver.close()
+        raise BuildError(f"cannot start a worker process: {e.strerror or e}") from None
+    finally:
+        sender.close()  # the parent's copy: the pipe reports EOF once the worker's is gone
+    return process, receiver
+
+
+def _receive(worker: Worker, died: str) -> list[R]:
+    try:
+        failed, results = worker[1].recv()
+    except (EOFError, OSError):
+        raise BuildError(died) from None
+    except Exception as e:  # sent, but cannot be rebuilt here (an odd exception class)
+        raise BuildError(f"a worker's result could not be read: {type(e).__name__}: {e}") from None
+    if failed:
+        raise results
+    return results  # type: ignore[no-any-return]
+
+
+def _work(
+    function: Callable[[T], R], chunks: Sequence[Sequence[T]], conn: Connection, parent: int
+) -> None:
+    # Ctrl-C is the parent's to handle: it stops the workers and exits with one message.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The CLI's SIGTERM handler, copied by the fork, unwinds the build in the parent; a
+    # worker told to end just ends.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # A worker orphaned by a killed build would otherwise go on to the end of its share.
+    die_with_parent()
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+    for chunk in chunks:
+        try:
+            message: tuple[bool, object] = (False, [function(item) for item in chunk])
+        except Exception as e:  # raised again in the parent, as if the work were done there
+            message = (True, e)
+        _send(conn, message)
+        if message[0]:
+            break
+    conn.close()
+
+
+def _send(conn: Connection, message: tuple[bool, object]) -> None:
+    try:
+        conn.send(message)
+    except Exception as e:  # an exception that cannot be pickled: its text still gets there
+        failed, value = message
+        conn.send((True, BuildError(f"{type(value).__name__}: {value}" if failed else str(e))))

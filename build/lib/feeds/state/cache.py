@@ -1,0 +1,402 @@
+"""The incremental cache: what reading, cleaning and sanitizing made of each source.
+
+An entry is valid while the source's key and stamp (a file's path, and its size and mtime)
+and the parse key (a hash of every
+setting that shapes an article, this tool's version and the shape of the cached classes) are
+unchanged, so a run over an unchanged archive parses nothing. The light part of an article
+(everything but its HTML) is loaded for every file; the HTML only for the few articles that
+reach a feed, which is what keeps memory flat as the archive grows. A large build stores
+most articles in their light form only (``complete`` is 0): their HTML is made and stored
+the first time a feed shows them (``read.batch.ContentLoader``).
+
+SQLite makes every update atomic: a build killed at any moment leaves the old state or the
+new one. A cache of ours that cannot be trusted (damaged, truncated, another schema) is
+deleted and rebuilt, even when the damage shows only part way through a build. A file this
+tool did not make is never deleted: it is refused. A lock beside the file serializes builds
+that share one cache.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import pickle
+import sqlite3
+import stat
+import zlib
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from feeds.codec import Entry, Packed, unpack
+from feeds.config import Config
+from feeds.errors import BuildError
+from feeds.models import Article, Problem, Source
+from feeds.run.locks import hold_lock
+from feeds.state.keys import SCHEMA_VERSION, entry_key, parse_key
+
+_APP_ID = 0x46454544  # "FEED": marks the file as ours
+_SCHEMA = """
+CREATE TABLE sources (
+    key TEXT PRIMARY KEY,
+    stamp TEXT NOT NULL,
+    parse_key TEXT NOT NULL,
+    meta BLOB NOT NULL,
+    content TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    complete INTEGER NOT NULL,
+    meta_crc INTEGER NOT NULL,
+    text_crc INTEGER NOT NULL
+);
+CREATE TABLE builds (
+    key TEXT PRIMARY KEY,
+    report BLOB NOT NULL
+) WITHOUT ROWID;
+"""
+# A table with rowids, not WITHOUT ROWID: rows hold a whole article's HTML, and SQLite's
+# clustered index is slow with rows that large.
+# Rows are committed in batches of 8 million characters: each commit waits for the disk, and
+# the build's workers wait while it commits. A light row (no HTML yet) is a few hundred
+# characters, a complete one thousands: the batch is counted in characters, not rows.
+_BATCH_SIZE = 8_000_000
+_QUERY_BATCH = 500  # variables in one query: older SQLite allows at most 999
+_DAMAGED = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
+_SQLITE_HEADER = b"SQLite format 3\x00"
+_APP_ID_OFFSET = 68  # where SQLite's file header keeps the application id
+_OWN_SUFFIXES = ("", "-journal", "-wal", "-shm", ".lock")
+
+Row = tuple[str, str, str, bytes, str, str, bool, int, int]
+
+
+class ArticleCache:
+    def __init__(self, path: Path | None, config: Config) -> None:
+        """Open the cache at ``path`` for a build of ``config``; ``None`` gives a private
+        one, deleted on close.
+
+        Waits while another build uses the same cache. Raises BuildError if the cache
+        cannot be created or written.
+        """
+        self.path = path
+        self._lock = contextlib.ExitStack()
+        self._config = config
+        self._base = parse_key(config)
+        self._batch: list[Row] = []
+        self._batch_size = 0
+        # "/name" endings: one C-level endswith per file instead of a basename() call
+        self._own_endings = tuple(os.sep + path.name + end for end in _OWN_SUFFIXES) if path else ()
+        self.rebuilt = False  # found damaged and started afresh during this build
+        try:
+            if path is not None:
+                _refuse_foreign(path)  # before the lock is made beside it, too
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._lock.enter_context(hold_lock(_sibling(path, ".lock"), wait=True))
+                _refuse_foreign(path)  # again: it might have changed while we waited
+            self.db = _open(path)
+        except BaseException as e:
+            self._lock.close()
+            if not isinstance(e, OSError | sqlite3.Error):
+                raise
+            reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+            raise BuildError(
+                f"cannot use the cache {path}: {reason} "
+                "(set cache.path to a writable place, or cache.enabled: false)"
+            ) from None
+
+    def close(self) -> None:
+        """Save what is still to be saved, and close: even a build that failed part way
+        keeps what it parsed, and does not parse it again."""
+        try:
+            self.flush()
+        finally:
+            self.db.close()
+            self._lock.close()
+
+    def owns(self, source: Source) -> bool:
+        """Whether ``source`` is one of the cache's own files (a cache inside a source folder)."""
+        if not source.key.endswith(self._own_endings) or self.path is None:
+            return False
+        return _same_file(os.path.dirname(source.key), self.path.parent)
+
+    def lookup(self, sources: Sequence[Source]) -> tuple[dict[str, Entry], list[Source]]:
+        """Split ``sources`` into cached entries (by ``rel``) and those to parse again.
+
+        Entries of files under the config's source folders that no longer exist are deleted.
+        """
+        try:
+            return self._lookup(sources)
+        except sqlite3.Error as e:
+            self._recover_or_raise("read", e)
+        return {}, list(sources)
+
+    def _lookup(self, sources: Sequence[Source]) -> tuple[dict[str, Entry], list[Source]]:
+        config, base = self._config, self._base
+        prefix = base + ":"
+        by_key = {s.key: s for s in sources}
+        cached: dict[str, Entry] = {}
+        roots = tuple(os.path.join(os.path.abspath(s), "") for s in config.folders)
+        gone: list[tuple[str]] = []
+        # Row by row, not all rows at once: a large archive's pickles alone are large.
+        query = "SELECT key, stamp, parse_key, meta, meta_crc FROM sources"
+        for key, stamp, made_by, meta, crc in self.db.execute(query):
+            source = by_key.get(key)
+            if source is None:
+                if isinstance(key, str) and key.startswith(roots):
+                    gone.append((key,))
+                continue
+            # A text column of a damaged row may hold bytes: such a row is parsed again.
+            fresh = stamp == source.stamp and isinstance(made_by, str)
+            if fresh and made_by.startswith(prefix) and _sound(meta, crc):
+                entry = _unpickle(meta, source.rel)
+                if entry is not None and made_by == entry_key(config, base, entry):
+                    cached[source.rel] = entry
+        stale = [s for s in sources if s.rel not in cached]
+        if gone:
+            self.db.executemany("DELETE FROM sources WHERE key = ?", gone)
+            self.db.commit()
+        return cached, stale
+
+    def store(self, source: Source, packed: Packed) -> Entry:
+        """Save a parsed entry (in batches: call ``flush`` at the end); returns its light form.
+
+        The stamp saved is discovery's, taken before the source was read: a source that
+        changed since then is parsed again next run.
+        """
+        meta, content, summary, complete = packed
+        entry = unpack(packed)
+        key = entry_key(self._config, self._base, entry)
+        checks = zlib.crc32(meta), _text_crc(content, summary, complete)
+        row = (source.key, source.stamp, key, meta, content, summary, complete, *checks)
+        self._batch.append(row)
+        self._batch_size += len(meta) + len(content) + len(summary)
+        if self._batch_size >= _BATCH_SIZE:
+            self.flush()
+        return entry
+
+    def flush(self) -> None:
+        batch, self._batch, self._batch_size = self._batch, [], 0
+        if not batch:
+            return
+        query = "INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        try:
+            self.db.executemany(query, batch)
+            self.db.commit()
+        except sqlite3.Error as e:
+            self._recover_or_raise("write", e)
+            self._write_afresh(query, batch)
+
+    def texts(self, sources: Iterable[Source]) -> dict[str, tuple[str, str]]:
+        """(HTML, summary) of the articles of ``sources``, by path (``rel``).
+
+        An article stored in its light form only is left out (``ContentLoader`` reads it).
+        """
+        self.flush()  # what this build parsed is asked for too
+        rel_of = {source.key: source.rel for source in sources}
+        wanted = sorted(rel_of)
+        found: dict[str, tuple[str, str]] = {}
+        try:
+            for start in range(0, len(wanted), _QUERY_BATCH):
+                chunk = wanted[start : start + _QUERY_BATCH]
+                marks = ",".join("?" * len(chunk))
+                where = f"complete AND key IN ({marks})"
+                query = f"SELECT key, content, summary, text_crc FROM sources WHERE {where}"
+                found.update(
+                    (rel_of[key], (html, summary))
+                    for key, html, summary, crc in self.db.execute(query, chunk)
+                    if _sound_text(html, summary, crc)  # else read again from its file
+                )
+        except sqlite3.Error as e:
+            self._recover_or_raise("read", e)
+            return {}  # all read again from their files, and stored afresh
+        return found
+
+    def last_build(self) -> tuple[str, bytes] | None:
+        """The key and the report ``save_build`` stored last (it keeps only the last)."""
+        try:
+            row = self.db.execute("SELECT key, report FROM builds LIMIT 1").fetchone()
+        except sqlite3.Error:
+            return None  # no shortcut then: the build reads the cache the long way
+        key, stored = row if row else (None, None)
+        if not isinstance(key, str) or not isinstance(stored, bytes):
+            return None
+        if not _sound(stored[4:], _crc_prefix(stored)):
+            return None
+        return key, stored[4:]
+
+    def save_build(self, key: str, report: bytes) -> None:
+        """Remember one build's report under a key of all its inputs (only the last one)."""
+        stored = zlib.crc32(report).to_bytes(4, "big") + report  # checked as a row's light part
+        try:
+            self.db.execute("DELETE FROM builds")
+            self.db.execute("INSERT INTO builds VALUES (?, ?)", (key, stored))
+            self.db.commit()
+        except sqlite3.Error as e:
+            self._recover_or_raise("write", e)
+            self._write_afresh("INSERT INTO builds VALUES (?, ?)", [(key, stored)])
+
+    def _recover_or_raise(self, doing: str, error: sqlite3.Error) -> None:
+        """Start afresh from an empty cache if ``error`` is damage; else raise BuildError.
+
+        Damage can show late (a page read for the first time, text that is not UTF-8):
+        the build goes on without what the cache held, and reads those files again.
+        """
+        if not _damaged(error):
+            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise BuildError(f"cannot {doing} the cache {self.path}: {reason}") from None
+        self.db.close()
+        self.db = _open(self.path, fresh=True)
+        self.rebuilt = True
+
+    def _write_afresh(self, query: str, rows: Sequence[tuple[object, ...]]) -> None:
+        try:
+            self.db.executemany(query, rows)
+            self.db.commit()
+        except sqlite3.Error as e:  # a new cache that cannot be written: the disk, not damage
+            raise BuildError(f"cannot write the cache {self.path}: {e}") from None
+
+
+def _open(path: Path | None, *, fresh: bool = False) -> sqlite3.Connection:
+    if path is None:
+        return _create(sqlite3.connect(""))  # "": a temporary file, so the HTML is not in RAM
+    if not fresh:
+        db = sqlite3.connect(path)
+        try:
+            if _is_ours(db):
+                return db
+        except sqlite3.DatabaseError as e:
+            if not _damaged(e):
+                db.close()
+                raise  # busy, unreadable: not a reason to delete it
+        db.close()
+    # Not ours, damaged, or another version: start again rather than trust any of it.
+    _delete(path)
+    return _create(sqlite3.connect(path))
+
+
+def _is_ours(db: sqlite3.Connection) -> bool:
+    """Ours, this schema version, and its tables as this version makes them.
+
+    Damage found later (a truncated file, say) is handled where rows are read.
+    """
+    (app_id,) = db.execute("PRAGMA application_id").fetchone()
+    (version,) = db.execute("PRAGMA user_version").fetchone()
+    if (app_id, version) != (_APP_ID, SCHEMA_VERSION):
+        return False
+    return _tables(db) == _expected_tables()
+
+
+def _tables(db: sqlite3.Connection) -> list[tuple[str, str, str | None]]:
+    query = "SELECT type, name, sql FROM sqlite_master ORDER BY type, name"
+    return db.execute(query).fetchall()
+
+
+@functools.cache
+def _expected_tables() -> list[tuple[str, str, str | None]]:
+    with contextlib.closing(_create(sqlite3.connect(":memory:"))) as db:
+        return _tables(db)
+
+
+def _create(db: sqlite3.Connection) -> sqlite3.Connection:
+    # A row holds an article's HTML, often 5-10 kB: with the default 4 kB pages each one
+    # spills into a chain of overflow pages, which 16 kB pages avoid.
+    db.execute("PRAGMA page_size = 16384")  # only before the first table is made
+    # The id first, in the header: a build killed before the tables are made leaves a file
+    # still known as ours, rebuilt next run, not refused as someone else's.
+    db.execute(f"PRAGMA application_id = {_APP_ID}")
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    db.commit()
+    db.executescript(_SCHEMA)
+    db.commit()
+    return db
+
+
+def _refuse_foreign(path: Path) -> None:
+    """Raise BuildError if ``path`` holds a file this tool did not make.
+
+    ``cache.path`` set by mistake to a config file, notes, another program's database or a
+    device must not be deleted to make room for a cache. Ours is a regular file with the
+    application id in its SQLite header; an empty file, or a SQLite file cut short before
+    the id, holds nothing to lose. A cache of ours whose first bytes are damaged is refused
+    too: they cannot tell it from someone else's file.
+    """
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):  # /dev/null, a FIFO: never opened
+            raise BuildError(f"cannot use the cache {path}: it is not a regular file")
+        with path.open("rb") as f:
+            header = f.read(_APP_ID_OFFSET + 4)
+    except FileNotFoundError:
+        return
+    if not header or (header.startswith(_SQLITE_HEADER) and _app_id_in(header) in (None, _APP_ID)):
+        return
+    raise BuildError(
+        f"cannot use the cache {path}: it is a file this tool did not make, and it is left "
+        "as it is (set cache.path to another file, or delete this one)"
+    )
+
+
+def _app_id_in(header: bytes) -> int | None:
+    if len(header) < _APP_ID_OFFSET + 4:
+        return None  # cut short before it
+    return int.from_bytes(header[_APP_ID_OFFSET : _APP_ID_OFFSET + 4], "big")
+
+
+# Checksums: SQLite notices a damaged page structure, not a changed byte inside a value.
+# A disk that flips one bit in a cached title would otherwise publish it for ever.
+def _sound(meta: object, crc: object) -> bool:
+    return isinstance(meta, bytes) and zlib.crc32(meta) == crc
+
+
+def _sound_text(html: object, summary: object, crc: object) -> bool:
+    """Whether a complete row's HTML and summary are the ones stored (damaged: maybe bytes).
+
+    The checksum covers the row's ``complete`` flag too: a light row flipped to complete
+    would otherwise publish its empty HTML.
+    """
+    if not (isinstance(html, str) and isinstance(summary, str)):
+        return False
+    return _text_crc(html, summary, True) == crc
+
+
+def _text_crc(html: str, summary: str, complete: bool) -> int:
+    crc = zlib.crc32(html.encode("utf-8", "surrogatepass"), 1 if complete else 2)
+    return zlib.crc32(summary.encode("utf-8", "surrogatepass"), crc)
+
+
+def _crc_prefix(stored: bytes) -> int:
+    return int.from_bytes(stored[:4], "big")
+
+
+def _unpickle(meta: bytes, rel: str) -> Entry | None:
+    """The cached entry, or None if the row cannot be trusted to be this file's."""
+    try:
+        entry = pickle.loads(meta)
+    except Exception:  # a damaged pickle can raise almost anything
+        return None
+    if isinstance(entry, Article | Problem) and entry.path == rel:
+        return entry
+    return None  # another layout of the sources gave the file another relative path
+
+
+def _damaged(error: sqlite3.Error) -> bool:
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is None:
+        # Raised by Python, not SQLite: a text column that is not UTF-8 (SQLite checks no
+        # encoding; this tool writes only str). Nothing but damage puts such bytes there.
+        return isinstance(error, sqlite3.OperationalError)
+    return (code & 0xFF) in _DAMAGED
+
+
+def _delete(path: Path) -> None:
+    for suffix in _OWN_SUFFIXES[:-1]:  # not the lock: it is held
+        with contextlib.suppress(FileNotFoundError):
+            _sibling(path, suffix).unlink()
+
+
+def _sibling(path: Path, suffix: str) -> Path:
+    return path.with_name(path.name + suffix)
+
+
+def _same_file(a: str | Path, b: str | Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False

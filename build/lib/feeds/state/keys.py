@@ -1,0 +1,97 @@
+"""Every "has it changed?" key: of a parsed source, of a whole build."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import Sequence
+
+from feeds import __version__
+from feeds.codec import Entry
+from feeds.config import Config
+from feeds.models import Article, Problem, Source
+from feeds.publish.pages.paths import templates_digest
+from feeds.report import BuildOptions
+from feeds.state.manifest import Manifest
+
+SCHEMA_VERSION = 15  # of the cache: a cache of another version is started afresh
+
+
+def parse_key(config: Config) -> str:
+    """A hash of everything that changes what any file turns into.
+
+    Per-category cleaning rules, category aliases and the default category are left out:
+    they are keyed per article (``entry_key``), so editing the rules of one source or
+    renaming one category re-parses the articles they touch only.
+    """
+    shaping = {
+        "version": __version__,
+        "schema": SCHEMA_VERSION,
+        # A pickle of a class whose fields changed loads without error and breaks later.
+        "model": [(f.name, str(f.type)) for c in (Article, Problem) for f in dataclasses.fields(c)],
+        "timezone": config.site.timezone,
+        "read": dataclasses.asdict(dataclasses.replace(config.read, patterns=[], light_from=0)),
+        "clean": dataclasses.asdict(dataclasses.replace(config.clean, rules=[])),
+        "images": [config.thumbnail.fields, config.thumbnail.placeholders, config.thumbnail.unwrap],
+    }
+    return _digest(shaping, 16)
+
+
+def rules_key(config: Config, categories: Sequence[str]) -> str:
+    """A hash of the per-category cleaning rules that apply to an article in ``categories``."""
+    if not config.clean.rules:  # the usual case, asked once per cached file
+        return ""
+    names = set(categories)
+    rules = [dataclasses.asdict(r) for r in config.clean.rules if names & set(r.categories)]
+    return _digest(rules, 12) if rules else ""
+
+
+def naming_key(config: Config, written: Sequence[str]) -> str:
+    """A hash of the aliases that apply to the category names ``written`` in an article,
+    or of the default category when it has none: what named its categories.
+
+    An alias always gives a name (the config says so), so only an article that names no
+    category at all is filed under the default.
+    """
+    if not written:
+        return _digest(config.categories.default, 12)
+    aliases = config.categories.aliases
+    used = {name: aliases[name] for name in written if name in aliases}
+    return _digest(used, 12) if used else ""  # "": the usual case, asked once per file
+
+
+def entry_key(config: Config, base: str, entry: Entry) -> str:
+    if not isinstance(entry, Article):
+        return f"{base}::"
+    written = entry.categories if entry.written_categories is None else entry.written_categories
+    return f"{base}:{rules_key(config, entry.categories)}:{naming_key(config, written)}"
+
+
+def _digest(value: object, length: int) -> str:
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]
+
+
+def build_key(config: Config, sources: str, options: BuildOptions, manifest: Manifest) -> str:
+    state = (
+        sorted(manifest.files),
+        sorted(manifest.slugs.items()),
+        sorted(manifest.fingerprints.items()),
+    )
+    # How many processes, whether to read light first, to wait for a lock or to force shape
+    # no output: a manual run with -j 1 between two cron runs must not cost the next one
+    # its shortcut.
+    config = dataclasses.replace(
+        config, jobs=0, read=dataclasses.replace(config.read, light_from=0)
+    )
+    options = dataclasses.replace(options, wait=False, force=False)
+    templates = templates_digest(config.pages.templates) if config.pages.enabled else ""
+    inputs = repr((__version__, config, options, state, sources, templates))
+    return hashlib.sha256(inputs.encode()).hexdigest()
+
+
+def sources_digest(sources: Sequence[Source]) -> str:
+    """A hash of every source's name and stamp; hashed once per run, in one piece."""
+    lines = "".join([f"{s.rel}\0{s.stamp}\n" for s in sources])
+    return hashlib.sha256(lines.encode()).hexdigest()

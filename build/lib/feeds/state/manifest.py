@@ -1,0 +1,94 @@
+"""The manifest: what this tool wrote into the output folder, and from what."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from feeds.publish.names import is_output_path
+from feeds.report import Unchanged
+from feeds.run.files import write_if_changed
+
+MANIFEST = ".feeds-manifest.json"
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """What earlier builds wrote: the only files ``--prune`` may delete, and sticky slugs."""
+
+    files: tuple[str, ...] = ()
+    slugs: dict[str, str] = field(default_factory=dict)
+    fingerprints: dict[str, str] = field(default_factory=dict)  # file -> hash of its inputs
+    # file -> (size, mtime_ns) as written: a file changed since (emptied, edited, damaged)
+    # differs, and is written again although its inputs did not change.
+    stats: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # source prefix ("" for a single source) -> its articles at that build: a source that
+    # had some and has none now is an accident until --force says otherwise
+    articles: dict[str, int] = field(default_factory=dict)
+    # The config file whose builds write this folder: another one's would overwrite its
+    # feeds on every run, and prune them ("" before any build recorded one)
+    owner: str = ""
+    # article guid -> the path of its page, given once: a page's URL never changes
+    pages: dict[str, str] = field(default_factory=dict)
+
+    def intact(self, out: Path, name: str) -> bool:
+        """Whether ``out/name`` is still as the build that wrote this manifest left it."""
+        found = output_stat(out / name)
+        return found is not None and found == self.stats.get(name)
+
+
+Stat = tuple[int, int]
+
+
+def unchanged_outputs(out: Path, manifest: Manifest) -> Unchanged:
+    """Whether an output is as the build of ``manifest`` left it, from the same inputs."""
+
+    def unchanged(name: str, fingerprint: str) -> bool:
+        return manifest.fingerprints.get(name) == fingerprint and manifest.intact(out, name)
+
+    return unchanged
+
+
+def output_stat(path: Path) -> Stat | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns)
+
+
+def output_stats(out: Path, names: Collection[str]) -> dict[str, Stat]:
+    return {name: stat for name in sorted(names) if (stat := output_stat(out / name))}
+
+
+def read_manifest(out: Path) -> Manifest:
+    try:
+        data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+        files = tuple(str(f) for f in data["files"] if is_output_path(str(f)))
+        slugs = {str(k): str(v) for k, v in data["slugs"].items()}
+        prints = {str(k): str(v) for k, v in data.get("fingerprints", {}).items()}
+        stats = {str(k): (int(v[0]), int(v[1])) for k, v in data.get("stats", {}).items()}
+        articles = {str(k): int(v) for k, v in data.get("articles", {}).items()}
+        owner = str(data.get("owner", ""))
+        pages = {str(k): str(v) for k, v in data.get("pages", {}).items() if is_output_path(v)}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
+        return Manifest()  # missing or damaged: start afresh, never trust half of it
+    return Manifest(files, slugs, prints, stats, articles, owner, pages)
+
+
+def write_manifest(out: Path, manifest: Manifest) -> bool:
+    data = {
+        "version": 1,
+        "files": sorted(manifest.files),
+        "slugs": dict(sorted(manifest.slugs.items())),
+        "fingerprints": dict(sorted(manifest.fingerprints.items())),
+        "stats": {name: list(stat) for name, stat in sorted(manifest.stats.items())},
+        "articles": dict(sorted(manifest.articles.items())),
+        "owner": manifest.owner,
+    }
+    if manifest.pages:  # absent without pages: the manifests of feeds alone are as they were
+        data["pages"] = dict(sorted(manifest.pages.items()))
+    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    return write_if_changed(out / MANIFEST, text.encode("utf-8"))

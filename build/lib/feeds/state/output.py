@@ -1,0 +1,125 @@
+"""The output folder's record: what a build writes, between two writes of the manifest."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+from feeds.errors import BuildError
+from feeds.models import Problem
+from feeds.publish.names import made_here
+from feeds.publish.write import files_in_the_way, prune_outputs, write_outputs
+from feeds.report import BuildOptions, BuildReport, FeedReport, Rendered
+from feeds.state.manifest import Manifest, output_stats, write_manifest
+
+
+def leave_files_in_the_way(
+    out: Path, manifest: Manifest, rendered: Rendered, report: BuildReport
+) -> Rendered:
+    """``rendered`` less the outputs where a file this tool did not write stands: reported,
+    and kept as it is."""
+    blocked = set(files_in_the_way(out, manifest.files, rendered.outputs, made_here))
+    if not blocked:
+        return rendered
+    reason = (
+        "a file this tool did not write has this feed's name; left as it is "
+        "(move it away, or give the category another slug)"
+    )
+    report.problems += [
+        Problem(str(out / name), "write", reason, False) for name in sorted(blocked)
+    ]
+    report.feeds = [_unwritten_left_out(feed, blocked) for feed in report.feeds]
+    outputs = {k: v for k, v in rendered.outputs.items() if k not in blocked}
+    prints = {k: v for k, v in rendered.fingerprints.items() if k not in blocked}
+    return Rendered(outputs, prints)
+
+
+def _unwritten_left_out(feed: FeedReport, blocked: set[str]) -> FeedReport:
+    if not blocked.intersection(feed.files.values()):
+        return feed
+    files = {fmt: name for fmt, name in feed.files.items() if name not in blocked}
+    return dataclasses.replace(feed, files=files)
+
+
+def refuse_another_owner(out: Path, old: Manifest, config_path: Path, force: bool) -> None:
+    """One output folder, one config: another's builds would overwrite this one's feeds on
+    every run, and its --prune delete them. ``--force`` hands the folder over."""
+    owner = owner_of(out, config_path)
+    if old.owner and old.owner != owner and not force:
+        raise BuildError(
+            f"the output folder {out} is written by the builds of "
+            f"{os.path.normpath(out / old.owner)}, not of "
+            f"{config_path}; give this config another output (--force hands the folder over)"
+        )
+
+
+def owner_of(out: Path, config_path: Path) -> str:
+    """The config as the manifest names it: relative to the output folder, so that a site
+    copied or moved whole (config and output) is still its own."""
+    return os.path.relpath(config_path.absolute(), out.absolute())
+
+
+def refuse_accidents(
+    old: Manifest, rendered: Rendered, options: BuildOptions, report: BuildReport, share: float
+) -> None:
+    """Raise BuildError, before anything is written, for a build that would empty what earlier
+    builds published by accident: a source that had articles and has none (an unmounted disk,
+    a checkout mid-swap), every article failing, or a --prune that deletes more than
+    ``share`` of the files. ``--force`` publishes it all the same."""
+    if options.force:
+        return
+    if old.files and report.skipped and not report.articles:
+        raise BuildError(
+            f"every article was skipped ({len(report.skipped)}); nothing was written {_FORCE}"
+        )
+    for prefix, count in report.by_source.items():
+        before = old.articles.get(prefix, 0)
+        if before and not count:
+            source = f"the source {prefix.rstrip('/')}" if prefix else "the source"
+            raise BuildError(
+                f"{source} had {before} articles at the last build and has none now (an "
+                f"unmounted disk? a checkout mid-swap?); nothing was written {_FORCE}"
+            )
+    gone = set(old.files) - set(rendered.fingerprints)
+    if options.prune and len(gone) > share * len(old.files):
+        raise BuildError(
+            f"--prune would delete {len(gone)} of the {len(old.files)} files earlier builds "
+            f"wrote, more than prune.max_share ({share:g}); nothing was written {_FORCE}"
+        )
+
+
+_FORCE = "(--force publishes it as it is)"
+
+
+def write_recorded(
+    out: Path,
+    old: Manifest,
+    rendered: Rendered,
+    options: BuildOptions,
+    report: BuildReport,
+    config_path: Path,
+) -> Manifest:
+    """Write what changed, prune if asked, and record it all in the manifest."""
+    slugs = old.slugs | {f.name: f.slug for f in report.feeds if f.name}
+    names = set(rendered.fingerprints)
+    # Listed before they are written: a build killed in between leaves no file untracked.
+    listed = _sorted(names | set(old.files))
+    owner = owner_of(out, config_path)
+    pages = old.pages | rendered.pages
+    first = Manifest(listed, slugs, old.fingerprints, old.stats, old.articles, owner, pages)
+    write_manifest(out, first)
+    report.changed = write_outputs(out, rendered.outputs)
+    if options.prune:
+        report.removed = prune_outputs(out, old.files, names)
+    kept = names if options.prune else names | set(old.files)
+    stats = output_stats(out, kept)
+    final = Manifest(
+        _sorted(kept), slugs, rendered.fingerprints, stats, report.by_source, owner, pages
+    )
+    write_manifest(out, final)
+    return final
+
+
+def _sorted(names: set[str]) -> tuple[str, ...]:
+    return tuple(sorted(names))
