@@ -22,6 +22,7 @@ from feeds import __version__
 from feeds.clean.thumbnail import inline_thumbnail
 from feeds.config import CacheConfig, Config, Format, PruneConfig
 from feeds.models import Article, Feed
+from feeds.publish.feeds import RENDER_CHUNK, RENDER_PARALLEL_FROM
 from feeds.publish.names import HTML_MARK, MEDIA_TYPES, XML_MARK, output_name
 from feeds.publish.pages.opml import render_opml
 from feeds.publish.pages.paths import (
@@ -34,10 +35,12 @@ from feeds.publish.pages.paths import (
 )
 from feeds.publish.pages.render import Templates, no_referrer_images
 from feeds.report import Rendered, Unchanged
+from feeds.run.parallel import map_maybe_forked
 
 Texts = Callable[[Iterable[str]], Mapping[str, tuple[str, str]]]  # (HTML, summary) by path
 FORMAT_LABELS: dict[Format, str] = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
-TEXT_CHUNK = 200  # articles whose HTML is loaded at once: memory stays flat
+DIED = "a rendering process died (killed for using too much memory?); nothing was written"
+TEXT_CHUNK = 1000  # articles whose HTML is loaded at once (read over the cores): memory stays flat
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,8 +180,17 @@ class _Site:
         for start in range(0, len(articles), TEXT_CHUNK):
             chunk = articles[start : start + TEXT_CHUNK]
             full = self._with_text([job.value for job in chunk])
-            for job in chunk:
-                outputs[job.path] = self._article(full[job.value.path], job.path)
+
+            def render(job: _Job, full: dict[str, Article] = full) -> bytes:
+                return self._article(full[job.value.path], job.path)
+
+            died = (
+                "a rendering process died (killed for using too much memory?); nothing was written"
+            )
+            pages = map_maybe_forked(
+                render, chunk, self.config.jobs, RENDER_PARALLEL_FROM, RENDER_CHUNK * 8, died=died
+            )
+            outputs.update(zip((job.path for job in chunk), pages, strict=True))
         for job in jobs:
             if job.kind == "listing":
                 outputs[job.path] = self._listing(job.path, *job.value)
