@@ -446,3 +446,17 @@ def test_the_site_moves_with_its_output_folder(runner: CliRunner, site: Site) ->
                     (page.parent / href / "index.html").is_file()
                 ), (page, href)
     assert os.listdir(moved)
+
+
+def test_without_the_feed_of_everything_the_index_names_every_feed(
+    runner: CliRunner, site: Site
+) -> None:
+    config = site(categories={"all": {"enabled": False}})
+    write_article(config.parent / "articles", "a.md", title="一篇", categories=("甲", "乙"))
+    report = build_json(runner, config)
+    doc = lxml_html.fromstring((config.parent / "output" / "index.html").read_bytes())
+    hrefs = doc.xpath('//head/link[@rel="alternate"]/@href')
+    assert sorted(hrefs) == sorted(
+        "http://localhost:8000/" + name for f in report["feeds"] for name in f["files"].values()
+    )
+    assert len(report["feeds"]) == 2

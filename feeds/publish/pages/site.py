@@ -328,7 +328,8 @@ class _Site:
 
     def _index(self) -> bytes:
         values = {
-            **self._common(INDEX, [f for f in self.feeds if not f.name]),
+            # The feed of everything; every feed when there is none (categories.all)
+            **self._common(INDEX, [f for f in self.feeds if not f.name] or self.feeds),
             "description": self.config.site.description,
             "tree": self._tree(),
         }
