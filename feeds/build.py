@@ -10,6 +10,7 @@ cache and the manifest; the stages know nothing of them.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import time
 from collections.abc import Iterator, Sequence
@@ -52,7 +53,7 @@ def build(config: Config, options: BuildOptions, progress: Progress | None = Non
             report = BuildReport(problems=problems)
             if not options.write:
                 with contextlib.closing(ArticleCache(None, config)) as cache:
-                    _run_stages(config, sources, cache, Manifest(), report, progress)
+                    _run_stages(config, sources, cache, Manifest(), report, progress, write=False)
             else:
                 out = prepare_output(config)
                 with output_lock(out, wait=options.wait):
@@ -100,6 +101,8 @@ def _run_stages(
     manifest: Manifest,
     report: BuildReport,
     progress: Progress | None,
+    *,
+    write: bool = True,
 ) -> tuple[bool, Rendered]:
     """Every stage after discovery; returns whether some source must be read again next run."""
     # Imported here: a build with nothing to do (above) never needs them, and they are most
@@ -131,6 +134,8 @@ def _run_stages(
     # tells a page to render again without loading its HTML) and the loader of their HTML.
     stamps = {source.rel: source.stamp for source in sources}
     catalog = Catalog(plan.articles, stamps, thumbnails, loader.texts, manifest.pages)
+    if not write:  # feeds check: no page is rendered, so no article's HTML is loaded for one
+        catalog = dataclasses.replace(catalog, texts=None, render=False)
     rendered = publish_all(feeds, config, unchanged_outputs(config.output, manifest), catalog)
     report.problems += problems + grouping.duplicates + loader.problems
     report.articles, report.loaded = len(articles), len(loader.loaded)

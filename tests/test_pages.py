@@ -460,3 +460,16 @@ def test_without_the_feed_of_everything_the_index_names_every_feed(
         "http://localhost:8000/" + name for f in report["feeds"] for name in f["files"].values()
     )
     assert len(report["feeds"]) == 2
+
+
+def test_feeds_check_renders_no_page_and_loads_no_html_for_them(
+    runner: CliRunner, site: Site
+) -> None:
+    config = site(limit=1, read={"light_from": 1})
+    for i in range(4):
+        write_article(config.parent / "articles", f"{i}.md", title=f"第{i}篇",
+                      date=f"2022-05-0{i + 1} 10:00:00")  # fmt: skip
+    result = runner.invoke(app, ["check", "-c", str(config), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["loaded"] == 1  # the one feed item's, as without pages
+    assert not (config.parent / "output").exists()

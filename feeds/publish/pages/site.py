@@ -53,6 +53,7 @@ class Catalog:
     texts: Texts | None = None  # (HTML, summary) of light articles, by path
     pages: Mapping[str, str] = field(default_factory=dict)  # guid -> its page's path
     links: Mapping[str, str] = field(default_factory=dict)  # article path -> item link
+    render: bool = True  # False: only say what the pages would be (feeds check)
 
 
 def publish_pages(
@@ -63,7 +64,7 @@ def publish_pages(
     site = _Site(feeds, config, catalog)
     jobs = [*site.article_jobs(), *site.listing_jobs(), *site.fixed_jobs()]
     fingerprints = {job.path: job.fingerprint for job in jobs}
-    wanted = [job for job in jobs if not unchanged(job.path, job.fingerprint)]
+    wanted = [job for job in jobs if catalog.render and not unchanged(job.path, job.fingerprint)]
     outputs = site.render(wanted)
     return Rendered(outputs, fingerprints, dict(catalog.pages))
 
