@@ -82,14 +82,21 @@ def unchanged_file(path: Path, data: bytes) -> bool:
         return False  # missing or unreadable: write it
 
 
+SYNC_EACH_UP_TO = 64
+
+
 def write_many_atomic(items: Sequence[tuple[Path, bytes]]) -> None:
     """Replace many files, each in one rename, with one flush to disk for them all.
 
     Each is written to a temporary file beside it; then the file system is synced once
-    (an fsync per file cost most of a build that writes thousands of pages); then each is
+    (an fsync per file cost most of a build that writes thousands of pages; a few files
+    are synced each); then each is
     renamed over its old version. A build killed before a rename leaves that file old, its
     temporary file for the next build to remove; the folders are the caller's to sync.
     """
+    # A few files are synced each: syncing the whole file system also waits for whatever
+    # else is being written to it.
+    few = len(items) <= SYNC_EACH_UP_TO
     written: list[tuple[Path, Path]] = []  # (temporary, final) not renamed yet
     renamed = 0
     try:
@@ -99,8 +106,11 @@ def write_many_atomic(items: Sequence[tuple[Path, bytes]]) -> None:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
+                if few:
+                    f.flush()
+                    os.fsync(f.fileno())
             os.chmod(tmp, 0o644)  # whatever the umask: the web server must read it
-        if written:
+        if written and not few:
             _sync_file_system(written[0][0])
         for tmp, path in written:
             os.replace(tmp, path)
