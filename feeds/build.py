@@ -160,7 +160,8 @@ def _parse(
 
     fresh: dict[str, Entry] = {}
     retry = False
-    content = len(stale) < config.read.light_from
+    # Pages are made of every article's HTML: reading light first would read each twice.
+    content = len(stale) < config.read.light_from or config.pages.enabled
     for source, (packed, keep) in parse_sources(stale, config, content=content):
         fresh[source.rel] = cache.store(source, packed) if keep else unpack(packed)
         retry = retry or not keep
