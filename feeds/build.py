@@ -90,7 +90,7 @@ def _build_into(
         rendered = leave_files_in_the_way(out, manifest, rendered, report)
         final = write_recorded(out, manifest, rendered, options, report, config.path)
         # A file left in the way is looked at again by every run, until it is moved away.
-        if not (read_again or report.unwritten):
+        if not (read_again or report.unwritten or rendered.deferred):
             cache.save_build(build_key(config, digest, options, final), saved_report(report))
 
 

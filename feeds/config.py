@@ -147,6 +147,9 @@ class PagesConfig:
     # existing site (Hexo's permalink), relative to site.link, e.g. ``:year/:month/:day/:title/``
     link: str | None = None
     per_page: int = 50  # items on one page of a feed's listing
+    # Article pages one build renders at most (the feeds' items' first); the rest come in
+    # the next builds. A cold build of a large archive would hold every page in memory.
+    per_build: int = 5000
 
     @classmethod
     def from_bool(cls, value: bool) -> dict[str, bool]:
@@ -356,6 +359,7 @@ def _check_values(config: Config) -> None:
         (config.read.time_limit >= 0, "read.time_limit", "must be 0 (no limit) or more"),
         (0 <= config.prune.max_share <= 1, "prune.max_share", "must be from 0 to 1"),
         (config.pages.per_page >= 1, "pages.per_page", "must be a positive integer"),
+        (config.pages.per_build >= 1, "pages.per_build", "must be a positive integer"),
         (config.clean.summary_length > 0, "clean.summary_length", "must be positive"),
         (config.clean.max_content >= 1000, "clean.max_content", "must be 1000 or more"),
         (

@@ -473,3 +473,27 @@ def test_feeds_check_renders_no_page_and_loads_no_html_for_them(
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["loaded"] == 1  # the one feed item's, as without pages
     assert not (config.parent / "output").exists()
+
+
+def test_a_large_archive_gets_its_pages_over_several_builds_feed_items_first(
+    runner: CliRunner, site: Site
+) -> None:
+    config = site(limit=2, pages={"per_build": 3})
+    articles = config.parent / "articles"
+    for i in range(7):
+        write_article(articles, f"{i}.md", title=f"第{i}篇", date=f"2022-05-0{i + 1} 10:00:00")
+    out = config.parent / "output"
+
+    def titled() -> set[str]:
+        return {h1_text(p.read_bytes()) for p in (out / "pages").rglob("*.html")}
+
+    first = build_json(runner, config)
+    assert titled() == {"第6篇", "第5篇", "第4篇"}  # the feeds' two items, then the newest
+    for entry in feed_items(out, first):  # every item's link resolves at once
+        assert (out / entry[2].removeprefix("http://localhost:8000/")).is_file()
+    build_json(runner, config)  # no shortcut while pages wait
+    assert titled() == {f"第{i}篇" for i in range(1, 7)}
+    build_json(runner, config)
+    assert titled() == {f"第{i}篇" for i in range(7)}
+    last = build_json(runner, config)
+    assert last["changed"] == []

@@ -39,11 +39,14 @@ def publish_all(
     catalog = settle_links(feeds, config, catalog or Catalog())
     outputs: dict[str, bytes] = {}
     fingerprints: dict[str, str] = {}
+    deferred = 0
     for publish in PUBLISHERS.values():
         rendered = publish(feeds, config, unchanged, catalog)
         outputs |= rendered.outputs
         fingerprints |= rendered.fingerprints
-    return Rendered(outputs, fingerprints, dict(catalog.pages) if config.pages.enabled else {})
+        deferred += rendered.deferred
+    pages = dict(catalog.pages) if config.pages.enabled else {}
+    return Rendered(outputs, fingerprints, pages, deferred)
 
 
 def settle_links(feeds: Sequence[Feed], config: Config, catalog: Catalog) -> Catalog:

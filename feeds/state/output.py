@@ -32,7 +32,7 @@ def leave_files_in_the_way(
     report.feeds = [_unwritten_left_out(feed, blocked) for feed in report.feeds]
     outputs = {k: v for k, v in rendered.outputs.items() if k not in blocked}
     prints = {k: v for k, v in rendered.fingerprints.items() if k not in blocked}
-    return Rendered(outputs, prints)
+    return dataclasses.replace(rendered, outputs=outputs, fingerprints=prints)
 
 
 def _unwritten_left_out(feed: FeedReport, blocked: set[str]) -> FeedReport:

@@ -40,6 +40,7 @@ from feeds.run.parallel import map_maybe_forked
 Texts = Callable[[Iterable[str]], Mapping[str, tuple[str, str]]]  # (HTML, summary) by path
 FORMAT_LABELS: dict[Format, str] = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
 DIED = "a rendering process died (killed for using too much memory?); nothing was written"
+LATER = "later"  # the fingerprint of a page left for a later build: never a real one
 TEXT_CHUNK = 1000  # articles whose HTML is loaded at once (read over the cores): memory stays flat
 
 
@@ -65,8 +66,11 @@ def publish_pages(
     jobs = [*site.article_jobs(), *site.listing_jobs(), *site.fixed_jobs()]
     fingerprints = {job.path: job.fingerprint for job in jobs}
     wanted = [job for job in jobs if catalog.render and not unchanged(job.path, job.fingerprint)]
+    wanted, later = site.this_build(wanted)
+    for job in later:  # recorded as not made yet: the next build renders them
+        fingerprints[job.path] = LATER
     outputs = site.render(wanted)
-    return Rendered(outputs, fingerprints, dict(catalog.pages))
+    return Rendered(outputs, fingerprints, dict(catalog.pages), len(later))
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +178,19 @@ class _Site:
         }
         for path, data in outputs.items():
             yield _Job(path, hashlib.sha256(data).hexdigest()[:24], "fixed", data)
+
+    def this_build(self, wanted: Sequence[_Job]) -> tuple[list[_Job], list[_Job]]:
+        """The pages to render now, and those left for the next builds: at most
+        ``pages.per_build`` article pages, those of the feeds' items first (their links
+        must resolve at once), then the newest."""
+        articles = [job for job in wanted if job.kind == "article"]
+        limit = self.config.pages.per_build
+        if len(articles) <= limit:
+            return list(wanted), []
+        # Sorted stably: catalog order (newest first) within each group.
+        articles.sort(key=lambda job: job.value.path not in self.full)
+        now, later = articles[:limit], articles[limit:]
+        return [job for job in wanted if job.kind != "article"] + now, later
 
     def render(self, jobs: Sequence[_Job]) -> dict[str, bytes]:
         outputs: dict[str, bytes] = {}
