@@ -1,1 +1,0 @@
-"""Publishing: one publisher per kind of output (``publishers.PUBLISHERS``)."""

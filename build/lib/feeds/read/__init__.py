@@ -1,1 +1,0 @@
-"""Reading: one reader per kind of source (``readers.READERS``), run over workers (``batch``)."""

@@ -1,1 +1,0 @@
-"""``feeds serve``: a preview server for the output folder, rebuilding on changes."""
