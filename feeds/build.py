@@ -10,6 +10,7 @@ cache and the manifest; the stages know nothing of them.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import time
 from collections.abc import Iterator, Sequence
@@ -52,7 +53,7 @@ def build(config: Config, options: BuildOptions, progress: Progress | None = Non
             report = BuildReport(problems=problems)
             if not options.write:
                 with contextlib.closing(ArticleCache(None, config)) as cache:
-                    _run_stages(config, sources, cache, Manifest(), report, progress)
+                    _run_stages(config, sources, cache, Manifest(), report, progress, write=False)
             else:
                 out = prepare_output(config)
                 with output_lock(out, wait=options.wait):
@@ -103,7 +104,7 @@ def _build_into(
         rendered = leave_files_in_the_way(out, manifest, rendered, report)
         final = write_recorded(out, manifest, rendered, options, report, config.path)
         # A file left in the way is looked at again by every run, until it is moved away.
-        if not (read_again or report.unwritten):
+        if not (read_again or report.unwritten or rendered.deferred):
             cache.save_build(build_key(config, digest, options, final), saved_report(report))
 
 
@@ -114,6 +115,8 @@ def _run_stages(
     manifest: Manifest,
     report: BuildReport,
     progress: Progress | None,
+    *,
+    write: bool = True,
 ) -> tuple[bool, Rendered]:
     """Every stage after discovery; returns whether some source must be read again next run."""
     # Imported here: a build with nothing to do (above) never needs them, and they are most
@@ -123,6 +126,7 @@ def _run_stages(
     from feeds.group.feeds import ISOLATE_SLUGS_FROM, plan_feeds
     from feeds.group.slug import SlugProcess
     from feeds.publish.feeds import feed_report
+    from feeds.publish.pages.site import Catalog
     from feeds.publish.publishers import publish_all
     from feeds.read.batch import ContentLoader
 
@@ -144,7 +148,13 @@ def _run_stages(
         plan = plan_feeds(articles, config, manifest.slugs, slug_helper)
     grouping = _group(plan, config, loader)
     feeds = with_thumbnails(loader.complete(grouping.feeds), thumbnails, config.thumbnail)
-    rendered = publish_all(feeds, config, unchanged_outputs(config.output, manifest))
+    # The pages are of every article: the catalog gives them, their sources' stamps (what
+    # tells a page to render again without loading its HTML) and the loader of their HTML.
+    stamps = {source.rel: source.stamp for source in sources}
+    catalog = Catalog(plan.articles, stamps, thumbnails, loader.texts, manifest.pages)
+    if not write:  # feeds check: no page is rendered, so no article's HTML is loaded for one
+        catalog = dataclasses.replace(catalog, texts=None, render=False)
+    rendered = publish_all(feeds, config, unchanged_outputs(config.output, manifest), catalog)
     report.problems += problems + grouping.duplicates + loader.problems
     report.articles, report.loaded = len(articles), len(loader.loaded)
     # Per folder: a feed's entries must not hide a folder that emptied (an unmounted disk).
@@ -171,7 +181,8 @@ def _parse(
 
     fresh: dict[str, Entry] = {}
     retry = False
-    content = len(stale) < config.read.light_from
+    # Pages are made of every article's HTML: reading light first would read each twice.
+    content = len(stale) < config.read.light_from or config.pages.enabled
     for source, (packed, keep) in parse_sources(stale, config, content=content):
         fresh[source.rel] = cache.store(source, packed) if keep else unpack(packed)
         retry = retry or not keep

@@ -156,6 +156,29 @@ FILTER_FIELDS: list[FilterField] = ["title", "description", "author", "category"
 
 
 @dataclass(frozen=True, slots=True)
+class PagesConfig:
+    """The site beside the feeds: a page per article, an index, a page per feed, OPML.
+
+    ``pages: false`` in the config is ``enabled: false``.
+    """
+
+    enabled: bool = True
+    templates: Path | None = None  # a folder of templates that replace the bundled ones
+    # Where items without an original link point instead of their page: a URL pattern of an
+    # existing site (Hexo's permalink), relative to site.link, e.g. ``:year/:month/:day/:title/``
+    link: str | None = None
+    per_page: int = 50  # items on one page of a feed's listing
+    # Article pages one build renders at most (the feeds' items' first); the rest come in
+    # the next builds. A cold build of a large archive would hold every page in memory.
+    per_build: int = 5000
+
+    @classmethod
+    def from_bool(cls, value: bool) -> dict[str, bool]:
+        return {"enabled": value}
+
+
+
+@dataclass(frozen=True, slots=True)
 class SourceConfig:
     """One source: a folder of article files, or a feed (a URL or a feed file).
 
@@ -215,6 +238,7 @@ class Config:
     cache: CacheConfig = field(default_factory=CacheConfig)
     prune: PruneConfig = field(default_factory=PruneConfig)
     fetch: FetchConfig = field(default_factory=FetchConfig)
+    pages: PagesConfig = field(default_factory=PagesConfig)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -346,6 +370,8 @@ def _convert_dataclass(value: Any, cls: type[Any], key: str) -> Any:
         value = {}
     if isinstance(value, str) and hasattr(cls, "from_text"):
         value = cls.from_text(value)
+    if isinstance(value, bool) and hasattr(cls, "from_bool"):
+        value = cls.from_bool(value)
     if not isinstance(value, dict):
         raise _Invalid(key, f"expected a mapping, got {_kind(value)}")
     hints = typing.get_type_hints(cls)
@@ -382,6 +408,8 @@ def _check_values(config: Config) -> None:
         (config.read.light_from >= 0, "read.light_from", "must be 0 or more"),
         (config.read.time_limit >= 0, "read.time_limit", "must be 0 (no limit) or more"),
         (0 <= config.prune.max_share <= 1, "prune.max_share", "must be from 0 to 1"),
+        (config.pages.per_page >= 1, "pages.per_page", "must be a positive integer"),
+        (config.pages.per_build >= 1, "pages.per_build", "must be a positive integer"),
         (config.clean.summary_length > 0, "clean.summary_length", "must be positive"),
         (config.clean.max_content >= 1000, "clean.max_content", "must be 1000 or more"),
         (
@@ -408,6 +436,7 @@ def _check_values(config: Config) -> None:
                               f"control characters), got {_shown(value)}")  # fmt: skip
     _check_sources(config)
     _check_slugs(config)
+    _check_link_pattern(config)
     for name, target in config.categories.aliases.items():
         if not LETTER_OR_DIGIT.search(target):  # else its articles would fall to the default
             raise ConfigError(
@@ -546,6 +575,34 @@ def _check_slugs(config: Config) -> None:
         seen[slug] = key
 
 
+# The placeholders of a Hexo permalink that an article can fill (``pages.link``).
+LINK_PLACEHOLDERS: tuple[str, ...] = ("year", "month", "day", "i_month", "i_day", "hour")
+LINK_PLACEHOLDERS += ("minute", "second", "title", "name", "post_title")
+_PLACEHOLDER = re.compile(r":([a-z_]+)")
+
+
+def _check_link_pattern(config: Config) -> None:
+    pattern = config.pages.link
+    if pattern is None:
+        return
+    key = f"{config.path}: pages.link"
+    if not pattern.strip() or _NOT_IN_URL.search(pattern.replace(" ", "")):
+        raise ConfigError(f"{key}: must be a URL pattern such as :year/:month/:day/:title/")
+    if re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", pattern) and not _is_web_url(
+        _PLACEHOLDER.sub("x", pattern)
+    ):
+        raise ConfigError(f"{key}: a path, or an absolute http(s) URL, got {pattern!r}")
+    if pattern.startswith(("http://", "https://")):
+        if not _is_web_url(_PLACEHOLDER.sub("x", pattern)):
+            raise ConfigError(f"{key}: must be an absolute http(s) URL or a path")
+    elif ":" in _PLACEHOLDER.sub("", pattern):
+        raise ConfigError(f"{key}: a path, or an absolute http(s) URL, got {pattern!r}")
+    for name in _PLACEHOLDER.findall(pattern):
+        if name not in LINK_PLACEHOLDERS:
+            allowed = " ".join(f":{n}" for n in LINK_PLACEHOLDERS)
+            raise ConfigError(f"{key}: unknown placeholder :{name} (known: {allowed})")
+
+
 def check_cache_outside_output(config: Config) -> None:
     """The cache must not be in the output folder: that is served as it is, and the cache's
     files could take a feed's name or the folder's lock (which waited for itself)."""
@@ -591,6 +648,10 @@ def _resolve_paths(config: Config, base: Path) -> Config:
         config,
         sources=[_resolve_source(s, resolve) for s in config.sources],
         output=resolve(config.output),
+        pages=dataclasses.replace(
+            config.pages,
+            templates=resolve(config.pages.templates) if config.pages.templates else None,
+        ),
         cache=dataclasses.replace(config.cache, path=resolve(config.cache.path)),
     )
 

@@ -71,6 +71,11 @@ class Rendered:
 
     outputs: dict[str, bytes]  # files whose inputs changed, freshly rendered
     fingerprints: dict[str, str]  # every output file -> hash of what it was rendered from
+    # article guid -> its page's path: recorded, so that a page's URL never changes
+    pages: dict[str, str] = field(default_factory=dict)
+    # Outputs left for the next build (pages over ``pages.per_build``): it must not take the
+    # nothing-changed shortcut
+    deferred: int = 0
 
 
 # Whether the output at a path is as a build left it from inputs of this fingerprint:

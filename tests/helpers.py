@@ -191,12 +191,18 @@ def generate_articles(folder: Path, numbers: range) -> None:
         )
 
 
+def output_files(out: Path) -> list[Path]:
+    """Every file in the output folder and in its folders (the pages), in path order."""
+    return sorted(p for p in out.rglob("*") if not p.is_dir())
+
+
 def output_mtimes(out: Path) -> dict[str, int]:
-    """The output files and their mtimes (not temporary files: they come and go)."""
+    """The output files (pages in folders too, by relative path) and their mtimes (not
+    temporary files: they come and go)."""
     found = {}
-    for entry in os.scandir(out):
-        if not entry.name.startswith(TMP_PREFIX) and entry.name != LOCK:
-            found[entry.name] = entry.stat().st_mtime_ns
+    for path in output_files(out):
+        if not path.name.startswith(TMP_PREFIX) and path.name != LOCK:
+            found[path.relative_to(out).as_posix()] = path.stat().st_mtime_ns
     return found
 
 
@@ -207,7 +213,9 @@ def comparable_outputs(folder: Path, *, lock: bool = False) -> dict[str, bytes]:
     """Every file's bytes, the manifest as ``comparable_manifest`` has it. Not the lock's,
     unless ``lock``: then two folders compare equal only if both have one."""
     files = {
-        p.name: p.read_bytes() for p in sorted(folder.iterdir()) if lock or p.suffix != ".lock"
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in output_files(folder)
+        if lock or p.suffix != ".lock"
     }
     if MANIFEST in files:
         files[MANIFEST] = comparable_manifest(files[MANIFEST])
@@ -219,6 +227,13 @@ def comparable_manifest(data: bytes) -> bytes:
     owner: two folders written at different times, by two configs, differ in those only."""
     manifest = json.loads(data)
     manifest["stats"] = {name: size for name, (size, _) in manifest["stats"].items()}
+    # A page's fingerprint holds its source file's stamp (inode, ctime): like an mtime, it
+    # differs between two copies of one archive. The page's bytes are compared all the same.
+    manifest["fingerprints"] = {
+        name: print_
+        for name, print_ in manifest["fingerprints"].items()
+        if not name.startswith("pages/")
+    }
     manifest.pop("owner", None)
     return json.dumps(manifest, ensure_ascii=False, indent=2).encode()
 

@@ -187,6 +187,16 @@ def assert_valid_atom(root: etree._Element) -> None:
         assert entry.xpath("a:content/@type", namespaces=NS) == ["html"]
 
 
+def tree_bytes(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` (the pages lie in folders), by relative path; not the
+    hidden ones (the manifest, the lock)."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    }
+
+
 def test_golden_build_of_the_examples(runner: CliRunner, site: Site) -> None:
     """The bundled examples build to exactly the committed files.
 
@@ -196,13 +206,14 @@ def test_golden_build_of_the_examples(runner: CliRunner, site: Site) -> None:
     config = site(EXAMPLES)
     build_json(runner, config)
     out = config.parent / "output"
-    produced = {p.name: p.read_bytes() for p in out.iterdir() if not p.name.startswith(".")}
+    produced = tree_bytes(out)
     if os.environ.get("UPDATE_GOLDEN"):
         shutil.rmtree(GOLDEN, ignore_errors=True)
         GOLDEN.mkdir(parents=True)
         for name, data in produced.items():
+            (GOLDEN / name).parent.mkdir(parents=True, exist_ok=True)
             (GOLDEN / name).write_bytes(data)
-    expected = {p.name: p.read_bytes() for p in GOLDEN.iterdir()}
+    expected = tree_bytes(GOLDEN)
     assert sorted(produced) == sorted(expected)
     for name, data in produced.items():
         assert data == expected[name], f"{name} differs from tests/golden/examples/{name}"

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from feeds import __version__
 from feeds.cli.app import app
-from tests.helpers import EXAMPLES, write_article
+from tests.helpers import EXAMPLES, output_files, write_article
 
 Site = Callable[..., Path]
 
@@ -63,10 +63,10 @@ def test_second_run_changes_no_byte_and_no_mtime(runner: CliRunner, site: Site) 
     first = runner.invoke(app, ["build", "-c", str(config), "--json"])
     assert first.exit_code == 0, first.output
     out = config.parent / "output"
-    before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in out.iterdir()}
+    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in output_files(out)}
     second = runner.invoke(app, ["build", "-c", str(config), "--json"])
     assert second.exit_code == 0, second.output
-    after = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in out.iterdir()}
+    after = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in output_files(out)}
     assert json.loads(first.stdout)["changed"], "the first build wrote nothing"
     assert json.loads(second.stdout)["changed"] == []
     assert after == before

@@ -49,10 +49,12 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def assert_whole(out: Path, old: dict[str, bytes], new: dict[str, bytes], note: str) -> None:
     """Every output file parses and is exactly the old or the new version, never torn."""
     for name, data in comparable_outputs(out, lock=True).items():
-        if name.startswith(TMP_PREFIX) or name == LOCK:
-            continue
-        if name.endswith(".xml"):
+        if name.rsplit("/", 1)[-1].startswith(TMP_PREFIX) or name == LOCK:
+            continue  # a temporary file (in a folder of pages too), the lock
+        if name.endswith((".xml", ".opml", ".xsl")):
             etree.fromstring(data)
+        elif name.endswith(".html"):  # a page: whole, to its end
+            assert data.rstrip().endswith(b"</html>"), f"{name} is torn; {note}"
         else:
             json.loads(data)
         assert data in (old.get(name), new.get(name)), f"{name} is neither old nor new; {note}"
@@ -88,7 +90,7 @@ def test_sigkill_at_any_moment_leaves_old_or_new_files(corpus: Path, tmp_path: P
 
     final = run_build(config, "--json")
     assert final.returncode == 0, final.stderr
-    assert not list(out.glob(TMP_PREFIX + "*"))
+    assert not list(out.rglob(TMP_PREFIX + "*"))
     assert comparable_outputs(out, lock=True) == new
     again = json.loads(run_build(config, "--json").stdout)
     assert (again["parsed"], again["changed"]) == (0, [])

@@ -29,7 +29,15 @@ from feeds.read import batch as reader
 from feeds.read.batch import parse_sources
 from feeds.read.discover import discover_files
 from feeds.report import BuildOptions
-from tests.helpers import CORPUS, EXAMPLES, comparable_outputs, fix_mtimes, make_site, write_article
+from tests.helpers import (
+    CORPUS,
+    EXAMPLES,
+    comparable_outputs,
+    fix_mtimes,
+    make_site,
+    output_files,
+    write_article,
+)
 from tests.helpers import build_json as build
 
 Site = Callable[..., Path]
@@ -37,7 +45,10 @@ AD = '<p class="ad">广告时间</p>'
 
 
 def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
-    return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(folder.iterdir())}
+    return {
+        p.relative_to(folder).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in output_files(folder)
+    }
 
 
 def edit_config(config: Path, **changes: Any) -> None:
@@ -161,7 +172,7 @@ def test_a_deleted_output_is_written_again(runner: CliRunner, site: Site) -> Non
 
 
 def test_a_new_file_is_the_only_one_parsed(runner: CliRunner, site: Site) -> None:
-    config = site()
+    config = site(pages=False)  # the feeds' own files: the pages' are tested in test_pages.py
     articles = two_categories(config)
     build(runner, config)
     write_article(articles, "fin/new.md", title="新来的", categories=("金融",))
@@ -266,7 +277,7 @@ def test_deleted_articles_leave_the_feeds_and_the_cache(runner: CliRunner, site:
 
 
 def test_stale_feeds_are_removed_only_with_prune(runner: CliRunner, site: Site) -> None:
-    config = site()
+    config = site(pages=False)  # the feeds' own files: the pages' are tested in test_pages.py
     articles = two_categories(config)
     first = build(runner, config)
     tech = next(f["slug"] for f in first["feeds"] if f["name"] == "科技")
@@ -289,7 +300,7 @@ def test_stale_feeds_are_removed_only_with_prune(runner: CliRunner, site: Site) 
 def test_a_file_this_tool_did_not_write_is_never_overwritten_nor_pruned(
     runner: CliRunner, site: Site
 ) -> None:
-    config = site(categories={"feeds": {"游戏": {"slug": "zeta"}}})
+    config = site(categories={"feeds": {"游戏": {"slug": "zeta"}}}, pages=False)
     articles = two_categories(config)
     build(runner, config)
     out = config.parent / "output"
@@ -335,7 +346,7 @@ def test_feeds_go_on_updating_when_the_manifest_is_lost(
     runner: CliRunner, site: Site, how: str
 ) -> None:
     # This tool's own files are known by their generator mark, manifest or not.
-    config = site()
+    config = site(pages=False)  # the feeds' own files: the pages' are tested in test_pages.py
     articles = two_categories(config)
     build(runner, config)
     out = config.parent / "output"
@@ -489,7 +500,7 @@ def test_many_files_are_parsed_in_worker_processes(tmp_path: Path, content: bool
 
 
 def test_only_the_html_of_feed_items_is_loaded(runner: CliRunner, site: Site) -> None:
-    config = site(limit=1)
+    config = site(limit=1, pages=False)  # a page is made of every article's HTML
     articles = config.parent / "articles"
     for day in range(1, 51):
         date = f"2022-03-{day % 28 + 1:02d} {day % 24:02d}:00:00"
@@ -540,7 +551,9 @@ def test_a_large_build_cleans_only_what_its_feeds_show_and_writes_the_same(
     # happens next: a new article, deleted feed items, a larger limit.
     _tricky_archive(tmp_path / "articles")
     configs = {
-        way: make_site(tmp_path / way, tmp_path / "articles", limit=5, read={"light_from": n})
+        way: make_site(
+            tmp_path / way, tmp_path / "articles", limit=5, read={"light_from": n}, pages=False
+        )
         for way, n in WAYS.items()
     }
 
@@ -596,7 +609,7 @@ def test_a_light_article_changed_behind_the_caches_back_is_reported_when_shown(
     # Read light, b.md is not shown (limit 1). Then its bytes change in a way no cache check
     # sees (made here by giving its row the file's new stamp); when a feed first shows it,
     # reading it in full fails: it is shown from its light form, without text, and reported.
-    config = site(limit=1, read={"light_from": 1})
+    config = site(limit=1, read={"light_from": 1}, pages=False)
     articles = config.parent / "articles"
     write_article(articles, "a.md", title="新的", date="Sat, 30 Apr 2022 08:00:00 GMT")
     b = write_article(articles, "b.md", title="旧的", date="Fri, 29 Apr 2022 08:00:00 GMT")

@@ -160,11 +160,13 @@ def assert_clean_end(ending: Ending, out: Path, sites: Sites) -> None:
         assert ending.stderr == f"Error: {word}\n"  # one line, no traceback
     _, alive = psutil.wait_procs(ending.workers, timeout=5)
     assert alive == [], "workers outlived the build"
-    assert not list(out.glob(TMP_PREFIX + "*")), "temporary files left behind"
+    assert not list(out.rglob(TMP_PREFIX + "*")), "temporary files left behind"
     json.loads((out / ".feeds-manifest.json").read_bytes())
     for name, data in feed_files(out).items():
-        if name.endswith(".xml"):
+        if name.endswith((".xml", ".opml", ".xsl")):
             etree.fromstring(data)
+        elif name.endswith(".html"):  # a page: whole, to its end
+            assert data.rstrip().endswith(b"</html>"), f"{name} is torn"
         else:
             json.loads(data)
         assert data in (sites.old.get(name), sites.new.get(name)), f"{name} is torn"
@@ -218,7 +220,7 @@ def test_the_workers_are_stopped_before_the_cli_reports(
     assert capsys.readouterr().err == "Error: terminated\n"
     assert workers, "the build read without workers"
     assert not [pid for pid in workers if psutil.pid_exists(pid)]  # killed and reaped
-    assert not list((tmp_path / "site" / "output").glob(TMP_PREFIX + "*"))
+    assert not list((tmp_path / "site" / "output").rglob(TMP_PREFIX + "*"))
 
 
 def run_command(cfg: Config) -> None:
@@ -305,7 +307,7 @@ def test_the_cli_removes_a_temporary_file_the_stopped_build_left(stopped_site: C
     with pytest.raises(typer.Exit) as stopped:
         run_command(stopped_site)
     assert stopped.value.exit_code == 128 + signal.SIGTERM
-    assert not list(stopped_site.output.glob(TMP_PREFIX + "*"))
+    assert not list(stopped_site.output.rglob(TMP_PREFIX + "*"))
 
 
 def test_a_temporary_file_of_a_build_running_since_stays(stopped_site: Config) -> None:

@@ -107,7 +107,7 @@ def unwrap(url: str, prefixes: tuple[str, ...] | list[str] = ()) -> str | None:
 
 
 def inline_html(url: str) -> str:
-    return f'<p><img src="{html.escape(url)}" alt=""></p>'
+    return f'<p><img src="{html.escape(url)}" alt="" referrerpolicy="no-referrer"></p>'
 
 
 _FIELD = re.compile(r"^(\w+):[ \t]*(.*?)[ \t]*$", re.MULTILINE)
@@ -608,7 +608,7 @@ def test_result_is_the_article_with_thumbnail_and_content_replaced() -> None:
     expected = dataclasses.replace(
         original,
         thumbnail="https://a.com/x.jpg",
-        content_html='<p><img src="https://a.com/x.jpg" alt=""></p><p>text</p>',
+        content_html=inline_html("https://a.com/x.jpg") + "<p>text</p>",
     )
     assert chosen == expected
     assert chosen.notes == (note,)
@@ -625,7 +625,9 @@ def test_proxy_is_applied_to_the_chosen_thumbnail_only() -> None:
     chosen = one((real,), proxies=WESERV)
     proxied = "https://images.weserv.nl/?url=https%3A%2F%2Fn.sinaimg.cn%2Fspider%2Fa.jpg"
     assert chosen.thumbnail == proxied
-    assert chosen.content_html.startswith(f'<p><img src="{html.escape(proxied)}" alt=""></p>')
+    assert chosen.content_html.startswith(
+        f'<p><img src="{html.escape(proxied)}" alt="" referrerpolicy="no-referrer"></p>'
+    )
     other = "https://img.example.com/b.jpg"  # a host without a template is left as is
     assert one((other,), proxies=WESERV).thumbnail == other
 
@@ -650,7 +652,11 @@ def test_broken_proxy_template_keeps_the_real_url() -> None:
 
 def test_inline_image_added_when_the_body_does_not_show_it() -> None:
     chosen = one(("https://a.com/cover.jpg",), content_html="<p>words</p>")
-    assert chosen.content_html == '<p><img src="https://a.com/cover.jpg" alt=""></p><p>words</p>'
+    assert (
+        chosen.content_html
+        == '<p><img src="https://a.com/cover.jpg" alt="" referrerpolicy="no-referrer"></p>'
+        "<p>words</p>"
+    )
 
 
 @pytest.mark.parametrize(
@@ -680,7 +686,9 @@ def test_inline_image_not_added_when_the_body_shows_the_proxied_form() -> None:
 def test_a_link_to_the_image_does_not_count_as_showing_it() -> None:
     body = '<p><a href="https://a.com/cover.jpg">cover</a></p>'
     chosen = one(("https://a.com/cover.jpg",), content_html=body)
-    assert chosen.content_html.startswith('<p><img src="https://a.com/cover.jpg" alt=""></p>')
+    assert chosen.content_html.startswith(
+        '<p><img src="https://a.com/cover.jpg" alt="" referrerpolicy="no-referrer"></p>'
+    )
 
 
 def test_inline_can_be_turned_off() -> None:
@@ -705,7 +713,7 @@ def test_inline_html_is_safe_for_hostile_urls(hostile: str) -> None:
     assert normalize_url(chosen.thumbnail) == chosen.thumbnail
     fragment = lxml.html.fragment_fromstring(chosen.content_html)
     [img] = fragment.iter("img")
-    assert img.attrib == {"src": chosen.thumbnail, "alt": ""}
+    assert img.attrib == {"src": chosen.thumbnail, "alt": "", "referrerpolicy": "no-referrer"}
     assert "<script" not in chosen.content_html
 
 
@@ -737,7 +745,10 @@ def test_inline_thumbnail_rules() -> None:
     proxied = "https://images.weserv.nl/?url=https%3A%2F%2Fn.sinaimg.cn%2Fspider%2Fa.jpg"
     bare = make_article(thumbnail=proxied, content_html="")
     inlined = inline_thumbnail(bare, DEFAULT)
-    assert inlined.content_html == f'<p><img src="{html.escape(proxied)}" alt=""></p>'
+    assert (
+        inlined.content_html
+        == f'<p><img src="{html.escape(proxied)}" alt="" referrerpolicy="no-referrer"></p>'
+    )
     assert inline_thumbnail(inlined, DEFAULT) == inlined  # once only
     for body in (f'<img src="{real}">', f'<img src="{html.escape(proxied)}">'):
         shown = dataclasses.replace(bare, content_html=body)

@@ -181,7 +181,8 @@ def _body_shows(content: str, real: str, shown: str, unwrap: Callable[[str], str
 
 def _inline_html(url: str) -> str:
     # url is normalized (no quotes, spaces or brackets left); escaping "&" keeps it valid HTML.
-    return f'<p><img src="{html.escape(url, quote=True)}" alt=""></p>'
+    # No Referer: hotlink-protected hosts (sinaimg) refuse a request that names another site.
+    return f'<p><img src="{html.escape(url, quote=True)}" alt="" referrerpolicy="no-referrer"></p>'
 
 
 def _count_boilerplate(articles: Sequence[Article], threshold: int) -> frozenset[tuple[str, str]]:

@@ -8,7 +8,7 @@ with 128 + the signal's number, as a shell reports a process the signal killed.
 
 from __future__ import annotations
 
-from feeds.cli import archive, build, check, convert
+from feeds.cli import archive, build, check, convert, serve
 from feeds.cli.app import app
 
-__all__ = ["app", "archive", "build", "check", "convert"]
+__all__ = ["app", "archive", "build", "check", "convert", "serve"]

@@ -10,10 +10,11 @@ feedgen's traps, worked around here: ``add_entry`` prepends (entries are added i
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import html
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -273,8 +274,9 @@ def publish_feeds(feeds: Sequence[Feed], config: Config, unchanged: Unchanged) -
     fingerprints: dict[str, str] = {}
     wanted: list[tuple[Feed, Format]] = []
     names: list[str] = []
+    styled = config.pages.enabled
     # repr, not pickle: pickle's bytes depend on which equal strings share one object
-    site = repr((__version__, config.site)).encode()
+    site = repr((__version__, config.site, styled)).encode()
     for feed in feeds:
         inputs = site + repr(feed).encode()  # once per feed: a feed's repr holds its HTML
         for fmt in config.formats:
@@ -283,8 +285,42 @@ def publish_feeds(feeds: Sequence[Feed], config: Config, unchanged: Unchanged) -
             if not unchanged(name, fingerprints[name]):
                 wanted.append((feed, fmt))
                 names.append(name)
-    outputs = dict(zip(names, render_all(wanted, config), strict=True))
+    rendered = render_all(wanted, config)
+    if styled:
+        rendered = (with_stylesheet(data) for data in rendered)
+    outputs = dict(zip(names, rendered, strict=True))
     return Rendered(outputs, fingerprints)
+
+
+# A browser that opens a feed file shows it through this stylesheet (as jekyll-feed does);
+# readers and the W3C validator ignore the processing instruction. Relative: the
+# stylesheet lies beside the feeds, and a browser fetches it from where the feed came.
+STYLESHEET_PI = b'<?xml-stylesheet href="feed.xsl" type="text/xsl"?>\n'
+
+
+def with_stylesheet(data: bytes) -> bytes:
+    """An RSS or Atom document with the stylesheet's processing instruction after its XML
+    declaration; JSON as it is."""
+    if not data.startswith(b"<?xml "):
+        return data
+    end = data.index(b"?>") + 2
+    return data[:end] + b"\n" + STYLESHEET_PI.rstrip(b"\n") + data[end:]
+
+
+def with_item_links(feeds: Sequence[Feed], links: Mapping[str, str]) -> list[Feed]:
+    """The feeds, each item linking where ``links`` says (its original, or its page)."""
+    if not links:
+        return list(feeds)
+    done: dict[str, Article] = {}
+
+    def linked(article: Article) -> Article:
+        if article.path not in done:
+            link = links.get(article.path, article.link)
+            same = link == article.link
+            done[article.path] = article if same else article.replaced(link=link)
+        return done[article.path]
+
+    return [dataclasses.replace(feed, articles=tuple(map(linked, feed.articles))) for feed in feeds]
 
 
 def render_all(wanted: Sequence[tuple[Feed, Format]], config: Config) -> Iterator[bytes]:

@@ -1,28 +1,59 @@
 """Publishing: each kind of output has a publisher, in a table.
 
-A publisher takes the grouped feeds and the config and returns ``{relative path: bytes}``
-for the outputs whose inputs changed, with a fingerprint of every output it owns. Only
-the writer (``publish.write``, asked by the build) touches the output folder.
+A publisher takes the grouped feeds, the config and the catalog of every article, and
+returns ``{relative path: bytes}`` for the outputs whose inputs changed, with a
+fingerprint of every output it owns. Only the writer (``publish.write``, asked by the
+build) touches the output folder.
+
+Each article's page path and each item's link are settled first, here: the feeds link
+their items to the pages the pages publisher writes.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 
 from feeds.config import Config
 from feeds.models import Feed
-from feeds.publish.feeds import publish_feeds
+from feeds.publish.feeds import publish_feeds, with_item_links
+from feeds.publish.pages.paths import item_links, page_paths
+from feeds.publish.pages.site import Catalog, publish_pages
 from feeds.report import Rendered, Unchanged
 
-Publisher = Callable[[Sequence[Feed], Config, Unchanged], Rendered]
-PUBLISHERS: dict[str, Publisher] = {"feeds": publish_feeds}
+Publisher = Callable[[Sequence[Feed], Config, Unchanged, Catalog], Rendered]
 
 
-def publish_all(feeds: Sequence[Feed], config: Config, unchanged: Unchanged) -> Rendered:
+def _feeds(
+    feeds: Sequence[Feed], config: Config, unchanged: Unchanged, catalog: Catalog
+) -> Rendered:
+    return publish_feeds(with_item_links(feeds, catalog.links), config, unchanged)
+
+
+PUBLISHERS: dict[str, Publisher] = {"feeds": _feeds, "pages": publish_pages}
+
+
+def publish_all(
+    feeds: Sequence[Feed], config: Config, unchanged: Unchanged, catalog: Catalog | None = None
+) -> Rendered:
+    catalog = settle_links(feeds, config, catalog or Catalog())
     outputs: dict[str, bytes] = {}
     fingerprints: dict[str, str] = {}
+    deferred = 0
     for publish in PUBLISHERS.values():
-        rendered = publish(feeds, config, unchanged)
+        rendered = publish(feeds, config, unchanged, catalog)
         outputs |= rendered.outputs
         fingerprints |= rendered.fingerprints
-    return Rendered(outputs, fingerprints)
+        deferred += rendered.deferred
+    pages = dict(catalog.pages) if config.pages.enabled else {}
+    return Rendered(outputs, fingerprints, pages, deferred)
+
+
+def settle_links(feeds: Sequence[Feed], config: Config, catalog: Catalog) -> Catalog:
+    """The catalog with every article's page path and every feed item's link."""
+    items = {a.path: a for feed in feeds for a in feed.articles}
+    if not catalog.articles:  # only the feeds' items are known (a caller without a catalog)
+        catalog = dataclasses.replace(catalog, articles=tuple(items.values()))
+    pages = page_paths(catalog.articles, catalog.pages, config.tz) if config.pages.enabled else {}
+    links = item_links(items.values(), pages, config)
+    return dataclasses.replace(catalog, pages=pages, links=links)

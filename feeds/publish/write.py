@@ -17,7 +17,7 @@ from pathlib import Path
 from feeds.config import Config
 from feeds.errors import ConfigError
 from feeds.publish.names import is_output_path
-from feeds.run.files import sync_dir, temporary_name, write_if_changed
+from feeds.run.files import sync_dir, temporary_name, unchanged_file, write_many_atomic
 
 
 def files_in_the_way(
@@ -76,9 +76,12 @@ def write_outputs(out: Path, outputs: Mapping[str, bytes]) -> list[str]:
         path = out / name
         if path.parent != out:
             path.parent.mkdir(parents=True, exist_ok=True)
-        if write_if_changed(path, outputs[name], sync=False):
+        if not unchanged_file(path, outputs[name]):
             changed.append(name)
             folders.add(path.parent)
+    # Written, synced to disk once for all, then renamed: a build of thousands of pages
+    # would spend most of its time in one fsync per file.
+    write_many_atomic([(out / name, outputs[name]) for name in changed])
     for folder in sorted(folders):  # once for every rename in a folder, not once per file
         sync_dir(folder)
     return changed

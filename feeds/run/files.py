@@ -7,8 +7,11 @@ did not change is not touched, so its mtime, ETag and Last-Modified stay put.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import secrets
+import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from feeds.errors import BuildError
@@ -69,3 +72,66 @@ def sync_dir(folder: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def unchanged_file(path: Path, data: bytes) -> bool:
+    """Whether ``path`` holds ``data`` already (then it is left alone: mtime and all)."""
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False  # missing or unreadable: write it
+
+
+SYNC_EACH_UP_TO = 64
+
+
+def write_many_atomic(items: Sequence[tuple[Path, bytes]]) -> None:
+    """Replace many files, each in one rename, with one flush to disk for them all.
+
+    Each is written to a temporary file beside it; then the file system is synced once
+    (an fsync per file cost most of a build that writes thousands of pages; a few files
+    are synced each); then each is
+    renamed over its old version. A build killed before a rename leaves that file old, its
+    temporary file for the next build to remove; the folders are the caller's to sync.
+    """
+    # A few files are synced each: syncing the whole file system also waits for whatever
+    # else is being written to it.
+    few = len(items) <= SYNC_EACH_UP_TO
+    written: list[tuple[Path, Path]] = []  # (temporary, final) not renamed yet
+    renamed = 0
+    try:
+        for path, data in items:
+            tmp = temporary_name(path.parent)
+            written.append((tmp, path))  # named before it exists: the cleanup knows it
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                if few:
+                    f.flush()
+                    os.fsync(f.fileno())
+            os.chmod(tmp, 0o644)  # whatever the umask: the web server must read it
+        if written and not few:
+            _sync_file_system(written[0][0])
+        for tmp, path in written:
+            os.replace(tmp, path)
+            renamed += 1
+    except BaseException as e:
+        for tmp, _ in written[renamed:]:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        if isinstance(e, OSError):
+            where = written[renamed][1] if renamed < len(written) else e.filename
+            raise BuildError(f"cannot write {where}: {e.strerror or e}") from None
+        raise
+
+
+def _sync_file_system(member: Path) -> None:
+    """Flush the file system ``member`` is on (Linux's syncfs; elsewhere every one)."""
+    if sys.platform == "linux":
+        fd = os.open(member, os.O_RDONLY)
+        try:
+            if ctypes.CDLL(None, use_errno=True).syncfs(fd) == 0:
+                return
+        finally:
+            os.close(fd)
+    os.sync()

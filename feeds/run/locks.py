@@ -22,10 +22,16 @@ _held_locks: set[int] = set()  # descriptors of the locks this process holds
 
 
 def remove_stale_temporaries(out: Path) -> None:
-    """Temporary files left by a killed build are garbage: the real files were never touched."""
-    for path in out.glob(TMP_PREFIX + "*"):
-        with contextlib.suppress(OSError):
-            path.unlink()
+    """Temporary files left by a killed build are garbage: the real files were never touched.
+
+    Outputs lie in folders too (the pages), and each is written beside its final name.
+    """
+    for folder, subfolders, files in os.walk(out):
+        subfolders[:] = [d for d in subfolders if not d.startswith(".")]  # not this tool's
+        for name in files:
+            if name.startswith(TMP_PREFIX):
+                with contextlib.suppress(OSError):
+                    os.unlink(os.path.join(folder, name))
 
 
 @contextlib.contextmanager

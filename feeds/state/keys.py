@@ -11,6 +11,7 @@ from feeds import __version__
 from feeds.codec import Entry
 from feeds.config import Config
 from feeds.models import Article, Problem, Source
+from feeds.publish.pages.paths import templates_digest
 from feeds.report import BuildOptions
 from feeds.state.manifest import Manifest
 
@@ -87,7 +88,8 @@ def build_key(config: Config, sources: str, options: BuildOptions, manifest: Man
         config, jobs=0, read=dataclasses.replace(config.read, light_from=0)
     )
     options = dataclasses.replace(options, wait=False, force=False)
-    inputs = repr((__version__, config, options, state, sources))
+    templates = templates_digest(config.pages.templates) if config.pages.enabled else ""
+    inputs = repr((__version__, config, options, state, sources, templates))
     return hashlib.sha256(inputs.encode()).hexdigest()
 
 

@@ -33,6 +33,8 @@ class Manifest:
     # article path -> the date (POSIX seconds) an article dated only by its file's
     # modification time was first seen with: its date from then on, on every clone
     first_seen: dict[str, int] = field(default_factory=dict)
+    # article guid -> the path of its page, given once: a page's URL never changes
+    pages: dict[str, str] = field(default_factory=dict)
 
     def intact(self, out: Path, name: str) -> bool:
         """Whether ``out/name`` is still as the build that wrote this manifest left it."""
@@ -74,9 +76,10 @@ def read_manifest(out: Path) -> Manifest:
         articles = {str(k): int(v) for k, v in data.get("articles", {}).items()}
         owner = str(data.get("owner", ""))
         first_seen = {str(k): int(v) for k, v in data.get("first_seen", {}).items()}
+        pages = {str(k): str(v) for k, v in data.get("pages", {}).items() if is_output_path(v)}
     except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
         return Manifest()  # missing or damaged: start afresh, never trust half of it
-    return Manifest(files, slugs, prints, stats, articles, owner, first_seen)
+    return Manifest(files, slugs, prints, stats, articles, owner, first_seen, pages)
 
 
 def write_manifest(out: Path, manifest: Manifest) -> bool:
@@ -90,5 +93,7 @@ def write_manifest(out: Path, manifest: Manifest) -> bool:
         "owner": manifest.owner,
         "first_seen": dict(sorted(manifest.first_seen.items())),
     }
+    if manifest.pages:  # absent without pages: the manifests of feeds alone are as they were
+        data["pages"] = dict(sorted(manifest.pages.items()))
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     return write_if_changed(out / MANIFEST, text.encode("utf-8"))

@@ -32,7 +32,7 @@ def leave_files_in_the_way(
     report.feeds = [_unwritten_left_out(feed, blocked) for feed in report.feeds]
     outputs = {k: v for k, v in rendered.outputs.items() if k not in blocked}
     prints = {k: v for k, v in rendered.fingerprints.items() if k not in blocked}
-    return Rendered(outputs, prints)
+    return dataclasses.replace(rendered, outputs=outputs, fingerprints=prints)
 
 
 def _unwritten_left_out(feed: FeedReport, blocked: set[str]) -> FeedReport:
@@ -106,10 +106,24 @@ def write_recorded(
     # Listed before they are written: a build killed in between leaves no file untracked.
     listed = _sorted(names | set(old.files))
     owner = owner_of(out, config_path)
-    write_manifest(
-        out,
-        Manifest(listed, slugs, old.fingerprints, old.stats, old.articles, owner, old.first_seen),
+    pages = old.pages | rendered.pages
+    # As the final record will be, but for the mtimes of the files about to be written,
+    # unknown yet (0): a build killed part way leaves the old record or this one, never a
+    # third, and the next build writes again every file this one may not have reached.
+    unchanged = output_stats(out, set(listed) - set(rendered.outputs))
+    coming = {name: (len(data), 0) for name, data in rendered.outputs.items()}
+    stats_ahead = unchanged | coming
+    first = Manifest(
+        listed,
+        slugs,
+        rendered.fingerprints,
+        stats_ahead,
+        report.by_source,
+        owner,
+        report.first_seen,
+        pages,
     )
+    write_manifest(out, first)
     report.changed = write_outputs(out, rendered.outputs)
     if options.prune:
         report.removed = prune_outputs(out, old.files, names)
@@ -123,6 +137,7 @@ def write_recorded(
         report.by_source,
         owner,
         report.first_seen,
+        pages,
     )
     write_manifest(out, final)
     return final

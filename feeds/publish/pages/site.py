@@ -1,0 +1,410 @@
+"""The pages publisher: a page per article, a listing per feed, the index, OPML, XSLT.
+
+Pages are for every article the sources hold, not only the feeds' items, so a large
+archive has many: each page's fingerprint is made from what it shows without its HTML
+(the article's fields, its source's stamp, the templates, the settings), and only the pages
+whose fingerprint changed have their HTML loaded and are rendered again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
+
+from feeds import __version__
+from feeds.clean.thumbnail import inline_thumbnail
+from feeds.config import CacheConfig, Config, Format, PruneConfig
+from feeds.group.feeds import FeedNodes
+from feeds.models import Article, Feed
+from feeds.publish.feeds import RENDER_CHUNK, RENDER_PARALLEL_FROM
+from feeds.publish.names import HTML_MARK, MEDIA_TYPES, XML_MARK, output_name
+from feeds.publish.pages.opml import render_opml
+from feeds.publish.pages.paths import (
+    INDEX,
+    OPML,
+    STYLESHEET,
+    feed_page,
+    relative,
+    site_url,
+)
+from feeds.publish.pages.render import Templates, no_referrer_images
+from feeds.report import Rendered, Unchanged
+from feeds.run.parallel import map_maybe_forked
+
+Texts = Callable[[Iterable[str]], Mapping[str, tuple[str, str]]]  # (HTML, summary) by path
+FORMAT_LABELS: dict[Format, str] = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
+DIED = "a rendering process died (killed for using too much memory?); nothing was written"
+LATER = "later"  # the fingerprint of a page left for a later build: never a real one
+TEXT_CHUNK = 1000  # articles whose HTML is loaded at once (read over the cores): memory stays flat
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    """What the pages are made of beyond the feeds: every article, and how to get its HTML."""
+
+    articles: Sequence[Article] = ()  # every article, newest first; without HTML when light
+    stamps: Mapping[str, str] = field(default_factory=dict)  # article path -> source stamp
+    thumbnails: Mapping[str, str] = field(default_factory=dict)  # article path -> image
+    texts: Texts | None = None  # (HTML, summary) of light articles, by path
+    pages: Mapping[str, str] = field(default_factory=dict)  # guid -> its page's path
+    links: Mapping[str, str] = field(default_factory=dict)  # article path -> item link
+    render: bool = True  # False: only say what the pages would be (feeds check)
+
+
+def publish_pages(
+    feeds: Sequence[Feed], config: Config, unchanged: Unchanged, catalog: Catalog
+) -> Rendered:
+    if not config.pages.enabled:
+        return Rendered({}, {})
+    site = _Site(feeds, config, catalog)
+    jobs = [*site.article_jobs(), *site.listing_jobs(), *site.fixed_jobs()]
+    fingerprints = {job.path: job.fingerprint for job in jobs}
+    wanted = [job for job in jobs if catalog.render and not unchanged(job.path, job.fingerprint)]
+    wanted, later = site.this_build(wanted)
+    for job in later:  # recorded as not made yet: the next build renders them
+        fingerprints[job.path] = LATER
+    outputs = site.render(wanted)
+    return Rendered(outputs, fingerprints, dict(catalog.pages), len(later))
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    path: str
+    fingerprint: str
+    kind: str  # article, listing, fixed
+    value: Any  # what the renderer of its kind takes
+
+
+def _hash(*parts: object) -> str:
+    return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()[:24]
+
+
+def _date(date: datetime, config: Config) -> tuple[str, str]:
+    local = date.astimezone(config.tz)
+    return local.isoformat(), f"{local:%Y-%m-%d %H:%M}"
+
+
+class _Site:
+    def __init__(self, feeds: Sequence[Feed], config: Config, catalog: Catalog) -> None:
+        self.feeds, self.config, self.catalog = feeds, config, catalog
+        self.templates = Templates(config.pages.templates)
+        self.by_name = {feed.name: feed for feed in feeds}
+        self.nodes = FeedNodes(config)  # the feeds an article is in, as grouping made them
+        self.by_path = {tuple(feed.path) or (feed.name,): feed for feed in feeds if feed.name}
+        # What every page shows besides its own content: a change to it renders them all.
+        shaping = dataclasses.replace(
+            config,
+            path=Path(),
+            output=Path(),
+            sources=[],
+            jobs=0,
+            limit=0,
+            cache=CacheConfig(),
+            prune=PruneConfig(),
+        )
+        slugs = [(f.name, f.slug, f.title, f.path) for f in feeds]
+        self.shaping = _hash(__version__, self.templates.digest, shaping, slugs)
+        self.full = {a.path: a for feed in feeds for a in feed.articles}  # loaded feed items
+        self.members = self._members()
+
+    # --- what to render ----------------------------------------------------------------------
+
+    def _members(self) -> dict[str, list[Article]]:
+        """Each feed's listing: every article of its category, newest first, once a story."""
+        members: dict[str, list[Article]] = {feed.name: [] for feed in self.feeds}
+        seen: dict[str, set[str]] = {name: set() for name in members}
+        for article in self.catalog.articles:
+            for name in self._names_of(article):
+                if name in members and article.guid not in seen[name]:
+                    seen[name].add(article.guid)
+                    members[name].append(article)
+        return members
+
+    def article_jobs(self) -> Iterator[_Job]:
+        done: set[str] = set()
+        for article in self.catalog.articles:
+            path = self.catalog.pages.get(article.guid)
+            if path is None or path in done:
+                continue
+            done.add(path)
+            inputs = (
+                self.shaping,
+                article.guid,
+                article.title,
+                article.categories,
+                article.paths(),
+                article.tags,
+                article.author,
+                article.date.isoformat(),
+                article.link,
+                article.path,
+                self.catalog.stamps.get(article.path),
+                self.catalog.thumbnails.get(article.path),
+            )
+            yield _Job(path, _hash(*inputs), "article", article)
+
+    def listing_jobs(self) -> Iterator[_Job]:
+        per_page = self.config.pages.per_page
+        for feed in self.feeds:
+            items = self.members.get(feed.name, [])
+            count = -(-len(items) // per_page)  # pages numbered from the oldest
+            numbered = [(0, items[:per_page])]
+            for number in range(1, count):  # the newest page is the index's, not numbered
+                end = len(items) - (number - 1) * per_page
+                numbered.append((number, items[max(0, end - per_page) : end]))
+            for number, shown in numbered:
+                newer = 0 if number in (0, count - 1) else number + 1
+                older = (count - 1 if number == 0 else number - 1) if count > 1 else 0
+                pager = (number, newer if number else None, older or None)
+                rows = [(a.guid, a.title, a.author, a.date.isoformat()) for a in shown]
+                path = feed_page(feed.slug, number)
+                yield _Job(
+                    path,
+                    _hash(self.shaping, feed.slug, pager, rows),
+                    "listing",
+                    (feed, shown, pager),
+                )
+
+    def fixed_jobs(self) -> Iterator[_Job]:
+        """The index, the OPML and the stylesheet: few, rendered on every build (cheap), and
+        fingerprinted by their bytes."""
+        outputs = {
+            INDEX: self._index(),
+            OPML: render_opml(self.feeds, self.config, XML_MARK),
+            STYLESHEET: self._stylesheet(),
+        }
+        for path, data in outputs.items():
+            yield _Job(path, hashlib.sha256(data).hexdigest()[:24], "fixed", data)
+
+    def this_build(self, wanted: Sequence[_Job]) -> tuple[list[_Job], list[_Job]]:
+        """The pages to render now, and those left for the next builds: at most
+        ``pages.per_build`` article pages, those of the feeds' items first (their links
+        must resolve at once), then the newest."""
+        articles = [job for job in wanted if job.kind == "article"]
+        limit = self.config.pages.per_build
+        if len(articles) <= limit:
+            return list(wanted), []
+        # Sorted stably: catalog order (newest first) within each group.
+        articles.sort(key=lambda job: job.value.path not in self.full)
+        now, later = articles[:limit], articles[limit:]
+        return [job for job in wanted if job.kind != "article"] + now, later
+
+    def render(self, jobs: Sequence[_Job]) -> dict[str, bytes]:
+        outputs: dict[str, bytes] = {}
+        articles = [job for job in jobs if job.kind == "article"]
+        for start in range(0, len(articles), TEXT_CHUNK):
+            chunk = articles[start : start + TEXT_CHUNK]
+            full = self._with_text([job.value for job in chunk])
+
+            def render(job: _Job, full: dict[str, Article] = full) -> bytes:
+                return self._article(full[job.value.path], job.path)
+
+            died = (
+                "a rendering process died (killed for using too much memory?); nothing was written"
+            )
+            pages = map_maybe_forked(
+                render, chunk, self.config.jobs, RENDER_PARALLEL_FROM, RENDER_CHUNK * 8, died=died
+            )
+            outputs.update(zip((job.path for job in chunk), pages, strict=True))
+        for job in jobs:
+            if job.kind == "listing":
+                outputs[job.path] = self._listing(job.path, *job.value)
+            elif job.kind == "fixed":
+                outputs[job.path] = job.value
+        return outputs
+
+    def _with_text(self, articles: Sequence[Article]) -> dict[str, Article]:
+        """The articles with their HTML and thumbnail, shown atop when the body does not."""
+        full = {a.path: self.full[a.path] for a in articles if a.path in self.full}
+        light = [a for a in articles if a.path not in full]
+        missing = [a.path for a in light if not (a.content_html or a.summary)]
+        texts = self.catalog.texts(missing) if missing and self.catalog.texts else {}
+        inline = dataclasses.replace(self.config.thumbnail, inline=True)
+        for article in light:
+            html, summary = texts.get(article.path, (article.content_html, article.summary))
+            thumbnail = self.catalog.thumbnails.get(article.path)
+            done = article.replaced(content_html=html, summary=summary, thumbnail=thumbnail)
+            full[article.path] = inline_thumbnail(done, inline)
+        return full
+
+    # --- the pages ---------------------------------------------------------------------------
+
+    def _common(self, page: str, feeds: Sequence[Feed]) -> dict[str, Any]:
+        site = self.config.site
+        return {
+            "lang": site.language or "und",
+            "generator": Markup(HTML_MARK),
+            "site_title": site.title,
+            "home": relative(INDEX, page),
+            "opml": relative(OPML, page),
+            "alternates": [
+                {
+                    "type": MEDIA_TYPES[fmt],
+                    "title": f"{self._title(feed)} ({FORMAT_LABELS[fmt]})",
+                    "href": site_url(site, output_name(feed.slug, fmt)),
+                }
+                for feed in feeds
+                for fmt in self.config.formats
+            ],
+        }
+
+    def _title(self, feed: Feed) -> str:
+        return feed.title.strip() or feed.name or self.config.site.title
+
+    def _names_of(self, article: Article) -> list[str]:
+        """The names of the feeds ``article`` belongs in (the feed of all first), as
+        grouping names them: its category paths' nodes, or its names, and its tags."""
+        return ["", *self.nodes.of(article)]
+
+    def _feeds_of(self, article: Article) -> list[Feed]:
+        return [self.by_name[name] for name in self._names_of(article) if name in self.by_name]
+
+    def _article(self, article: Article, page: str) -> bytes:
+        iso, shown = _date(article.date, self.config)
+        content = no_referrer_images(article.content_html)
+        if not content.strip():
+            content = f"<p>{Markup.escape(article.summary)}</p>"
+        values = {
+            **self._common(page, self._feeds_of(article)),
+            "article": {
+                "title": article.title.strip() or article.summary[:80] or "Untitled",
+                "iso": iso,
+                "shown_date": shown,
+                "author": article.author,
+                "link": article.link,
+                "content": Markup(content),
+                "paths": self._crumbs(article, page),
+                "thumbnail": article.thumbnail,
+            },
+        }
+        return self.templates.page("article.html", values)
+
+    def _crumbs(self, article: Article, page: str) -> list[list[dict[str, str | None]]]:
+        """The article's category paths, each name a link to its feed's page; a path that
+        is the start of another one is shown within it."""
+        paths = [
+            tuple(feed.path) or (feed.name,)
+            for feed in self._feeds_of(article)
+            if feed.name  # the feed of all articles is no category
+        ]
+        deepest = [p for p in dict.fromkeys(paths) if not any(_starts(q, p) for q in paths)]
+        crumbs = []
+        for path in deepest:
+            row: list[dict[str, str | None]] = []
+            for depth in range(1, len(path) + 1):
+                feed = self.by_path.get(path[:depth])
+                href = relative(feed_page(feed.slug), page) if feed else None
+                row.append({"name": path[depth - 1], "href": href})
+            crumbs.append(row)
+        return crumbs
+
+    def _subscribe(self, feed: Feed, page: str) -> list[dict[str, str]]:
+        return [
+            {
+                "href": relative(output_name(feed.slug, fmt), page),
+                "type": MEDIA_TYPES[fmt],
+                "label": FORMAT_LABELS[fmt],
+            }
+            for fmt in self.config.formats
+        ]
+
+    def _listing(
+        self,
+        page: str,
+        feed: Feed,
+        shown: Sequence[Article],
+        pager: tuple[int, int | None, int | None],
+    ) -> bytes:
+        number, newer, older = pager
+        items = []
+        for article in shown:
+            iso, when = _date(article.date, self.config)
+            target = self.catalog.pages.get(article.guid)
+            items.append(
+                {
+                    "title": article.title.strip() or "Untitled",
+                    "href": relative(target, page) if target else "",
+                    "iso": iso,
+                    "shown_date": when,
+                    "author": article.author,
+                }
+            )
+        values = {
+            **self._common(page, [feed]),
+            "feed": {
+                "title": self._title(feed),
+                "description": feed.description,
+                "subscribe": self._subscribe(feed, page),
+            },
+            "items": items,
+            "pager": {
+                "number": number,
+                "newer": relative(feed_page(feed.slug, newer), page) if newer is not None else "",
+                "older": relative(feed_page(feed.slug, older), page) if older else "",
+            },
+        }
+        return self.templates.page("feed.html", values)
+
+    def _index(self) -> bytes:
+        values = {
+            # The feed of everything; every feed when there is none (categories.all)
+            **self._common(INDEX, [f for f in self.feeds if not f.name] or self.feeds),
+            "description": self.config.site.description,
+            "tree": self._tree(),
+        }
+        return self.templates.page("index.html", values)
+
+    def _tree(self) -> list[dict[str, Any]]:
+        """The feeds as a tree of their category paths; the feed of all articles first."""
+        root: dict[str, Any] = {"children": {}}
+        top: list[dict[str, Any]] = []
+        for feed in sorted(self.feeds, key=lambda f: tuple(f.path) or (f.name,)):
+            entry = self._feed_entry(feed)
+            if not feed.name:
+                top.append({"name": self._title(feed), "feed": entry, "children": []})
+                continue
+            node = root
+            for name in tuple(feed.path) or (feed.name,):
+                node = node["children"].setdefault(
+                    name, {"name": name, "feed": None, "children": {}}
+                )
+            node["feed"] = entry
+
+        def listed(node: dict[str, Any]) -> list[dict[str, Any]]:
+            return [{**child, "children": listed(child)} for child in node["children"].values()]
+
+        return top + listed(root)
+
+    def _feed_entry(self, feed: Feed) -> dict[str, Any]:
+        items = self.members.get(feed.name, [])
+        latest = max((a.date for a in items), default=None)
+        iso, shown = _date(latest, self.config) if latest else ("", "")
+        return {
+            "href": relative(feed_page(feed.slug), INDEX),
+            "count": len(items),
+            "latest": shown,
+            "latest_iso": iso,
+            "subscribe": self._subscribe(feed, INDEX),
+        }
+
+    def _stylesheet(self) -> bytes:
+        site = self.config.site
+        values = {
+            "mark": Markup(XML_MARK),
+            "lang": site.language or "und",
+            "style": Markup(self.templates.style),
+            "home": INDEX,
+            "site_title": site.title,
+        }
+        return self.templates.render("feed.xsl", values).encode("utf-8")
+
+
+def _starts(longer: tuple[str, ...], prefix: tuple[str, ...]) -> bool:
+    return len(longer) > len(prefix) and longer[: len(prefix)] == prefix

@@ -1,0 +1,1 @@
+"""``feeds serve``: a preview server for the output folder, rebuilding on changes."""

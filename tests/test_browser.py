@@ -1,0 +1,156 @@
+"""The site in headless Chromium (the Debian package), served by ``feeds serve``.
+
+The index, a feed's page and an article's page are opened as a person would; the DOM is
+checked, the console must show no error and no resource blocked, images must be asked
+for without a Referer, and screenshots are saved under the test's folder. Images of other
+hosts are answered here (no network in CI): what matters is how the browser asks.
+"""
+
+from __future__ import annotations
+
+import base64
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.external import REQUIRED, program
+from tests.helpers import CORPUS, SEED, build_json
+from tests.serving import Served, served
+
+Site = Callable[..., Path]
+PIXEL = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
+
+
+def chromium_binary() -> str:
+    # Debian's /usr/bin/chromium is a shell script; Playwright starts the binary itself.
+    return program("/usr/lib/chromium/chromium", "chromium", "chromium-browser")
+
+
+@pytest.fixture
+def site_served(runner: CliRunner, site: Site, tmp_path: Path) -> Iterator[Served]:
+    articles = tmp_path / "corpus"
+    shutil.copytree(CORPUS, articles / "corpus-sample")
+    shutil.copytree(SEED, articles / "seed")
+    config = site(articles, limit=1000)
+    build_json(runner, config)
+    with served(config) as server:
+        yield server
+
+
+@pytest.fixture
+def browser_page(tmp_path: Path) -> Iterator[tuple[Any, dict[str, list[Any]]]]:
+    executable = chromium_binary()
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover - a test dependency
+        if REQUIRED:
+            pytest.fail("playwright is not installed")
+        pytest.skip("playwright is not installed")
+    seen: dict[str, list[Any]] = {"console": [], "failed": [], "images": [], "errors": []}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        try:
+            context = browser.new_context(viewport={"width": 390, "height": 844})  # a phone
+
+            def answer_elsewhere(route: Any) -> None:
+                request = route.request
+                if urlsplit(request.url).hostname == "127.0.0.1":
+                    route.continue_()
+                    return
+                seen["images"].append((request.url, request.resource_type, request.headers))
+                route.fulfill(status=200, content_type="image/png", body=PIXEL)
+
+            context.route("**/*", answer_elsewhere)
+            page = context.new_page()
+            page.on("console", lambda m: seen["console"].append((m.type, m.text)))
+            page.on("requestfailed", lambda r: seen["failed"].append((r.url, r.failure)))
+            page.on("pageerror", lambda e: seen["errors"].append(str(e)))
+            yield page, seen
+        finally:
+            browser.close()
+
+
+def problems(seen: dict[str, list[Any]]) -> list[Any]:
+    """Console errors and warnings (a CSP violation is one), failed requests, page errors."""
+    told = [m for m in seen["console"] if m[0] in ("error", "warning")]
+    return told + seen["failed"] + seen["errors"]
+
+
+def test_index_feed_page_and_article_page_in_chromium(
+    site_served: Served, browser_page: tuple[Any, dict[str, list[Any]]], tmp_path: Path
+) -> None:
+    page, seen = browser_page
+    base = site_served.base
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+
+    page.goto(base)
+    assert page.title() == "feeds"
+    feeds = page.locator("ul.tree a.feed")
+    assert feeds.count() == 83
+    assert page.locator('head link[rel="alternate"]').count() >= 3
+    page.screenshot(path=shots / "index.png", full_page=True)
+    href = page.locator("ul.tree a.feed").first.get_attribute("href")
+    assert href
+
+    page.goto(base + "c/all/")
+    items = page.locator("ol.items > li > a")
+    assert items.count() == 50  # the first page of the listing (pages.per_page)
+    assert page.locator("h1").inner_text() == "All articles"
+    assert page.locator('nav.pager a[rel="next"]').count() == 1
+    page.screenshot(path=shots / "feed.png", full_page=True)
+
+    # The seed article, from Sina, reached as a person does: by its title in the listing.
+    seed = "工信部将研制中小企业数字化转型指导文件"
+    items.filter(has_text=seed).first.click()
+    page.wait_for_load_state("load")
+    assert page.url.startswith(base + "pages/")
+    assert page.locator("main article header h1").inner_text() == seed
+    assert page.locator("nav.path a").count() >= 3  # 金融, 新浪财经, 新浪财经－国內
+    page.screenshot(path=shots / "article.png", full_page=True)
+
+    # An article with pictures (hotlink-protected hosts refuse a Referer).
+    out = Path(site_served.root)
+    pictured = next(p for p in sorted((out / "pages").rglob("*.html")) if b"<img" in p.read_bytes())
+    page.goto(base + pictured.relative_to(out).as_posix())
+    images = page.locator("main img")
+    assert images.count() >= 1
+    for i in range(images.count()):
+        assert images.nth(i).get_attribute("referrerpolicy") == "no-referrer"
+        images.nth(i).scroll_into_view_if_needed()
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=shots / "pictures.png", full_page=True)
+
+    asked = [headers for url, kind, headers in seen["images"] if kind == "image"]
+    assert asked, "the article's pictures were asked for"
+    assert all("referer" not in {k.lower() for k in headers} for headers in asked)
+    assert problems(seen) == []
+    assert sorted(p.name for p in shots.iterdir()) == [
+        "article.png",
+        "feed.png",
+        "index.png",
+        "pictures.png",
+    ]
+
+
+def test_a_feed_file_opened_in_chromium_reads_as_utf8(
+    site_served: Served, browser_page: tuple[Any, dict[str, list[Any]]], tmp_path: Path
+) -> None:
+    """The issue's mojibake: a feed served as text/plain without a charset. Chromium shows
+    application/rss+xml as text (it applies XSLT only to application/xml, and is removing
+    XSLT): the text must read as the feed's own characters."""
+    page, seen = browser_page
+    for name in ("xinlang-caijing.rss.xml", "xinlang-caijing.atom.xml"):
+        response = page.goto(site_served.base + name)
+        assert response is not None and response.status == 200
+        assert response.headers["content-type"].endswith("charset=utf-8")
+        assert "新浪财经" in page.locator("body").inner_text()
+        page.screenshot(path=tmp_path / f"{name}.png")
+    assert problems(seen) == []
