@@ -177,7 +177,6 @@ class PagesConfig:
         return {"enabled": value}
 
 
-
 @dataclass(frozen=True, slots=True)
 class SourceConfig:
     """One source: a folder of article files, or a feed (a URL or a feed file).

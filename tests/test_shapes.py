@@ -278,7 +278,8 @@ def test_link_with_spaces_is_encoded_and_relative_links_need_a_base(
     )
     report, (a, b) = build_items(tmp_path / "1", runner, {"a.md": spaced, "b.md": relative})
     assert a.link == "https://example.com/p#Free%20Mobile-2024-10-25"
-    assert "link" not in b  # relative, and no base: dropped, with a note
+    # Relative, and no base: dropped, with a note; the item links to its own page instead.
+    assert b.link.startswith("http://localhost:8000/pages/"), b.link
     notes = [p for p in report["problems"] if p["stage"] == "link"]
     assert [(p["path"], p["skipped"]) for p in notes] == [("b.md", False)]
     config = {"folder": "articles", "base_url": "https://blog.example.org/"}
