@@ -103,6 +103,7 @@ def _build_into(
         refuse_accidents(manifest, rendered, options, report, config.prune.max_share)
         rendered = leave_files_in_the_way(out, manifest, rendered, report)
         final = write_recorded(out, manifest, rendered, options, report, config.path)
+        report.outputs = len(rendered.fingerprints)
         # A file left in the way is looked at again by every run, until it is moved away.
         if not (read_again or report.unwritten or rendered.deferred):
             cache.save_build(build_key(config, digest, options, final), saved_report(report))

@@ -46,6 +46,7 @@ class BuildReport:
     problems: list[Problem] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    outputs: int = 0  # every output file of the build: feeds, and the site's pages
     seconds: float = 0.0
 
     def is_new(self, problem: Problem) -> bool:

@@ -184,8 +184,14 @@ def summary_line(report: BuildReport, options: BuildOptions) -> str:
     if not options.write:
         return f"{read}; would write {len(report.feeds)} feeds ({files} files)"
     removed = f", {len(report.removed)} removed" if report.removed else ""
+    site = report.outputs - files  # the pages, the index, the OPML: 0 with pages off
+    made = (
+        f"{len(report.feeds)} feeds and {site} site files"
+        if site > 0
+        else f"{len(report.feeds)} feeds"
+    )
     return (
-        f"{read}; wrote {len(report.feeds)} feeds ({files} files, "
+        f"{read}; wrote {made} ({files + max(site, 0)} files, "
         f"{len(report.changed)} changed{removed}) in {report.seconds:.2f}s"
     )
 

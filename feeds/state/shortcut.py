@@ -56,6 +56,7 @@ def unchanged_since_last_build(
     if not all(manifest.intact(out, name) for name in manifest.fingerprints):
         return False
     report.articles, report.feeds, report.cached = last.articles, last.feeds, file_count
+    report.outputs = len(manifest.fingerprints)
     report.problems += last.problems
     return True
 
