@@ -83,7 +83,7 @@ def test_unchanged_archive_parses_nothing_and_rewrites_nothing(
     assert snapshot(out) == before
     summary = runner.invoke(app, ["build", "-c", str(config)])
     assert "(0 parsed, 7 from cache;" in summary.stdout
-    assert "9 files, 0 changed)" in summary.stdout
+    assert "wrote 3 feeds and 13 site files (22 files, 0 changed)" in summary.stdout
 
 
 def test_a_run_with_nothing_to_do_reports_what_the_last_one_did(
