@@ -370,3 +370,19 @@ def _element(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
 
 
 HTML_LIKE = st.recursive(_LEAF, _element, max_leaves=12)
+
+
+def hostile_article(vector: str, number: int) -> str:
+    """An article with ``vector`` in every field and in its body, in the archive's shape."""
+    # The number keeps articles apart: cleaned of their vectors, many would be one story.
+    fields = {
+        "title": f"{vector} {number}",
+        "author": vector,
+        "thumbnail": vector,
+        "link": vector,
+        "categories": ["XSS", vector],
+        "date": "Thu, 26 May 2022 12:04:07 GMT",
+    }
+    front = yaml.safe_dump(fields, allow_unicode=True)
+    body = f"<p>article {number}</p>{vector}<p>after</p>"
+    return f"\n---\n{front}---\n\n<div>   \n{body}\n</div>            "

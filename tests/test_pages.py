@@ -18,7 +18,6 @@ import feedparser
 import html5lib
 import listparser
 import pytest
-import yaml
 from lxml import etree
 from lxml import html as lxml_html
 from typer.testing import CliRunner
@@ -31,6 +30,7 @@ from tests.helpers import (
     VECTORS,
     build_json,
     executable_findings,
+    hostile_article,
     output_mtimes,
     write_article,
 )
@@ -187,19 +187,8 @@ def test_xss_vectors_built_into_pages_leave_nothing_executable(
 ) -> None:
     articles = tmp_path / "hostile"
     for i, vector in enumerate(v["vector"] for v in VECTORS):
-        fields = {
-            "title": f"{vector} {i}",
-            "author": vector,
-            "thumbnail": vector,
-            "link": vector,
-            "categories": ["XSS", vector],
-            "date": "Thu, 26 May 2022 12:04:07 GMT",
-        }
-        front = yaml.safe_dump(fields, allow_unicode=True)
-        body = f"<p>article {i}</p>{vector}<p>after</p>"
-        text = f"\n---\n{front}---\n\n<div>\n{body}\n</div>"
         (articles / f"{i:04d}.md").parent.mkdir(parents=True, exist_ok=True)
-        (articles / f"{i:04d}.md").write_text(text, encoding="utf-8")
+        (articles / f"{i:04d}.md").write_text(hostile_article(vector, i), encoding="utf-8")
     config = site(articles, limit=5)
     build_json(runner, config, "--force")
     out = config.parent / "output"

@@ -22,26 +22,11 @@ from feeds.build import build
 from feeds.cli.app import app
 from feeds.config import config_from_dict
 from feeds.report import BuildOptions
-from tests.helpers import HTML_LIKE, VECTORS, executable_findings
+from tests.helpers import HTML_LIKE, VECTORS, executable_findings, hostile_article
 
 CONTENT_NS = "{http://purl.org/rss/1.0/modules/content/}encoded"
 DC_CREATOR = "{http://purl.org/dc/elements/1.1/}creator"
 ATOM = "{http://www.w3.org/2005/Atom}"
-
-
-def hostile_article(vector: str, number: int) -> str:
-    # The number keeps articles apart: cleaned of their vectors, many would be one story.
-    fields = {
-        "title": f"{vector} {number}",
-        "author": vector,
-        "thumbnail": vector,
-        "link": vector,
-        "categories": ["XSS", vector],
-        "date": "Thu, 26 May 2022 12:04:07 GMT",
-    }
-    front = yaml.safe_dump(fields, allow_unicode=True)
-    body = f"<p>article {number}</p>{vector}<p>after</p>"
-    return f"\n---\n{front}---\n\n<div>   \n{body}\n</div>            "
 
 
 def write_site(tmp_path: Path, bodies: list[str]) -> Path:
