@@ -43,9 +43,10 @@ def serve_command(config: ConfigOpt = None, port: PortOpt = 8000, watch: WatchOp
     except OSError as e:
         fail(f"cannot listen on 127.0.0.1:{port}: {e.strerror or e}")
     bound = server.server_address[1]
-    typer.echo(f"Serving {cfg.output} at http://127.0.0.1:{bound}/ (Ctrl-C stops)", err=True)
     stop = threading.Event()
     with _stopped_cleanly():
+        # Said once Ctrl-C and SIGTERM stop it cleanly: whoever reads this line may stop it.
+        typer.echo(f"Serving {cfg.output} at http://127.0.0.1:{bound}/ (Ctrl-C stops)", err=True)
         if reload is not None:
             from feeds.serve.watch import watch_and_rebuild
 
