@@ -428,6 +428,25 @@ def test_a_browser_opening_a_feed_file_gets_a_readable_page(runner: CliRunner, s
         assert all(a.get("href") for a in doc.xpath("//ol/li/a"))
 
 
+def test_the_feed_stylesheet_takes_an_atom_link_without_rel(runner: CliRunner, site: Site) -> None:
+    """A link with no rel is an alternate link (RFC 4287, 4.2.7.2); a self link is not."""
+    config = site(EXAMPLES)
+    build_json(runner, config)
+    transform = etree.XSLT(etree.parse(str(config.parent / "output" / "feed.xsl")))
+    atom = (
+        '<feed xmlns="http://www.w3.org/2005/Atom"><title>源</title>'
+        "<entry><title>第一篇</title><updated>2022-05-26T12:04:07+08:00</updated>"
+        '<link rel="self" href="https://example.org/self"/>'
+        '<link href="https://example.org/a"/></entry></feed>'
+    )
+    doc = lxml_html.fromstring(str(transform(etree.fromstring(atom.encode()))))
+    assert [str(h.text_content()) for h in doc.xpath("//h1")] == ["源"]
+    [link] = doc.xpath("//ol/li/a")
+    assert (str(link.text_content()), link.get("href")) == ("第一篇", "https://example.org/a")
+    [time] = doc.xpath("//ol/li/time")
+    assert (time.text, time.get("datetime")) == ("2022-05-26", "2022-05-26T12:04:07+08:00")
+
+
 def test_the_site_moves_with_its_output_folder(runner: CliRunner, site: Site) -> None:
     """Links between pages are relative: the folder works wherever it is served."""
     config = site(EXAMPLES)

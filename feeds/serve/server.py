@@ -19,11 +19,15 @@ from http import HTTPStatus
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-# By the end of the name: nginx and Python's mimetypes go by the last extension only, and
-# would serve ``x.rss.xml`` as XML of no particular kind.
+# By the end of the name: nginx and Python's mimetypes go by the last extension only.
+# RSS and Atom files are served as application/xml, not as their own types: Chromium shows
+# application/rss+xml and application/atom+xml as plain text, and applies the feeds'
+# stylesheet (feed.xsl) only to a document of an XML type it renders. Feed readers go by
+# the document, not the type, and the W3C validator accepts application/xml for both.
+# Autodiscovery links and the OPML keep the feeds' own types (names.MEDIA_TYPES).
 CONTENT_TYPES: tuple[tuple[str, str], ...] = (
-    (".rss.xml", "application/rss+xml; charset=utf-8"),
-    (".atom.xml", "application/atom+xml; charset=utf-8"),
+    (".rss.xml", "application/xml; charset=utf-8"),
+    (".atom.xml", "application/xml; charset=utf-8"),
     (".json", "application/feed+json; charset=utf-8"),
     (".html", "text/html; charset=utf-8"),
     (".opml", "text/x-opml; charset=utf-8"),

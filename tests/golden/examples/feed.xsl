@@ -42,10 +42,11 @@ nav.pager{display:flex;justify-content:space-between;margin-top:1.5rem}</style>
           <p class="description">这是一个订阅源（feed）：把本页地址复制到阅读器里即可订阅。This is a feed: paste this page's address into a feed reader to subscribe.</p>
           <ol class="items">
             <xsl:for-each select="rss/channel/item">
-              <li><a href="{link}"><xsl:value-of select="title"/></a> <time><xsl:value-of select="pubDate"/></time></li>
+              <li><a href="{link}"><xsl:value-of select="title"/></a><xsl:text> </xsl:text><time><xsl:value-of select="pubDate"/></time></li>
             </xsl:for-each>
             <xsl:for-each select="atom:feed/atom:entry">
-              <li><a href="{atom:link[@rel='alternate']/@href}"><xsl:value-of select="atom:title"/></a> <time><xsl:value-of select="atom:updated"/></time></li>
+              <!-- A link without rel is an alternate link too (RFC 4287, 4.2.7.2). -->
+              <li><a href="{atom:link[not(@rel) or @rel='alternate'][1]/@href}"><xsl:value-of select="atom:title"/></a><xsl:text> </xsl:text><time datetime="{atom:updated}"><xsl:value-of select="substring(atom:updated, 1, 10)"/></time></li>
             </xsl:for-each>
           </ol>
         </main>
