@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
+import msgspec
 import typer
 
 from feeds.build import build
@@ -148,7 +149,7 @@ def _report(
         verb = "skipped" if problem.skipped else "note"
         typer.echo(f"{verb}: {problem.path}: {problem.stage}: {problem.reason}", err=True)
     if json_report:
-        typer.echo(json.dumps(report_to_json(report, options), ensure_ascii=False, indent=2))
+        typer.echo(report_json_text(report, options))
     elif not quiet:
         typer.echo(summary_line(report, options))
     if strict and (report.skipped or report.unwritten):
@@ -190,15 +191,39 @@ def summary_line(report: BuildReport, options: BuildOptions) -> str:
     )
 
 
+def report_json_text(report: BuildReport, options: BuildOptions) -> str:
+    """The JSON report as ``json.dumps(report_to_json(...), ensure_ascii=False, indent=2)``
+    writes it, made by msgspec: with thousands of feeds, ``asdict`` and the json module's
+    pure-Python indenting encoder were a third of a build with nothing to do.
+
+    The two agree on everything this report holds (its one float has three decimals, which
+    both write as ``repr`` does); a lone surrogate (a file name that is not UTF-8) is not
+    encodable by msgspec, and then the json module writes the report as it always did.
+    """
+    try:
+        compact = msgspec.json.encode(_report_fields(report, options))
+    except UnicodeEncodeError:
+        return json.dumps(report_to_json(report, options), ensure_ascii=False, indent=2)
+    return msgspec.json.format(compact, indent=2).decode("utf-8")
+
+
 def report_to_json(report: BuildReport, options: BuildOptions) -> dict[str, Any]:
+    fields = _report_fields(report, options)
+    fields["feeds"] = [dataclasses.asdict(f) for f in report.feeds]
+    fields["problems"] = [dataclasses.asdict(p) for p in report.problems]
+    return fields
+
+
+def _report_fields(report: BuildReport, options: BuildOptions) -> dict[str, Any]:
+    """The report's fields in their order; its feeds and problems still dataclasses."""
     return {
         "articles": report.articles,
         "skipped": len(report.skipped),
         "parsed": report.parsed,
         "cached": report.cached,
         "loaded": report.loaded,
-        "feeds": [dataclasses.asdict(f) for f in report.feeds],
-        "problems": [dataclasses.asdict(p) for p in report.problems],
+        "feeds": report.feeds,
+        "problems": report.problems,
         "changed": report.changed,
         "removed": report.removed,
         "written": options.write,
