@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,21 @@ class Manifest:
         """Whether ``out/name`` is still as the build that wrote this manifest left it."""
         found = output_stat(out / name)
         return found is not None and found == self.stats.get(name)
+
+    def all_intact(self, out: Path) -> bool:
+        """Whether every output of this manifest is ``intact``: one ``os.stat`` a file, by
+        plain strings (the no-change build checks thousands; pathlib would double it). A
+        name that joins differently (never one this tool wrote) only makes a full build."""
+        folder = os.path.join(out, "")
+        stats = self.stats
+        for name in self.fingerprints:
+            try:
+                st = os.stat(folder + name)
+            except OSError:
+                return False
+            if (st.st_size, st.st_mtime_ns) != stats.get(name):
+                return False
+        return True
 
 
 Stat = tuple[int, int]
