@@ -10,6 +10,7 @@ feedgen's traps, worked around here: ``add_entry`` prepends (entries are added i
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import html
 import json
@@ -273,18 +274,50 @@ def publish_feeds(feeds: Sequence[Feed], config: Config, unchanged: Unchanged) -
     fingerprints: dict[str, str] = {}
     wanted: list[tuple[Feed, Format]] = []
     names: list[str] = []
+    article_digest = _article_digests()
     # repr, not pickle: pickle's bytes depend on which equal strings share one object
     site = repr((__version__, config.site)).encode()
     for feed in feeds:
-        inputs = site + repr(feed).encode()  # once per feed: a feed's repr holds its HTML
+        header = repr(dataclasses.replace(feed, articles=())).encode("utf-8", "surrogatepass")
+        inputs = hashlib.sha256(site + len(header).to_bytes(8, "big") + header)
+        for article in feed.articles:
+            inputs.update(article_digest(article))
         for fmt in config.formats:
             name = output_name(feed.slug, fmt)
-            fingerprints[name] = hashlib.sha256(inputs + fmt.encode()).hexdigest()[:24]
+            digest = inputs.copy()
+            digest.update(fmt.encode())
+            fingerprints[name] = digest.hexdigest()[:24]
             if not unchanged(name, fingerprints[name]):
                 wanted.append((feed, fmt))
                 names.append(name)
     outputs = dict(zip(names, render_all(wanted, config), strict=True))
     return Rendered(outputs, fingerprints)
+
+
+def _article_digests() -> Callable[[Article], bytes]:
+    """A digest of everything in an article, made once per article however many feeds show
+    it: its light form's repr, then its HTML and summary, each prefixed by its length.
+
+    Not the repr of the whole article in every feed it is in: repr reads each character of
+    the HTML to escape it, and a feed's repr holds the HTML of all its items, so that was
+    most of a build that renders a few feeds. A version of this tool fingerprints as it
+    likes: the version is part of every fingerprint.
+    """
+    done: dict[int, tuple[Article, bytes]] = {}  # by id; the article kept, so its id stays
+
+    def digest(article: Article) -> bytes:
+        if (found := done.get(id(article))) is not None:
+            return found[1]
+        hashed = hashlib.sha256()
+        light = repr(article.replaced(content_html="", summary=""))
+        for part in (light, article.content_html, article.summary):
+            data = part.encode("utf-8", "surrogatepass")
+            hashed.update(len(data).to_bytes(8, "big"))
+            hashed.update(data)
+        done[id(article)] = (article, hashed.digest())
+        return done[id(article)][1]
+
+    return digest
 
 
 def render_all(wanted: Sequence[tuple[Feed, Format]], config: Config) -> Iterator[bytes]:
