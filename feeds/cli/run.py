@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
-import msgspec
 import typer
 
 from feeds.build import build
@@ -19,6 +18,7 @@ from feeds.config import Config, SourceConfig, is_feed_url, load_config_or_defau
 from feeds.errors import FeedsError, wrapped_interruption
 from feeds.models import Problem, Progress
 from feeds.report import BuildOptions, BuildReport
+from feeds.run.jsontext import indented_json
 from feeds.run.locks import output_lock
 from feeds.run.signals import STOPPED_BY, Stopped, stopped_by_signals
 
@@ -192,19 +192,9 @@ def summary_line(report: BuildReport, options: BuildOptions) -> str:
 
 
 def report_json_text(report: BuildReport, options: BuildOptions) -> str:
-    """The JSON report as ``json.dumps(report_to_json(...), ensure_ascii=False, indent=2)``
-    writes it, made by msgspec: with thousands of feeds, ``asdict`` and the json module's
-    pure-Python indenting encoder were a third of a build with nothing to do.
-
-    The two agree on everything this report holds (its one float has three decimals, which
-    both write as ``repr`` does); a lone surrogate (a file name that is not UTF-8) is not
-    encodable by msgspec, and then the json module writes the report as it always did.
-    """
-    try:
-        compact = msgspec.json.encode(_report_fields(report, options))
-    except UnicodeEncodeError:
-        return json.dumps(report_to_json(report, options), ensure_ascii=False, indent=2)
-    return msgspec.json.format(compact, indent=2).decode("utf-8")
+    """The JSON report, as ``json.dumps(report_to_json(...), ensure_ascii=False, indent=2)``
+    writes it (its one float, seconds, has three decimals: no exponent)."""
+    return indented_json(_report_fields(report, options))
 
 
 def report_to_json(report: BuildReport, options: BuildOptions) -> dict[str, Any]:
