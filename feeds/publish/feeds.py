@@ -296,7 +296,8 @@ def publish_feeds(feeds: Sequence[Feed], config: Config, unchanged: Unchanged) -
 
 def _article_digests() -> Callable[[Article], bytes]:
     """A digest of everything in an article, made once per article however many feeds show
-    it: its light form's repr, then its HTML and summary, each prefixed by its length.
+    it: the repr of its fields but the HTML and summary, then those two, each part
+    prefixed by its length.
 
     Not the repr of the whole article in every feed it is in: repr reads each character of
     the HTML to escape it, and a feed's repr holds the HTML of all its items, so that was
@@ -309,7 +310,7 @@ def _article_digests() -> Callable[[Article], bytes]:
         if (found := done.get(id(article))) is not None:
             return found[1]
         hashed = hashlib.sha256()
-        light = repr(article.replaced(content_html="", summary=""))
+        light = repr(article.fields(content_html="", summary=""))  # no Article made
         for part in (light, article.content_html, article.summary):
             data = part.encode("utf-8", "surrogatepass")
             hashed.update(len(data).to_bytes(8, "big"))
