@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import html
-import json
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -37,6 +36,7 @@ from feeds.publish.names import (
     output_name,
 )
 from feeds.report import FeedReport, Rendered, Unchanged
+from feeds.run.jsontext import indented_json
 from feeds.run.parallel import map_maybe_forked
 
 Renderer = Callable[[Feed, SiteConfig], bytes]
@@ -252,7 +252,8 @@ def render_json(feed: Feed, site: SiteConfig) -> bytes:
         data["language"] = site.language
     data["_feeds"] = {"about": GENERATOR_URI, "generator": GENERATOR}  # made_here's mark
     data["items"] = [_json_item(article, feed) for article in feed.articles]
-    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    # json.dumps(data, ensure_ascii=False, indent=2)'s text, in C: strings only, no float
+    return (indented_json(data) + "\n").encode("utf-8")
 
 
 RENDERERS: dict[Format, Renderer] = {"rss": render_rss, "atom": render_atom, "json": render_json}
