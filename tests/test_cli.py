@@ -14,6 +14,9 @@ from typer.testing import CliRunner
 
 from feeds import __version__
 from feeds.cli.app import app
+from feeds.cli.run import report_json_text
+from feeds.models import Problem
+from feeds.report import BuildOptions, BuildReport, FeedReport
 from tests.helpers import EXAMPLES, output_files, write_article
 
 Site = Callable[..., Path]
@@ -108,6 +111,29 @@ def test_json_report_shape(runner: CliRunner, site: Site, tmp_path: Path) -> Non
     ]
     assert "all.rss.xml" in report["changed"]
     assert "skipped: broken.md: frontmatter: no front matter block\n" in result.stderr
+
+
+def test_json_report_text_is_as_the_json_module_writes_it(runner: CliRunner, site: Site) -> None:
+    """msgspec writes the report (quicker); its text must be json.dumps's, byte for byte."""
+    config = site()
+    articles = config.parent / "articles"
+    write_article(articles, "a.md", title='第一篇 "引号" \\ \t', categories=("金融", "新浪财经"))
+    (articles / "broken.md").write_text("no front matter here", encoding="utf-8")
+    for _ in range(2):  # a build, then one with nothing to do
+        result = runner.invoke(app, ["build", "-c", str(config), "--json"])
+        assert result.exit_code == 0, result.output
+        value = json.loads(result.stdout)
+        assert value["feeds"] and value["problems"]
+        assert result.stdout == json.dumps(value, ensure_ascii=False, indent=2) + "\n"
+
+
+def test_json_report_keeps_a_file_name_that_is_not_utf8() -> None:
+    report = BuildReport(problems=[Problem("bad-\udcff.md", "frontmatter", "no front matter")])
+    report.feeds = [FeedReport("", [], "all", 0, {"rss": "all.rss.xml"})]
+    text = report_json_text(report, BuildOptions(write=True))
+    value = json.loads(text)
+    assert value["problems"][0]["path"] == "bad-\udcff.md"
+    assert text == json.dumps(value, ensure_ascii=False, indent=2)
 
 
 def test_strict_turns_a_skip_into_exit_1(runner: CliRunner, site: Site) -> None:

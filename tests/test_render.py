@@ -16,9 +16,9 @@ from lxml import etree
 from feeds.config import FORMATS, Format, SiteConfig
 from feeds.errors import BuildError
 from feeds.models import Article, Feed
-from feeds.publish.feeds import RENDERERS, render_feed, xml_safe
+from feeds.publish.feeds import RENDERERS, publish_feeds, render_feed, xml_safe
 from feeds.publish.names import EXTENSIONS, feed_url, output_name
-from tests.helpers import make_article, make_feed
+from tests.helpers import make_article, make_config, make_feed
 
 NS = {
     "atom": "http://www.w3.org/2005/Atom",
@@ -537,3 +537,31 @@ def test_json_feed_required_fields_and_layout() -> None:
     ]
     # A JSON Feed extension (a name starting with _): what marks the file as this tool's.
     assert data["_feeds"] == {"about": "https://pypi.org/project/feeds/", "generator": "feeds"}
+
+
+def _fingerprints(*feeds: Feed) -> dict[str, str]:
+    """publish_feeds' fingerprints, every output taken as changed (so all are rendered)."""
+    return publish_feeds(feeds, make_config(), lambda name, fingerprint: False).fingerprints
+
+
+def test_a_fingerprint_changes_with_any_input_of_its_feed_and_only_its_feed() -> None:
+    one, two = make_article("one.md", hours=1), make_article("two.md")
+    both = make_feed(one, two, name="", slug="all")
+    alone = make_feed(two)
+    before = _fingerprints(both, alone)
+    assert len(before) == 6 and len(set(before.values())) == 6
+    # Equal inputs, other objects: the same fingerprints.
+    assert _fingerprints(make_feed(*both.articles, name="", slug="all"), alone) == before
+    changes: list[dict[str, Any]] = [
+        {"content_html": "<p>text!</p>"},
+        {"summary": "text!"},
+        {"title": "one!"},
+        # The HTML's end and the summary's start moved: the same characters in all.
+        {"content_html": "<p>text</p>t", "summary": "ext"},
+    ]
+    for change in changes:
+        after = _fingerprints(make_feed(one.replaced(**change), two, name="", slug="all"), alone)
+        changed = {name for name in after if after[name] != before[name]}
+        assert changed == {"all.rss.xml", "all.atom.xml", "all.json"}, change
+    assert _fingerprints(both, dataclasses.replace(alone, title="金融!")) != before
+    assert _fingerprints(make_feed(two, one, name="", slug="all"), alone) != before

@@ -18,6 +18,7 @@ from feeds.config import Config, SourceConfig, is_feed_url, load_config_or_defau
 from feeds.errors import FeedsError, wrapped_interruption
 from feeds.models import Problem, Progress
 from feeds.report import BuildOptions, BuildReport
+from feeds.run.jsontext import indented_json
 from feeds.run.locks import output_lock
 from feeds.run.signals import STOPPED_BY, Stopped, stopped_by_signals
 
@@ -148,7 +149,7 @@ def _report(
         verb = "skipped" if problem.skipped else "note"
         typer.echo(f"{verb}: {problem.path}: {problem.stage}: {problem.reason}", err=True)
     if json_report:
-        typer.echo(json.dumps(report_to_json(report, options), ensure_ascii=False, indent=2))
+        typer.echo(report_json_text(report, options))
     elif not quiet:
         typer.echo(summary_line(report, options))
     if strict and (report.skipped or report.unwritten):
@@ -196,15 +197,29 @@ def summary_line(report: BuildReport, options: BuildOptions) -> str:
     )
 
 
+def report_json_text(report: BuildReport, options: BuildOptions) -> str:
+    """The JSON report, as ``json.dumps(report_to_json(...), ensure_ascii=False, indent=2)``
+    writes it (its one float, seconds, has three decimals: no exponent)."""
+    return indented_json(_report_fields(report, options))
+
+
 def report_to_json(report: BuildReport, options: BuildOptions) -> dict[str, Any]:
+    fields = _report_fields(report, options)
+    fields["feeds"] = [dataclasses.asdict(f) for f in report.feeds]
+    fields["problems"] = [dataclasses.asdict(p) for p in report.problems]
+    return fields
+
+
+def _report_fields(report: BuildReport, options: BuildOptions) -> dict[str, Any]:
+    """The report's fields in their order; its feeds and problems still dataclasses."""
     return {
         "articles": report.articles,
         "skipped": len(report.skipped),
         "parsed": report.parsed,
         "cached": report.cached,
         "loaded": report.loaded,
-        "feeds": [dataclasses.asdict(f) for f in report.feeds],
-        "problems": [dataclasses.asdict(p) for p in report.problems],
+        "feeds": report.feeds,
+        "problems": report.problems,
         "changed": report.changed,
         "removed": report.removed,
         "written": options.write,

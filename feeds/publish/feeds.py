@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import html
-import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -37,6 +36,7 @@ from feeds.publish.names import (
     output_name,
 )
 from feeds.report import FeedReport, Rendered, Unchanged
+from feeds.run.jsontext import indented_json
 from feeds.run.parallel import map_maybe_forked
 
 Renderer = Callable[[Feed, SiteConfig], bytes]
@@ -252,7 +252,8 @@ def render_json(feed: Feed, site: SiteConfig) -> bytes:
         data["language"] = site.language
     data["_feeds"] = {"about": GENERATOR_URI, "generator": GENERATOR}  # made_here's mark
     data["items"] = [_json_item(article, feed) for article in feed.articles]
-    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    # json.dumps(data, ensure_ascii=False, indent=2)'s text, in C: strings only, no float
+    return (indented_json(data) + "\n").encode("utf-8")
 
 
 RENDERERS: dict[Format, Renderer] = {"rss": render_rss, "atom": render_atom, "json": render_json}
@@ -275,13 +276,19 @@ def publish_feeds(feeds: Sequence[Feed], config: Config, unchanged: Unchanged) -
     wanted: list[tuple[Feed, Format]] = []
     names: list[str] = []
     styled = config.pages.enabled
+    article_digest = _article_digests()
     # repr, not pickle: pickle's bytes depend on which equal strings share one object
     site = repr((__version__, config.site, styled)).encode()
     for feed in feeds:
-        inputs = site + repr(feed).encode()  # once per feed: a feed's repr holds its HTML
+        header = repr(dataclasses.replace(feed, articles=())).encode("utf-8", "surrogatepass")
+        inputs = hashlib.sha256(site + len(header).to_bytes(8, "big") + header)
+        for article in feed.articles:
+            inputs.update(article_digest(article))
         for fmt in config.formats:
             name = output_name(feed.slug, fmt)
-            fingerprints[name] = hashlib.sha256(inputs + fmt.encode()).hexdigest()[:24]
+            digest = inputs.copy()
+            digest.update(fmt.encode())
+            fingerprints[name] = digest.hexdigest()[:24]
             if not unchanged(name, fingerprints[name]):
                 wanted.append((feed, fmt))
                 names.append(name)
@@ -321,6 +328,33 @@ def with_item_links(feeds: Sequence[Feed], links: Mapping[str, str]) -> list[Fee
         return done[article.path]
 
     return [dataclasses.replace(feed, articles=tuple(map(linked, feed.articles))) for feed in feeds]
+
+
+def _article_digests() -> Callable[[Article], bytes]:
+    """A digest of everything in an article, made once per article however many feeds show
+    it: the repr of its fields but the HTML and summary, then those two, each part
+    prefixed by its length.
+
+    Not the repr of the whole article in every feed it is in: repr reads each character of
+    the HTML to escape it, and a feed's repr holds the HTML of all its items, so that was
+    most of a build that renders a few feeds. A version of this tool fingerprints as it
+    likes: the version is part of every fingerprint.
+    """
+    done: dict[int, tuple[Article, bytes]] = {}  # by id; the article kept, so its id stays
+
+    def digest(article: Article) -> bytes:
+        if (found := done.get(id(article))) is not None:
+            return found[1]
+        hashed = hashlib.sha256()
+        light = repr(article.fields(content_html="", summary=""))  # no Article made
+        for part in (light, article.content_html, article.summary):
+            data = part.encode("utf-8", "surrogatepass")
+            hashed.update(len(data).to_bytes(8, "big"))
+            hashed.update(data)
+        done[id(article)] = (article, hashed.digest())
+        return done[id(article)][1]
+
+    return digest
 
 
 def render_all(wanted: Sequence[tuple[Feed, Format]], config: Config) -> Iterator[bytes]:

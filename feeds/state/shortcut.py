@@ -53,7 +53,7 @@ def unchanged_since_last_build(
     """
     if last is None or last.key != key:
         return False
-    if not all(manifest.intact(out, name) for name in manifest.fingerprints):
+    if not manifest.all_intact(out):
         return False
     report.articles, report.feeds, report.cached = last.articles, last.feeds, file_count
     report.outputs = len(manifest.fingerprints)

@@ -1,0 +1,37 @@
+"""JSON text as ``json.dumps(value, ensure_ascii=False, indent=2)`` writes it, made in C.
+
+With ``indent`` the json module encodes in pure Python: for a manifest of thousands of
+outputs, or a report of thousands of feeds, that was a large share of a small rebuild.
+msgspec writes the same text for what these hold: str keys, strings, ints, bools, None,
+lists, tuples and dataclasses (as their fields, in order, like ``dataclasses.asdict``), and
+floats that ``repr`` writes without an exponent (for ``1e-07`` and ``nan`` msgspec
+writes ``1e-7`` and ``null``). A lone surrogate (a file name that is not UTF-8) is not encodable by
+msgspec; then the json module writes the text, as it always did.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+import msgspec
+
+
+def indented_json(value: Any) -> str:
+    try:
+        compact = msgspec.json.encode(value)
+    except UnicodeEncodeError:
+        return json.dumps(_plain(value), ensure_ascii=False, indent=2)
+    return msgspec.json.format(compact, indent=2).decode("utf-8")
+
+
+def _plain(value: Any) -> Any:
+    """``value`` with its dataclasses made dicts, for the json module."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
