@@ -117,6 +117,23 @@ def test_strip_xml_illegal(text: str, expected: str) -> None:
     assert strip_xml_illegal(text) == expected
 
 
+def _xml_can_carry(code: int) -> bool:
+    """XML 1.0's Char production, less the Unicode noncharacters (U+FDD0-U+FDEF, U+xFFFE/F)."""
+    xml_char = code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0x10FFFF
+    noncharacter = 0xFDD0 <= code <= 0xFDEF or code & 0xFFFE == 0xFFFE
+    return xml_char and not noncharacter
+
+
+def test_strip_xml_illegal_removes_exactly_the_characters_xml_cannot_carry() -> None:
+    everything = "".join(map(chr, range(0x110000)))
+    kept = "".join(c for c in everything if _xml_can_carry(ord(c)))
+    assert len(everything) - len(kept) == 2048 + 29 + 32 + 34  # surrogates, C0, FDD0.., xFFFE/F
+    assert strip_xml_illegal(everything) == kept
+    for code in range(0x110000):  # one at a time too: a character is kept or dropped alone
+        if not _xml_can_carry(code):
+            assert strip_xml_illegal(f"a{chr(code)}b") == "ab"
+
+
 HTML_PIECES = st.sampled_from(
     [
         "<p>",
