@@ -67,3 +67,17 @@ def test_only_the_cli_prints_or_exits() -> None:
                     found.append((module_name(path), called))
     # A forked worker whose parent died ends at once: it must not run the parent's cleanup.
     assert found == [("feeds.run.parallel", "os._exit")]
+
+
+def test_the_tests_read_nothing_beside_the_repository() -> None:
+    # CI runs a plain clone with nothing beside it: the data the tests need is under tests/.
+    tests = PACKAGE.parent / "tests"
+    outside = ("../shared", "/work/", ".library", ".mirror")
+    found = [
+        (path.name, mark)
+        for path in sorted(tests.glob("*.py"))
+        if path != Path(__file__).resolve()
+        for mark in outside
+        if mark in path.read_text(encoding="utf-8")
+    ]
+    assert found == []
