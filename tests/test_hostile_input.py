@@ -396,3 +396,11 @@ def test_a_cache_on_a_full_disk_is_dropped_and_the_build_goes_on(tmp_path: Path)
     assert comparable_outputs(config.parent / "output") == comparable_outputs(
         reference.parent / "output"
     )
+
+
+def test_a_huge_body_without_tags_is_cut_not_emptied() -> None:
+    # Text or Markdown over four times clean.max_content has no tag end to cut at.
+    text = "市场数据增长，企业投资政策发展。" * 1000  # 16,000 characters, no ">" at all
+    cleaned = clean_body(text, CleanConfig(max_content=1000))
+    assert "市场数据增长" in cleaned.html
+    assert 0 < len(cleaned.html) <= 2000

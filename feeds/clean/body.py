@@ -293,12 +293,14 @@ def clean_body(
     only the junk is removed: the HTML is left empty and the text spaced as the page had it
     (``_index_html``), which is all an article's keys and images need.
     """
-    limit = config.max_content
+    limit, raw_limit = config.max_content, _RAW_SHARE * config.max_content
     raw = len(body)
-    if raw > _RAW_SHARE * limit:  # cut before parsing too: the tree is what costs memory
-        body = body[: body.rfind(">", 0, _RAW_SHARE * limit) + 1]
+    if raw > raw_limit:  # cut before parsing too: the tree is what costs memory
+        # At a tag's end; a body without one there (text, Markdown) at the limit itself.
+        end = body.rfind(">", 0, raw_limit)
+        body = body[: end + 1] if end >= 0 else body[:raw_limit]
     cleaned = _clean(body, config, categories, base_url, content)
-    if len(cleaned.html) <= limit and raw <= _RAW_SHARE * limit:
+    if len(cleaned.html) <= limit and raw <= raw_limit:
         return cleaned
     return _cut(cleaned, limit, base_url, raw)
 
