@@ -191,9 +191,7 @@ def resolve_paths(
 def tag_names(tags: Sequence[str]) -> tuple[str, ...]:
     """The tags as feed names (like categories: no markup, no invisible characters), the
     first ``MAX_CATEGORIES``; a tag that is no name is left out."""
-    return tuple(dict.fromkeys(name for raw in tags if (name := _category_name(raw)[0])))[
-        :MAX_CATEGORIES
-    ]
+    return written_categories(tags)[:MAX_CATEGORIES]
 
 
 def written_categories(names: Sequence[str]) -> tuple[str, ...]:
@@ -289,18 +287,12 @@ def _quote(text: str, limit: int = 40) -> str:
 # Dates.
 
 
-def pick_date(
-    raw: str | None, source: RawArticle, config: Config, note: NoteFn = _ignore
-) -> datetime:
-    """The front matter's date, in UTC; when there is none, skip or use the reader's
-    fallback (a date in the file's name, else its modification time)."""
-    return dated(raw, source, config, note)[0]
-
-
 def dated(
     raw: str | None, source: RawArticle, config: Config, note: NoteFn = _ignore
 ) -> tuple[datetime, bool]:
-    """``pick_date``, and whether the date is the reader's fallback.
+    """The front matter's date, in UTC, and whether it is the reader's fallback instead
+    (a date in the file's name, else its modification time): there was none, or it was
+    no date.
 
     A date further ahead than ``read.future_days`` would stay at the top of every feed it
     is in: as ``read.future_dates`` says, it is kept with a note, replaced by the fallback,

@@ -128,10 +128,7 @@ def _load_article(*values: object) -> Article:
     article = object.__new__(Article)
     for set_field, value in zip(_SETTERS, values, strict=True):
         set_field(article, value)
-    for shared in _SHARED_FIELDS:
-        value = values[shared]
-        _SETTERS[shared](article, _SHARED.setdefault(value, value))
-    return article
+    return shared_values(article)
 
 
 _FIELDS: tuple[str, ...] = Article.__slots__

@@ -245,7 +245,7 @@ def test_missing_date_uses_mtime_or_skips(tmp_path: Path, date_line: str, reason
     front = "title: t\ncategories: [a]\n" + date_line
     article = _read(tmp_path, front)
     assert article.date == datetime.fromtimestamp(FIXED_MTIME, UTC)
-    assert article.date.tzinfo is UTC  # every date is kept in UTC (pick_date)
+    assert article.date.tzinfo is UTC  # every date is kept in UTC (article.dated)
     assert _notes(article)[-1] == ("date", f"{reason}; used the file's modification time")
     with pytest.raises(ArticleError) as caught:
         _read(tmp_path, front, read={"missing_date": "skip"})

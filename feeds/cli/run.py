@@ -198,16 +198,9 @@ def summary_line(report: BuildReport, options: BuildOptions) -> str:
 
 
 def report_json_text(report: BuildReport, options: BuildOptions) -> str:
-    """The JSON report, as ``json.dumps(report_to_json(...), ensure_ascii=False, indent=2)``
-    writes it (its one float, seconds, has three decimals: no exponent)."""
+    """The JSON report, as ``json.dumps(fields, ensure_ascii=False, indent=2)`` would
+    write it (its one float, seconds, has three decimals: no exponent)."""
     return indented_json(_report_fields(report, options))
-
-
-def report_to_json(report: BuildReport, options: BuildOptions) -> dict[str, Any]:
-    fields = _report_fields(report, options)
-    fields["feeds"] = [dataclasses.asdict(f) for f in report.feeds]
-    fields["problems"] = [dataclasses.asdict(p) for p in report.problems]
-    return fields
 
 
 def _report_fields(report: BuildReport, options: BuildOptions) -> dict[str, Any]:

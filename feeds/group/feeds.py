@@ -10,7 +10,6 @@ name is a feed of its own, wherever it stands.
 
 from __future__ import annotations
 
-import dataclasses
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -45,7 +44,7 @@ class Plan:
     articles: list[Article]  # newest first (ties by guid, then path); every feed's order
     members: dict[str, list[Article]]  # category name -> its articles
     slugs: dict[str, str]  # category name -> slug
-    paths: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)  # name -> path
+    paths: dict[str, tuple[str, ...]]  # feed name -> its category path
 
 
 def group_by_category(
@@ -172,7 +171,7 @@ def pick_items(plan: Plan, config: Config, summaries: Mapping[str, str]) -> Grou
         feeds.append(_all_feed(plan.articles, config, duplicates, summary_of))
     for name in sorted(plan.members, key=lambda n: plan.slugs[n]):
         items = newest_unique(plan.members[name], name, duplicates, config.limit, summary_of)
-        path = plan.paths.get(name, (name,))
+        path = plan.paths[name]
         feeds.append(_category_feed(name, path, plan.slugs[name], items, config))
     return Grouping(feeds, _report(duplicates, config), frozenset(wanted))
 

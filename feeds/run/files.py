@@ -28,40 +28,20 @@ def temporary_name(folder: Path) -> Path:
     return folder / f"{TMP_PREFIX}{secrets.token_hex(8)}"
 
 
-def write_if_changed(path: Path, data: bytes, *, sync: bool = True) -> bool:
-    try:
-        if path.stat().st_size == len(data) and path.read_bytes() == data:
-            return False
-    except OSError:
-        pass  # missing or unreadable: write it
-    write_atomic(path, data, sync=sync)
+def write_if_changed(path: Path, data: bytes) -> bool:
+    """Write ``data`` to ``path`` atomically unless it holds them already; whether it wrote."""
+    if unchanged_file(path, data):
+        return False
+    write_atomic(path, data)
     return True
 
 
-def write_atomic(path: Path, data: bytes, *, sync: bool = True) -> None:
-    """Replace ``path`` with ``data`` in one rename: a reader sees the old file or the new.
-
-    Syncing the folder makes the rename survive a power cut; ``sync=False`` leaves that to
-    the caller, who syncs once after many renames. A disk that is full or a folder where
-    the file should be is a BuildError naming the file, not a crash.
-    """
-    tmp = temporary_name(path.parent)
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)  # whatever the umask: the web server must read it
-        os.replace(tmp, path)
-    except BaseException as e:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(e, OSError):
-            raise BuildError(f"cannot write {path}: {e.strerror or e}") from None
-        raise
-    if sync:
-        sync_dir(path.parent)
+def write_atomic(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` in one rename, synced with its folder: a reader sees
+    the old file or the new, and so does the disk after a power cut. A disk that is full
+    or a folder where the file should be is a BuildError naming the file, not a crash."""
+    write_many_atomic([(path, data)])
+    sync_dir(path.parent)
 
 
 def sync_dir(folder: Path) -> None:

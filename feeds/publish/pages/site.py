@@ -71,7 +71,7 @@ def publish_pages(
     for job in later:  # recorded as not made yet: the next build renders them
         fingerprints[job.path] = LATER
     outputs = site.render(wanted)
-    return Rendered(outputs, fingerprints, dict(catalog.pages), len(later))
+    return Rendered(outputs, fingerprints, deferred=len(later))  # publish_all records pages
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,11 +206,8 @@ class _Site:
             def render(job: _Job, full: dict[str, Article] = full) -> bytes:
                 return self._article(full[job.value.path], job.path)
 
-            died = (
-                "a rendering process died (killed for using too much memory?); nothing was written"
-            )
             pages = map_maybe_forked(
-                render, chunk, self.config.jobs, RENDER_PARALLEL_FROM, RENDER_CHUNK * 8, died=died
+                render, chunk, self.config.jobs, RENDER_PARALLEL_FROM, RENDER_CHUNK * 8, died=DIED
             )
             outputs.update(zip((job.path for job in chunk), pages, strict=True))
         for job in jobs:
@@ -271,8 +268,9 @@ class _Site:
         content = no_referrer_images(article.content_html)
         if not content.strip():
             content = f"<p>{Markup.escape(article.summary)}</p>"
+        feeds = self._feeds_of(article)
         values = {
-            **self._common(page, self._feeds_of(article)),
+            **self._common(page, feeds),
             "article": {
                 "title": article.title.strip() or article.summary[:80] or "Untitled",
                 "iso": iso,
@@ -280,18 +278,18 @@ class _Site:
                 "author": article.author,
                 "link": article.link,
                 "content": Markup(content),
-                "paths": self._crumbs(article, page),
+                "paths": self._crumbs(feeds, page),
                 "thumbnail": article.thumbnail,
             },
         }
         return self.templates.page("article.html", values)
 
-    def _crumbs(self, article: Article, page: str) -> list[list[dict[str, str | None]]]:
-        """The article's category paths, each name a link to its feed's page; a path that
-        is the start of another one is shown within it."""
+    def _crumbs(self, feeds: Sequence[Feed], page: str) -> list[list[dict[str, str | None]]]:
+        """The category paths of an article in ``feeds``, each name a link to its feed's
+        page; a path that is the start of another one is shown within it."""
         paths = [
             tuple(feed.path) or (feed.name,)
-            for feed in self._feeds_of(article)
+            for feed in feeds
             if feed.name  # the feed of all articles is no category
         ]
         deepest = [p for p in dict.fromkeys(paths) if not any(_starts(q, p) for q in paths)]
