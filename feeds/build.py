@@ -67,7 +67,7 @@ def build(config: Config, options: BuildOptions, progress: Progress | None = Non
 def _discover(config: Config, options: BuildOptions) -> tuple[list[Source], list[Problem]]:
     """Every source; feeds are fetched conditionally, from the records of their last good
     fetch (which ``feeds check`` reads but does not change)."""
-    if all(source.feed is None for source in config.sources):
+    if not config.feed_sources:
         return discover_all(config, FORGETFUL)
     from feeds.state.fetches import fetch_records
 

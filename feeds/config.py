@@ -251,6 +251,11 @@ class Config:
         return None
 
     @property
+    def feed_sources(self) -> list[SourceConfig]:
+        """The feeds among the sources, in config order."""
+        return [s for s in self.sources if s.feed is not None]
+
+    @property
     def folders(self) -> list[Path]:
         """The folders of article files among the sources, in config order."""
         return [s.folder for s in self.sources if s.folder is not None]

@@ -19,7 +19,7 @@ import hashlib
 import json
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -77,7 +77,7 @@ class Record:
 
 def discover_entries(config: Config, memory: Memory) -> tuple[list[Source], list[Problem]]:
     """Every entry of every feed source, feed by feed in config order."""
-    feeds = [s for s in config.sources if s.feed is not None]
+    feeds = config.feed_sources
     if not feeds:
         return [], []
     records, problems = fetch_records(feeds, config, memory)
@@ -294,14 +294,15 @@ def passes(entry: FeedEntry, feed: SourceConfig) -> bool:
 def filter_texts(entry: FeedEntry, names: Sequence[str]) -> list[str]:
     from feeds.clean.text import plain_text
 
-    texts: dict[str, list[str]] = {
-        "title": [entry.title],
-        "description": [plain_text(entry.body)],
-        "author": [entry.author],
-        "category": list(entry.categories),
-        "link": [entry.link or ""],
+    # Made only for the fields asked for: the description's text is a parse of the body.
+    texts: dict[str, Callable[[], list[str]]] = {
+        "title": lambda: [entry.title],
+        "description": lambda: [plain_text(entry.body)],
+        "author": lambda: [entry.author],
+        "category": lambda: list(entry.categories),
+        "link": lambda: [entry.link or ""],
     }
-    return [text for name in names for text in texts[name]]
+    return [text for name in names for text in texts[name]()]
 
 
 def brief(body: str, length: int) -> str:

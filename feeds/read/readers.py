@@ -51,7 +51,7 @@ def _discover_files(config: Config, memory: Memory) -> tuple[list[Source], list[
 
 
 def _discover_entries(config: Config, memory: Memory) -> tuple[list[Source], list[Problem]]:
-    if all(source.feed is None for source in config.sources):
+    if not config.feed_sources:
         return [], []  # the usual build: the feed reader is not even imported
     from feeds.read.entries import discover_entries
 

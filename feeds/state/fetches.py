@@ -66,15 +66,11 @@ class FetchRecords:
 @contextlib.contextmanager
 def fetch_records(config: Config, *, keep: bool = True) -> Iterator[FetchRecords]:
     """The records of ``config``'s feeds; without ``keep`` (``feeds check``), read only."""
-    records = FetchRecords(fetches_path(config) if _has_feeds(config) else None, keep=keep)
+    records = FetchRecords(fetches_path(config) if config.feed_sources else None, keep=keep)
     try:
         yield records
     finally:
         records.close()
-
-
-def _has_feeds(config: Config) -> bool:
-    return any(source.feed is not None for source in config.sources)
 
 
 def _open(path: Path | None) -> sqlite3.Connection:
