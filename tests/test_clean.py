@@ -15,7 +15,7 @@ from feeds.clean.body import clean_body as clean
 from feeds.clean.sanitize import sanitize_html
 from feeds.config import CleanConfig, CleanRule
 from feeds.errors import ConfigError
-from tests.helpers import CORPUS, SEED
+from tests.helpers import CORPUS, HTML_LIKE, SEED
 
 POSTS = CORPUS / "source" / "_posts"
 XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -477,3 +477,32 @@ def test_any_body_cleans_without_error_to_embeddable_html(body: str) -> None:
     assert all(
         url.startswith(("http://", "https://")) for url in result.images + result.junk_images
     )
+
+
+# --- the light read ----------------------------------------------------------------------
+
+_JUNKY = st.sampled_from(
+    [
+        '<div class="appendQr_wrap"><img src="https://x.cn/qr.png">扫码</div>',
+        '<p style="display:none"><img src="/hidden.jpg">藏</p>',
+        "<p>责任编辑：某某</p>",
+        '<p><a href="javascript:alert(1)">链接</a><img src="data:image/png;base64,iVBOR"></p>',
+        '<img data-src="//cdn.x.cn/a.jpg" src="placeholder.gif">'
+        '<span style="font-weight:bold">粗</span>',
+        '<img src="">　<iframe src="https://player.bilibili.com/player.html?bvid=BV1">',
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(HTML_LIKE, _JUNKY), min_size=1, max_size=6))
+def test_a_light_read_finds_what_a_full_one_does(parts: list[str]) -> None:
+    """A large build reads its articles light (``content=False``) and keeps their ids,
+    dedupe keys and thumbnails from that: they must be those of the full clean."""
+    body = "".join(parts)
+    base = "https://example.com/news/a.html"
+    full = clean(body, CleanConfig(), base_url=base)
+    light = clean(body, CleanConfig(), base_url=base, content=False)
+    assert light.images == full.images
+    assert light.junk_images == full.junk_images
+    assert "".join(light.text.split()) == "".join(full.text.split())

@@ -422,7 +422,7 @@ def _index_html(body: str, rules: _Rules, base_url: str | None) -> CleanedBody:
     only tags and whitespace, never which text or images are left: keys that ignore
     whitespace (ids, dedupe keys) come out the same from this text as from the clean one.
     """
-    dejunked = _dejunk(body, rules, base_url, {})
+    dejunked = _dejunk(body, rules, base_url, None)
     if dejunked is None:
         return EMPTY
     root, images, junk_only, text = dejunked
@@ -430,10 +430,11 @@ def _index_html(body: str, rules: _Rules, base_url: str | None) -> CleanedBody:
 
 
 def _dejunk(
-    body: str, rules: _Rules, base_url: str | None, proxies: dict[str, str]
+    body: str, rules: _Rules, base_url: str | None, proxies: dict[str, str] | None
 ) -> tuple[etree._Element, tuple[str, ...], tuple[str, ...], str | None] | None:
     """The parsed body without its junk, its images, the images only the junk had, and its
-    text when the junk removal had it (else None).
+    text when the junk removal had it (else None). Without ``proxies`` (a light read) the
+    elements are not rewritten: only the images are read, as rewriting would keep them.
 
     That text holds for the tree returned: rewriting the elements renames tags, changes
     attributes and drops broken images (keeping what follows them), never text.
@@ -443,7 +444,11 @@ def _dejunk(
         return None
     _videos_to_links(root, base_url)
     junk, text = _remove_junk(root, rules, base_url)
-    images = _rewrite_elements(root, base_url, proxies)
+    if proxies is None:
+        # The images rewriting keeps: those with a usable http(s) source, in order.
+        images = _image_urls(root, base_url)
+    else:
+        images = _rewrite_elements(root, base_url, proxies)
     kept = set(images)
     junk_only = tuple(u for u in dict.fromkeys(junk) if u not in kept)
     return root, tuple(dict.fromkeys(images)), junk_only, text
