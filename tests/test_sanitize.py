@@ -134,6 +134,25 @@ def test_strip_xml_illegal_removes_exactly_the_characters_xml_cannot_carry() -> 
             assert strip_xml_illegal(f"a{chr(code)}b") == "ab"
 
 
+WIDTHS = {"ascii": "", "latin1": "é", "cjk": "中文", "astral": "😢"}
+
+
+@pytest.mark.parametrize("context", WIDTHS.values(), ids=WIDTHS.keys())
+def test_a_long_text_loses_exactly_the_characters_xml_cannot_carry(context: str) -> None:
+    """Every illegal character is found alone in a long text, at either end or in the
+    middle, whatever the text's width (CPython stores a string in 1, 2 or 4 bytes a
+    character, and a scan may take a different path for each)."""
+    pad = ("x" + context) * 200
+    for code in range(0x110000):
+        if not _xml_can_carry(code):
+            c = chr(code)
+            assert strip_xml_illegal(f"{pad}{c}{pad}") == pad + pad
+            assert strip_xml_illegal(f"{c}{pad}") == pad
+            assert strip_xml_illegal(f"{pad}{c}") == pad
+    legal = "".join(chr(code) for code in range(0x110000) if _xml_can_carry(code))
+    assert strip_xml_illegal(pad + legal) == pad + legal
+
+
 HTML_PIECES = st.sampled_from(
     [
         "<p>",
