@@ -7,8 +7,7 @@ is a folder holding its own feed first.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterable, Sequence
 
 from lxml import etree
 
@@ -16,7 +15,7 @@ from feeds.clean.sanitize import strip_xml_illegal
 from feeds.config import Config
 from feeds.models import Feed
 from feeds.publish.names import output_name
-from feeds.publish.pages.paths import feed_page, site_url
+from feeds.publish.pages.paths import FeedNode, feed_page, feed_tree, site_url
 
 OPML_DOCS = "http://opml.org/spec2.opml"
 OPML_TYPES = {"rss": "rss", "atom": "atom", "json": "json"}
@@ -28,30 +27,25 @@ def render_opml(feeds: Sequence[Feed], config: Config, mark: str) -> bytes:
     etree.SubElement(head, "title").text = strip_xml_illegal(config.site.title)
     etree.SubElement(head, "docs").text = OPML_DOCS
     body = etree.SubElement(root, "body")
-    tree: dict[str, Any] = {"children": {}, "feed": None}
-    for feed in sorted(feeds, key=lambda f: tuple(f.path) or (f.name,)):
-        if not feed.name:
-            _feed_outline(body, feed, config)
-            continue
-        node = tree
-        for name in tuple(feed.path) or (feed.name,):
-            node = node["children"].setdefault(name, {"children": {}, "feed": None})
-        node["feed"] = feed
-    _add(body, tree, config)
+    top, nodes = feed_tree(feeds)
+    for feed in top:
+        _feed_outline(body, feed, config)
+    _add(body, nodes, config)
     text = etree.tostring(root, encoding="unicode", pretty_print=True)
     return f'<?xml version="1.0" encoding="utf-8"?>\n{mark}\n{text}'.encode()
 
 
-def _add(parent: etree._Element, node: dict[str, Any], config: Config) -> None:
-    for name, child in node["children"].items():
-        if not child["children"]:
-            _feed_outline(parent, child["feed"], config)
+def _add(parent: etree._Element, nodes: Iterable[FeedNode], config: Config) -> None:
+    for node in nodes:
+        if not node.children:
+            if node.feed is not None:
+                _feed_outline(parent, node.feed, config)
             continue
-        safe = strip_xml_illegal(name)
+        safe = strip_xml_illegal(node.name)
         folder = etree.SubElement(parent, "outline", text=safe, title=safe)
-        if child["feed"] is not None:
-            _feed_outline(folder, child["feed"], config)
-        _add(folder, child, config)
+        if node.feed is not None:
+            _feed_outline(folder, node.feed, config)
+        _add(folder, node.children.values(), config)
 
 
 def _feed_outline(parent: etree._Element, feed: Feed, config: Config) -> None:

@@ -11,14 +11,15 @@ from __future__ import annotations
 import hashlib
 import posixpath
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from feeds.config import Config, SiteConfig
-from feeds.models import Article
+from feeds.models import Article, Feed
 
 BUNDLED_TEMPLATES = Path(__file__).parent / "templates"
 PAGES = "pages"  # the folder of the article pages
@@ -136,3 +137,29 @@ def templates_digest(folder: Path | None) -> str:
         except OSError as e:  # a missing folder is reported when the templates load
             h.update(f"unreadable: {e}".encode())
     return h.hexdigest()[:16]
+
+
+@dataclass
+class FeedNode:
+    """A category of the feeds' tree: its feed, if it has one, and its subcategories."""
+
+    name: str
+    feed: Feed | None = None
+    children: dict[str, FeedNode] = field(default_factory=dict)
+
+
+def feed_tree(feeds: Sequence[Feed]) -> tuple[list[Feed], list[FeedNode]]:
+    """The feeds without a category (the feed of all articles), and the others as a tree of
+    their category paths, each level in the order of its names: what the index and the
+    OPML both show."""
+    top: list[Feed] = []
+    root = FeedNode("")
+    for feed in sorted(feeds, key=lambda f: tuple(f.path) or (f.name,)):
+        if not feed.name:
+            top.append(feed)
+            continue
+        node = root
+        for name in tuple(feed.path) or (feed.name,):
+            node = node.children.setdefault(name, FeedNode(name))
+        node.feed = feed
+    return top, list(root.children.values())

@@ -30,7 +30,9 @@ from feeds.publish.pages.paths import (
     INDEX,
     OPML,
     STYLESHEET,
+    FeedNode,
     feed_page,
+    feed_tree,
     relative,
     site_url,
 )
@@ -361,24 +363,17 @@ class _Site:
 
     def _tree(self) -> list[dict[str, Any]]:
         """The feeds as a tree of their category paths; the feed of all articles first."""
-        root: dict[str, Any] = {"children": {}}
-        top: list[dict[str, Any]] = []
-        for feed in sorted(self.feeds, key=lambda f: tuple(f.path) or (f.name,)):
-            entry = self._feed_entry(feed)
-            if not feed.name:
-                top.append({"name": self._title(feed), "feed": entry, "children": []})
-                continue
-            node = root
-            for name in tuple(feed.path) or (feed.name,):
-                node = node["children"].setdefault(
-                    name, {"name": name, "feed": None, "children": {}}
-                )
-            node["feed"] = entry
+        top, nodes = feed_tree(self.feeds)
 
-        def listed(node: dict[str, Any]) -> list[dict[str, Any]]:
-            return [{**child, "children": listed(child)} for child in node["children"].values()]
+        def listed(node: FeedNode) -> dict[str, Any]:
+            return {
+                "name": node.name,
+                "feed": self._feed_entry(node.feed) if node.feed is not None else None,
+                "children": [listed(child) for child in node.children.values()],
+            }
 
-        return top + listed(root)
+        shown = [{"name": self._title(f), "feed": self._feed_entry(f), "children": []} for f in top]
+        return shown + [listed(node) for node in nodes]
 
     def _feed_entry(self, feed: Feed) -> dict[str, Any]:
         items = self.members.get(feed.name, [])
