@@ -127,7 +127,7 @@ def _run_stages(
     from feeds.group.feeds import ISOLATE_SLUGS_FROM, plan_feeds
     from feeds.group.slug import SlugProcess
     from feeds.publish.feeds import feed_report
-    from feeds.publish.pages.site import Catalog
+    from feeds.publish.pages.catalog import Catalog
     from feeds.publish.publishers import publish_all
     from feeds.read.batch import ContentLoader
 

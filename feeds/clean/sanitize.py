@@ -8,6 +8,7 @@ no script, iframe, object, embed, form, base, meta, link, style or svg; no ``on*
 
 from __future__ import annotations
 
+import functools
 import re
 
 import nh3
@@ -40,13 +41,22 @@ _DROP_WITH_CONTENT |= {"svg", "math", "title", "textarea", "select", "noembed", 
 # U+FFFE/U+FFFF) plus the other Unicode noncharacters, which no reader can show either;
 # written as the complement of what may stay: tab, newline, return, U+0020-U+D7FF,
 # U+E000-U+FFFD but U+FDD0-U+FDEF, and each astral plane but its last two code points.
-# Negated, the class costs a legal BMP character (nearly every one) a single bitmap lookup;
-# listing the illegal ones instead tests each legal character twice, and a class listing
-# the 32 scattered astral noncharacters makes every search ten times slower.
+# A class listing the 32 scattered astral noncharacters makes every search ten times slower;
+# this one is as fast to search, but Python compiles it into a table of the whole BMP, a
+# hundredth of a second at every start. So it is compiled only for a text that _SUSPECT,
+# a few ranges long and quick to compile, flags: the illegal characters of the BMP, and
+# every astral character from U+1FFFE on (the rare CJK extension B-G characters among them).
 _LEGAL_ASTRAL = "".join(f"{chr(plane << 16)}-{chr(plane << 16 | 0xFFFD)}" for plane in range(1, 17))
-_ILLEGAL = re.compile(f"[^\t\n\r -\ud7ff\ue000-\ufdcf\ufdf0-\ufffd{_LEGAL_ASTRAL}]")
+_SUSPECT = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff\U0001fffe-\U0010ffff]"
+)
 _MAX_PASSES = 4
 _URL_NOISE = re.compile(r"[\x00-\x20]+")  # what browsers ignore inside a URL scheme
+
+
+@functools.cache
+def _illegal() -> re.Pattern[str]:
+    return re.compile(f"[^\t\n\r -\ud7ff\ue000-\ufdcf\ufdf0-\ufffd{_LEGAL_ASTRAL}]")
 
 
 def strip_xml_illegal(text: str) -> str:
@@ -55,9 +65,9 @@ def strip_xml_illegal(text: str) -> str:
 
 
 def _replace_illegal(text: str, replacement: str) -> str:
-    if not _ILLEGAL.search(text):  # the common case: nothing to do, and no copy made
+    if not _SUSPECT.search(text):  # the common case: nothing to do, and no copy made
         return text
-    return _ILLEGAL.sub(replacement, text)
+    return _illegal().sub(replacement, text)
 
 
 def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:

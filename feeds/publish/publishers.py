@@ -17,8 +17,8 @@ from collections.abc import Callable, Sequence
 from feeds.config import Config
 from feeds.models import Feed
 from feeds.publish.feeds import publish_feeds, with_item_links
+from feeds.publish.pages.catalog import Catalog
 from feeds.publish.pages.paths import item_links, page_paths
-from feeds.publish.pages.site import Catalog, publish_pages
 from feeds.report import Rendered, Unchanged
 
 Publisher = Callable[[Sequence[Feed], Config, Unchanged, Catalog], Rendered]
@@ -30,7 +30,18 @@ def _feeds(
     return publish_feeds(with_item_links(feeds, catalog.links), config, unchanged)
 
 
-PUBLISHERS: dict[str, Publisher] = {"feeds": _feeds, "pages": publish_pages}
+def _pages(
+    feeds: Sequence[Feed], config: Config, unchanged: Unchanged, catalog: Catalog
+) -> Rendered:
+    if not config.pages.enabled:
+        return Rendered({}, {})
+    # Imported here: Jinja2 and the templates are for builds with pages.
+    from feeds.publish.pages.site import publish_pages
+
+    return publish_pages(feeds, config, unchanged, catalog)
+
+
+PUBLISHERS: dict[str, Publisher] = {"feeds": _feeds, "pages": _pages}
 
 
 def publish_all(

@@ -51,25 +51,35 @@ class _Legacy(NamedTuple):
 # Chinese punctuation gives a wrong guess away: Big5's ，。、： become private-use code points in
 # GB18030, and GBK's become bopomofo, small forms, shapes and stars (ㄛ﹝﹜ㄩ▲◎☆) in Big5. Big5's
 # simplest (most frequent) characters become kana, Greek and Cyrillic letters in GB18030.
-_LEGACY = (
-    _Legacy(
-        "gb18030",
-        impossible=re.compile(r"[\ue000-\uf8ff]"),
-        unlikely=re.compile(r"[\u0391-\u03c9\u0401-\u0451\u2500-\u257f\u3040-\u30ff]"),
-        frequent_leads=range(0xB0, 0xD8),  # GB2312 level 1: the 3755 most used characters
-        trails=(range(0xA1, 0xFF),),
-    ),
-    _Legacy(
-        "big5",
-        impossible=re.compile(
-            r"[\ue000-\uf8ff\u02b0-\u02ff\u203b\u2500-\u26ff\u3100-\u312f\ufe10-\ufe6f§]"
+# Made on first use: their wide classes take milliseconds to compile, and nearly every
+# archive is UTF-8.
+@cache
+def _legacies() -> tuple[_Legacy, ...]:
+    return (
+        _Legacy(
+            "gb18030",
+            impossible=re.compile(r"[\ue000-\uf8ff]"),
+            unlikely=re.compile(r"[\u0391-\u03c9\u0401-\u0451\u2500-\u257f\u3040-\u30ff]"),
+            frequent_leads=range(0xB0, 0xD8),  # GB2312 level 1: the 3755 most used characters
+            trails=(range(0xA1, 0xFF),),
         ),
-        unlikely=re.compile(r"[\u3040-\u30ff]"),
-        frequent_leads=range(0xA4, 0xC6),  # Big5 level 1, the 5401 frequent characters (but 63)
-        trails=(range(0x40, 0x7F), range(0xA1, 0xFF)),
-    ),
-)
-_HANZI = re.compile(r"[\u4e00-\u9fff]")
+        _Legacy(
+            "big5",
+            impossible=re.compile(
+                r"[\ue000-\uf8ff\u02b0-\u02ff\u203b\u2500-\u26ff\u3100-\u312f\ufe10-\ufe6f§]"
+            ),
+            unlikely=re.compile(r"[\u3040-\u30ff]"),
+            frequent_leads=range(0xA4, 0xC6),  # Big5 level 1: the 5401 frequent ones (but 63)
+            trails=(range(0x40, 0x7F), range(0xA1, 0xFF)),
+        ),
+    )
+
+
+@cache
+def _hanzi() -> re.Pattern[str]:
+    return re.compile(r"[\u4e00-\u9fff]")
+
+
 # The most frequent characters of written Chinese, simplified and traditional forms: about a
 # third of a real text's characters (7% in the sparsest real article), far fewer in mojibake.
 _COMMON_HANZI = frozenset(
@@ -228,7 +238,7 @@ def _decode_damaged_utf8(data: bytes) -> tuple[str, str] | None:
 
 def _decode_legacy_chinese(data: bytes) -> tuple[str, str] | None:
     best: tuple[float, str, str] | None = None
-    for legacy in _LEGACY:  # GB18030 first: it wins ties
+    for legacy in _legacies():  # GB18030 first: it wins ties
         try:
             text = data.decode(legacy.encoding)
         except UnicodeDecodeError:
@@ -249,7 +259,7 @@ def _plausibility(text: str, legacy: _Legacy) -> float | None:
     wrong = len(legacy.impossible.findall(text)) + len(_NOT_TEXT.findall(text))
     if wrong > 0.02 * non_ascii:
         return None
-    hanzi = _HANZI.findall(text)
+    hanzi = _hanzi().findall(text)
     common = sum(1 for char in hanzi if char in _COMMON_HANZI)
     # Long runs of Chinese with almost none of its everyday characters are random code points.
     if len(hanzi) >= 50 and common < 0.02 * len(hanzi):

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from feeds.group.feeds import FeedNodes
 from feeds.models import Article, Feed
 from feeds.publish.feeds import RENDER_CHUNK, RENDER_PARALLEL_FROM
 from feeds.publish.names import HTML_MARK, MEDIA_TYPES, XML_MARK, output_name
+from feeds.publish.pages.catalog import Catalog
 from feeds.publish.pages.opml import render_opml
 from feeds.publish.pages.paths import (
     INDEX,
@@ -40,31 +41,15 @@ from feeds.publish.pages.render import Templates, no_referrer_images
 from feeds.report import Rendered, Unchanged
 from feeds.run.parallel import map_maybe_forked
 
-Texts = Callable[[Iterable[str]], Mapping[str, tuple[str, str]]]  # (HTML, summary) by path
 FORMAT_LABELS: dict[Format, str] = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
 DIED = "a rendering process died (killed for using too much memory?); nothing was written"
 LATER = "later"  # the fingerprint of a page left for a later build: never a real one
 TEXT_CHUNK = 1000  # articles whose HTML is loaded at once (read over the cores): memory stays flat
 
 
-@dataclass(frozen=True, slots=True)
-class Catalog:
-    """What the pages are made of beyond the feeds: every article, and how to get its HTML."""
-
-    articles: Sequence[Article] = ()  # every article, newest first; without HTML when light
-    stamps: Mapping[str, str] = field(default_factory=dict)  # article path -> source stamp
-    thumbnails: Mapping[str, str] = field(default_factory=dict)  # article path -> image
-    texts: Texts | None = None  # (HTML, summary) of light articles, by path
-    pages: Mapping[str, str] = field(default_factory=dict)  # guid -> its page's path
-    links: Mapping[str, str] = field(default_factory=dict)  # article path -> item link
-    render: bool = True  # False: only say what the pages would be (feeds check)
-
-
 def publish_pages(
     feeds: Sequence[Feed], config: Config, unchanged: Unchanged, catalog: Catalog
 ) -> Rendered:
-    if not config.pages.enabled:
-        return Rendered({}, {})
     site = _Site(feeds, config, catalog)
     jobs = [*site.article_jobs(), *site.listing_jobs(), *site.fixed_jobs()]
     fingerprints = {job.path: job.fingerprint for job in jobs}
