@@ -7,10 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from feeds.records import record
+
 Progress = Callable[[int, int], None]  # (done, total): reports reading progress
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Source:
     """One thing to read, found by a reader's discovery: a file, later a feed.
 
@@ -46,7 +48,7 @@ def make_source(kind: str, key: str, rel: str, stamp: str, data: str = "") -> So
     return source
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Problem:
     """Something wrong with one article: it was skipped (``skipped``) or repaired and kept."""
 

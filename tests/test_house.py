@@ -13,7 +13,7 @@ from tests.helpers import build_command, generate_articles, make_site
 
 PACKAGE = Path(__file__).resolve().parents[1] / "feeds"
 STAGES = ("feeds.read", "feeds.clean", "feeds.group", "feeds.publish")
-FOUNDATIONS = ("feeds.config", "feeds.models", "feeds.errors")
+FOUNDATIONS = ("feeds.config", "feeds.models", "feeds.errors", "feeds.records")
 
 
 def module_name(path: Path) -> str:

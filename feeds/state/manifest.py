@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from feeds.publish.names import is_output_path
+from feeds.records import record
 from feeds.report import Unchanged
 from feeds.run.files import write_if_changed
 from feeds.run.jsontext import indented_json
@@ -16,7 +17,7 @@ from feeds.run.jsontext import indented_json
 MANIFEST = ".feeds-manifest.json"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Manifest:
     """What earlier builds wrote: the only files ``--prune`` may delete, and sticky slugs."""
 
