@@ -126,9 +126,10 @@ def _walk(
     system lists entries in. A link that leads out of ``root`` is reported, not followed,
     unless ``follow_links``.
     """
-    inside = _inside_of(_real(root), follow_links)
-    seen = {_real(root)}
-    folders = [(root, "")]
+    top = _real(root)
+    inside = _inside_of(top, follow_links)
+    seen = {top}
+    folders = [(os.fspath(root), "", top)]  # (path, relative path, real path)
     links: list[tuple[str, str]] = []  # a heap of (relative path + "/", path)
     while folders or links:
         if not folders:
@@ -138,9 +139,9 @@ def _walk(
                 yield "", [], [(link_rel, _OUTSIDE)]
             elif real not in seen and real not in skip:
                 seen.add(real)
-                folders.append((Path(link), link_rel))
+                folders.append((link, link_rel, real))
             continue
-        folder, rel = folders.pop()
+        folder, rel, folder_real = folders.pop()
         try:
             # Not sorted: the files are sorted once at the end, and links go through a heap.
             entries = list(os.scandir(folder))
@@ -167,10 +168,12 @@ def _walk(
             elif entry.is_symlink():
                 heapq.heappush(links, (f"{rel}{name}/", entry.path))
             else:
-                real = _real(Path(entry.path))
+                # No link on the way: its real path is its real folder's, and its name
+                # (realpath would lstat every part of the path again).
+                real = os.path.join(folder_real, name)
                 if real not in seen and real not in skip:  # skip: the output folder
                     seen.add(real)
-                    folders.append((Path(entry.path), f"{rel}{name}/"))
+                    folders.append((entry.path, f"{rel}{name}/", real))
         yield rel, files, trouble
 
 
