@@ -4,8 +4,6 @@ Unknown keys and wrong types are errors that name the key's path, for example
 ``config.yaml: thumbnail.boilerplate_threshold: expected an integer, got 'three'``.
 """
 
-from __future__ import annotations
-
 import dataclasses
 import importlib.util
 import os
