@@ -4,8 +4,6 @@ Unknown keys and wrong types are errors that name the key's path, for example
 ``config.yaml: thumbnail.boilerplate_threshold: expected an integer, got 'three'``.
 """
 
-from __future__ import annotations
-
 import dataclasses
 import importlib.util
 import os
@@ -13,7 +11,7 @@ import re
 import reprlib
 import types
 import typing
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 from urllib.parse import urlsplit
@@ -22,12 +20,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from feeds.errors import ConfigError
+from feeds.records import record
 
 Format = Literal["rss", "atom", "json"]
 FORMATS: tuple[Format, ...] = ("rss", "atom", "json")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SiteConfig:
     title: str = "feeds"
     url: str = "http://localhost:8000/"  # where the output folder is served; feed URLs start here
@@ -39,7 +38,7 @@ class SiteConfig:
     image: str | None = None  # channel image / Atom logo / JSON icon for every feed
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FeedConfig:
     """Overrides for one category's feed."""
 
@@ -50,7 +49,7 @@ class FeedConfig:
     default_thumbnail: str | None = None  # used when no candidate survives
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AllFeedConfig:
     enabled: bool = True
     slug: str = "all"
@@ -61,7 +60,7 @@ class AllFeedConfig:
 CategoryMode = Literal["path", "flat"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CategoriesConfig:
     # path: Hexo's meaning, a list of categories is one path from the top (a › b › c) and
     # every node of the tree is a feed; flat: every name is a feed of its own (Hugo, Jekyll).
@@ -74,7 +73,7 @@ class CategoriesConfig:
     all: AllFeedConfig = field(default_factory=AllFeedConfig)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ReadConfig:
     patterns: list[str] = field(
         default_factory=lambda: ["*.md", "*.markdown", "*.html", "*.htm", "*.txt"]
@@ -105,7 +104,7 @@ class ReadConfig:
     time_limit: float = 30.0  # seconds one file may take to read and clean; 0: no limit
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CleanRule:
     """Extra junk rules for the articles of some categories (a source is a category too)."""
 
@@ -114,7 +113,7 @@ class CleanRule:
     remove_text: list[str] = field(default_factory=list)  # regexes on a block's text
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CleanConfig:
     defaults: bool = True  # apply the built-in junk rules (clean.DEFAULT_*) as well
     remove: list[str] = field(default_factory=list)  # CSS selectors removed everywhere
@@ -128,7 +127,7 @@ class CleanConfig:
     max_content: int = 200_000
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ThumbnailConfig:
     fields: list[str] = field(default_factory=lambda: ["thumbnail", "headimg", "cover", "image"])
     placeholders: list[str] = field(default_factory=list)  # host or host/path prefixes
@@ -138,13 +137,13 @@ class ThumbnailConfig:
     inline: bool = True  # put the thumbnail atop the content when the body does not show it
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CacheConfig:
     enabled: bool = True
     path: Path = Path(".feeds-cache/config.sqlite")  # <config file's name>.sqlite when unset
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PruneConfig:
     # The largest share of the files earlier builds wrote that one --prune may delete
     # without --force: more is what an emptied source or a broken config looks like.
@@ -155,7 +154,7 @@ FilterField = Literal["title", "description", "author", "category", "link"]
 FILTER_FIELDS: list[FilterField] = ["title", "description", "author", "category"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PagesConfig:
     """The site beside the feeds: a page per article, an index, a page per feed, OPML.
 
@@ -177,7 +176,7 @@ class PagesConfig:
         return {"enabled": value}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SourceConfig:
     """One source: a folder of article files, or a feed (a URL or a feed file).
 
@@ -209,7 +208,7 @@ class SourceConfig:
         return {"folder": value}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FetchConfig:
     """How feeds are fetched over HTTP: politely, and never for ever."""
 
@@ -219,7 +218,7 @@ class FetchConfig:
     parallel: int = 4  # fetches at once (one at a time per host)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Config:
     path: Path = Path("config.yaml")  # the file this was read from, for messages
     site: SiteConfig = field(default_factory=SiteConfig)

@@ -6,9 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from feeds.models import Problem
+from feeds.records import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BuildOptions:
     write: bool = True  # False for `feeds check`: read and validate, write nothing
     force: bool = False  # publish even what looks like an accident: an emptied source
@@ -23,7 +24,7 @@ def problem_key(problem: Problem) -> ProblemKey:
     return (problem.path, problem.stage, problem.reason)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FeedReport:
     name: str
     path: list[str]  # the category's names from the top; [] for the feed of all articles
@@ -66,7 +67,7 @@ class BuildReport:
         return [p for p in self.problems if p.stage == "internal"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Rendered:
     """What publishers give: the outputs to write, and what every output was made from."""
 

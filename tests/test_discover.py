@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from feeds.config import config_from_dict
 from feeds.errors import ConfigError
+from feeds.models import Source, make_source
 from feeds.read.discover import _matcher, _regex_matcher, discover_files
 from tests.helpers import make_config
 
@@ -104,3 +105,13 @@ def test_names_and_patterns_are_compared_casefolded() -> None:
 
 def test_no_patterns_match_every_name() -> None:
     assert _matcher([])("anything.bin")  # as fnmatch's empty alternation always did
+
+
+def test_a_source_made_fast_is_the_source_its_fields_make() -> None:
+    values = ("file", "/a/b.md", "b.md", "1:2:3:4", "data")
+    made = make_source(*values)
+    assert made == Source(*values) and repr(made) == repr(Source(*values))
+    assert hash(made) == hash(Source(*values))
+    assert [getattr(made, name) for name in Source.__slots__] == list(values)  # every slot set
+    assert make_source(*values[:4]) == Source(*values[:4])
+    assert make_source(*values[:4]).data == ""

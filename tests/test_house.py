@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import ast
+import re
+import subprocess
 from pathlib import Path
 
 import pytest
 
+from tests.helpers import build_command, generate_articles, make_site
+
 PACKAGE = Path(__file__).resolve().parents[1] / "feeds"
 STAGES = ("feeds.read", "feeds.clean", "feeds.group", "feeds.publish")
-FOUNDATIONS = ("feeds.config", "feeds.models", "feeds.errors")
+FOUNDATIONS = ("feeds.config", "feeds.models", "feeds.errors", "feeds.records")
 
 
 def module_name(path: Path) -> str:
@@ -81,3 +85,39 @@ def test_the_tests_read_nothing_beside_the_repository() -> None:
         if mark in path.read_text(encoding="utf-8")
     ]
     assert found == []
+
+
+# What a build with nothing to do must not import: the readers', cleaners' and renderers'
+# libraries, and the stages themselves. Each is most of a no-change run's start-up; cron
+# runs one every few minutes.
+NOT_FOR_A_NO_CHANGE_BUILD = (
+    "lxml",
+    "feedgen",
+    "jinja2",
+    "nh3",
+    "bs4",
+    "feeds.read.batch",
+    "feeds.clean",
+    "feeds.group",
+    "feeds.publish.feeds",
+    "feeds.publish.pages.site",  # (pages.paths hashes the templates, for the build's key)
+    "feeds.publish.pages.render",
+)
+
+
+@pytest.mark.parametrize("pages", [False, True])
+def test_a_build_with_nothing_to_do_imports_none_of_the_stages(tmp_path: Path, pages: bool) -> None:
+    config = make_site(tmp_path, pages=pages)
+    generate_articles(tmp_path / "articles", range(3))
+    first = subprocess.run(build_command(config), capture_output=True, text=True, timeout=120)
+    assert first.returncode == 0, first.stderr
+    command = build_command(config, "--json")
+    again = subprocess.run(
+        [command[0], "-X", "importtime", *command[1:]], capture_output=True, text=True, timeout=120
+    )
+    assert again.returncode == 0, again.stderr
+    assert '"parsed": 0' in again.stdout and '"cached": 3' in again.stdout
+    imported = set(re.findall(r"^import time: .*\| +(\S+)$", again.stderr, re.MULTILINE))
+    assert {"feeds.build", "feeds.state.shortcut", "typer"} <= imported  # the log was read
+    found = {name for name in imported for top in NOT_FOR_A_NO_CHANGE_BUILD if inside(name, top)}
+    assert found == set()

@@ -6,10 +6,12 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from feeds.publish.names import HTML_MARK, RSS_GENERATOR, XML_MARK, is_output_path, made_here
 from feeds.publish.write import files_in_the_way, prune_outputs, write_outputs
-from feeds.state.manifest import Manifest, read_manifest, write_manifest
+from feeds.state.manifest import Manifest, read_manifest, write_manifest, written_path
 
 PAGE = f"<!doctype html><html><head>{HTML_MARK}<title>x</title></head><body>x</body></html>"
 
@@ -33,6 +35,17 @@ PAGE = f"<!doctype html><html><head>{HTML_MARK}<title>x</title></head><body>x</b
 )
 def test_output_paths_are_relative_visible_and_inside(name: str, ok: bool) -> None:
     assert is_output_path(name) is ok
+
+
+@given(st.text(alphabet="/.\\a-", max_size=12) | st.text(max_size=12))
+@example("")
+@example("a/")
+@example("/")
+@example("a/.b")
+@example("a./b.")
+@example("pages/2022/06/x.html")
+def test_a_manifest_trusts_the_paths_an_output_may_have(name: str) -> None:
+    assert written_path(name) is is_output_path(name)
 
 
 def test_outputs_in_folders_are_written_once_and_left_alone_after(tmp_path: Path) -> None:

@@ -1,7 +1,5 @@
 """The Typer application, its global options, and the options its commands share."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

@@ -1,7 +1,5 @@
 """``feeds archive``: the feed sources' entries written out as article files."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

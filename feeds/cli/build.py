@@ -1,7 +1,5 @@
 """``feeds build``: every feed into the output folder."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

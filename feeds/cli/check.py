@@ -1,7 +1,5 @@
 """``feeds check``: read and validate everything, write nothing."""
 
-from __future__ import annotations
-
 from feeds.cli.app import ConfigOpt, JsonOpt, QuietOpt, SourceOpt, app
 from feeds.cli.run import load, run, stoppable
 from feeds.report import BuildOptions

@@ -1,7 +1,5 @@
 """``feeds convert``: feeds in, one clean feed out, on stdout or into a file."""
 
-from __future__ import annotations
-
 import sys
 from pathlib import Path
 from typing import Annotated, get_args

@@ -1,4 +1,8 @@
-"""What every command does around a build: load the config, run, report, fail in one line."""
+"""What every command does around a build: load the config, run, report, fail in one line.
+
+The build's machinery is imported by the functions that run it: every command imports this
+module, and ``feeds serve`` or ``feeds --help`` need none of it.
+"""
 
 from __future__ import annotations
 
@@ -13,13 +17,10 @@ from typing import Any, NoReturn
 
 import typer
 
-from feeds.build import build
 from feeds.config import Config, SourceConfig, is_feed_url, load_config_or_defaults
 from feeds.errors import FeedsError, wrapped_interruption
 from feeds.models import Problem, Progress
 from feeds.report import BuildOptions, BuildReport
-from feeds.run.jsontext import indented_json
-from feeds.run.locks import output_lock
 from feeds.run.signals import STOPPED_BY, Stopped, stopped_by_signals
 
 # Whether this command's errors are told as JSON on stdout too (--json): a script that reads
@@ -100,6 +101,8 @@ def _remove_temporaries(out: Path) -> None:
     for whatever else a signal's timing leaves. Taking the output lock removes such files
     (otherwise the next build does); a build that has taken it since removed them itself.
     """
+    from feeds.run.locks import output_lock
+
     with contextlib.suppress(FeedsError), output_lock(out, wait=False):
         pass
 
@@ -156,6 +159,13 @@ def _report(
         raise typer.Exit(code=1)
 
 
+def build(cfg: Config, options: BuildOptions, progress: Progress | None = None) -> BuildReport:
+    """``feeds.build.build``, imported by the first command that builds."""
+    from feeds.build import build as build_feeds
+
+    return build_feeds(cfg, options, progress)
+
+
 def _build_with_progress(cfg: Config, options: BuildOptions, *, show: bool) -> BuildReport:
     if not (show and sys.stderr.isatty()):
         return build(cfg, options)
@@ -200,6 +210,8 @@ def summary_line(report: BuildReport, options: BuildOptions) -> str:
 def report_json_text(report: BuildReport, options: BuildOptions) -> str:
     """The JSON report, as ``json.dumps(fields, ensure_ascii=False, indent=2)`` would
     write it (its one float, seconds, has three decimals: no exponent)."""
+    from feeds.run.jsontext import indented_json
+
     return indented_json(_report_fields(report, options))
 
 

@@ -1,8 +1,6 @@
 """``feeds serve``: preview the output folder in a browser; with ``--watch``, rebuild on
 changes and reload the pages."""
 
-from __future__ import annotations
-
 import contextlib
 import signal
 import subprocess

@@ -7,13 +7,13 @@ import fnmatch
 import heapq
 import os
 import re
-import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from stat import S_ISREG
 
 from feeds.config import Config, numbered_folders
 from feeds.errors import ConfigError
-from feeds.models import Problem, Source
+from feeds.models import Problem, Source, make_source
 
 KIND = "file"
 
@@ -22,7 +22,7 @@ def file_source(path: str, rel: str, info: os.stat_result) -> Source:
     """The source of one article file, keyed by its absolute path and stamped by its size,
     mtime, inode and ctime: an edit that keeps the size and the mtime (``rsync -t``, a
     scraper that dates its files by publication) still changes the ctime."""
-    return Source(
+    return make_source(
         KIND, path, rel, f"{info.st_size}:{info.st_mtime_ns}:{info.st_ino}:{info.st_ctime_ns}"
     )
 
@@ -49,13 +49,20 @@ def discover_files(config: Config) -> tuple[list[Source], list[Problem]]:
     files: dict[str, Source] = {}
     problems: list[Problem] = []
     for source, prefix in source_prefixes(config.folders):
-        for path, rel, found in _walk(source, skip, matches, follow_links=follow):
-            if prefix:
-                rel = prefix + rel
-            if isinstance(found, str):
-                problems.append(Problem(rel, "discover", found))
-            else:
-                files[rel] = file_source(path, rel, found)
+        for rel, entries, trouble in _walk(source, skip, matches, follow_links=follow):
+            rel = prefix + rel
+            problems += [Problem(rel + name, "discover", reason) for name, reason in trouble]
+            for entry in entries:  # once per file of the archive, on every run: kept lean
+                name = rel + entry.name
+                try:
+                    info = entry.stat()  # follows symlinks
+                except OSError as e:
+                    problems.append(Problem(name, "discover", _stat_reason(e, entry)))
+                    continue
+                if S_ISREG(info.st_mode):
+                    files[name] = file_source(entry.path, name, info)
+                else:
+                    problems.append(Problem(name, "discover", _NOT_REGULAR))
     return [files[k] for k in sorted(files)], sorted(problems, key=lambda p: p.path)
 
 
@@ -102,57 +109,72 @@ def source_prefixes(sources: Sequence[Path]) -> list[tuple[Path, str]]:
     return result
 
 
+Found = tuple[str, list[os.DirEntry[str]], list[tuple[str, str]]]
+
+
 def _walk(
     root: Path, skip: set[str], matches: Callable[[str], bool], *, follow_links: bool = False
-) -> Iterator[tuple[str, str, os.stat_result | str]]:
-    """Yield (path, posix path relative to root, its stat or its problem) for every file
-    whose name ``matches``; an entry that is not a name-matching file is not even stat'ed
-    (at 100k files this walk is much of a no-change build).
+) -> Iterator[Found]:
+    """Yield, for every folder, its posix path relative to root (ending in ``/``, or ""),
+    its entries to stat (the files whose names ``matches``), and the problems of its other
+    entries, as (name relative to the folder, reason). An entry that is not a name-matching
+    file is not even stat'ed (at 100k files this walk is much of a no-change build).
 
-    A folder's problem comes with its relative path ending in ``/``. Real folders are all
-    walked before any symlinked one, then links in path order: a file reachable both ways
-    is always named by its real path, whatever order the file system lists entries in. A
-    link that leads out of ``root`` is reported, not followed, unless ``follow_links``.
+    A folder that cannot be listed is a problem of its parent's, named with a trailing
+    ``/``. Real folders are all walked before any symlinked one, then links in path order:
+    a file reachable both ways is always named by its real path, whatever order the file
+    system lists entries in. A link that leads out of ``root`` is reported, not followed,
+    unless ``follow_links``.
     """
-    inside = _inside_of(_real(root), follow_links)
-    seen = {_real(root)}
-    folders = [(root, "")]
+    top = _real(root)
+    inside = _inside_of(top, follow_links)
+    seen = {top}
+    folders = [(os.fspath(root), "", top)]  # (path, relative path, real path)
     links: list[tuple[str, str]] = []  # a heap of (relative path + "/", path)
     while folders or links:
         if not folders:
             link_rel, link = heapq.heappop(links)
             real = _real(Path(link))
             if not inside(real):
-                yield link, link_rel, _OUTSIDE
+                yield "", [], [(link_rel, _OUTSIDE)]
             elif real not in seen and real not in skip:
                 seen.add(real)
-                folders.append((Path(link), link_rel))
+                folders.append((link, link_rel, real))
             continue
-        folder, rel = folders.pop()
+        folder, rel, folder_real = folders.pop()
         try:
             # Not sorted: the files are sorted once at the end, and links go through a heap.
             entries = list(os.scandir(folder))
         except OSError as e:
-            yield str(folder), rel or "./", f"cannot list folder: {e.strerror}"
+            yield "", [], [(rel or "./", f"cannot list folder: {e.strerror}")]
             continue
+        files: list[os.DirEntry[str]] = []
+        trouble: list[tuple[str, str]] = []
         for entry in entries:  # once per file of the archive: kept lean
             name = entry.name
-            if not _is_dir(entry):
+            try:
+                is_dir = entry.is_dir()  # follows symlinks; free (no system call) for real entries
+            except OSError:
+                is_dir = False  # reported as a file that cannot be read, if its name matches
+            if not is_dir:
                 if not matches(name):
                     continue
                 if entry.is_symlink() and not inside(_real(Path(entry.path))):
-                    yield entry.path, rel + name, _OUTSIDE
+                    trouble.append((name, _OUTSIDE))
                 else:
-                    yield entry.path, rel + name, _kind(entry)
+                    files.append(entry)
             elif name.startswith("."):
                 continue  # hidden: .git, the cache
             elif entry.is_symlink():
                 heapq.heappush(links, (f"{rel}{name}/", entry.path))
             else:
-                real = _real(Path(entry.path))
+                # No link on the way: its real path is its real folder's, and its name
+                # (realpath would lstat every part of the path again).
+                real = os.path.join(folder_real, name)
                 if real not in seen and real not in skip:  # skip: the output folder
                     seen.add(real)
-                    folders.append((Path(entry.path), f"{rel}{name}/"))
+                    folders.append((entry.path, f"{rel}{name}/", real))
+        yield rel, files, trouble
 
 
 _OUTSIDE = "symlink that leads out of the source folder; not followed (read.follow_links)"
@@ -166,28 +188,14 @@ def _inside_of(root: str, follow_links: bool) -> Callable[[str], bool]:
     return lambda real: real == root or real.startswith(prefix)
 
 
-def _is_dir(entry: os.DirEntry[str]) -> bool:
-    try:
-        return entry.is_dir()  # follows symlinks; free (no system call) for real entries
-    except OSError:
-        return False  # reported as a file that cannot be read, if its name matches
+_NOT_REGULAR = "not a regular file (a FIFO, socket or device)"
 
 
-def _kind(entry: os.DirEntry[str]) -> os.stat_result | str:
-    """A file's stat, or why it is not a readable regular file."""
-    try:
-        info = entry.stat()  # follows symlinks
-    except OSError as e:
-        return _stat_reason(e, entry.is_symlink())
-    if stat.S_ISREG(info.st_mode):
-        return info
-    return "not a regular file (a FIFO, socket or device)"
-
-
-def _stat_reason(error: OSError, is_link: bool) -> str:
+def _stat_reason(error: OSError, entry: os.DirEntry[str]) -> str:
+    """Why a file that matched cannot be stat'ed."""
     if error.errno == errno.ELOOP:
         return "symlink loop"
-    if error.errno == errno.ENOENT and is_link:
+    if error.errno == errno.ENOENT and entry.is_symlink():
         return "broken symlink (its target does not exist)"
     return f"cannot stat: {error.strerror}"
 

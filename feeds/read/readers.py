@@ -9,11 +9,11 @@ from __future__ import annotations
 import functools
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from feeds.config import Config
 from feeds.models import Problem, RawArticle, Source
 from feeds.read import discover
+from feeds.records import record
 
 ENTRY_KIND = "entry"  # a feed's entry (read.entries)
 
@@ -37,7 +37,7 @@ ReadFn = Callable[[Source, Config], RawArticle]  # raises ArticleError for a bad
 Discover = Callable[[Config, Memory], tuple[list[Source], list[Problem]]]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Reader:
     discover: Discover
     # "module:function" of its read, imported when the first source of its kind is read: a

@@ -7,9 +7,7 @@ did not change is not touched, so its mtime, ETag and Last-Modified stay put.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
-import secrets
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,7 +23,8 @@ def temporary_name(folder: Path) -> Path:
     Named before it is made, not by ``mkstemp``: a signal that lands once the file exists
     but before ``mkstemp`` returns its name would leave it behind, unknown to the cleanup.
     """
-    return folder / f"{TMP_PREFIX}{secrets.token_hex(8)}"
+    # secrets.token_hex(8), without importing secrets (and hmac, random) into every run.
+    return folder / f"{TMP_PREFIX}{os.urandom(8).hex()}"
 
 
 def write_if_changed(path: Path, data: bytes) -> bool:
@@ -108,6 +107,8 @@ def write_many_atomic(items: Sequence[tuple[Path, bytes]]) -> None:
 def _sync_file_system(member: Path) -> None:
     """Flush the file system ``member`` is on (Linux's syncfs; elsewhere every one)."""
     if sys.platform == "linux":
+        import ctypes  # here: only a build that writes many files needs it
+
         fd = os.open(member, os.O_RDONLY)
         try:
             if ctypes.CDLL(None, use_errno=True).syncfs(fd) == 0:

@@ -11,7 +11,6 @@ from feeds import __version__
 from feeds.codec import Entry
 from feeds.config import Config
 from feeds.models import Article, Problem, Source
-from feeds.publish.pages.paths import templates_digest
 from feeds.report import BuildOptions
 from feeds.state.manifest import Manifest
 
@@ -88,9 +87,16 @@ def build_key(config: Config, sources: str, options: BuildOptions, manifest: Man
         config, jobs=0, read=dataclasses.replace(config.read, light_from=0)
     )
     options = dataclasses.replace(options, wait=False, force=False)
-    templates = templates_digest(config.pages.templates) if config.pages.enabled else ""
+    templates = _templates_digest(config) if config.pages.enabled else ""
     inputs = repr((__version__, config, options, state, sources, templates))
     return hashlib.sha256(inputs.encode()).hexdigest()
+
+
+def _templates_digest(config: Config) -> str:
+    # Imported here: a build without pages needs none of the pages' modules.
+    from feeds.publish.pages.paths import templates_digest
+
+    return templates_digest(config.pages.templates)
 
 
 def sources_digest(sources: Sequence[Source]) -> str:

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import msgspec
 
 from feeds.models import Problem
+from feeds.records import record
 from feeds.report import BuildReport, FeedReport, ProblemKey, problem_key
 from feeds.state.cache import ArticleCache
 from feeds.state.manifest import Manifest
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LastBuild:
     """What the last build that saved its report left: read once, for the shortcut and for
     telling only the problems it did not have."""
