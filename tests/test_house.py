@@ -121,3 +121,20 @@ def test_a_build_with_nothing_to_do_imports_none_of_the_stages(tmp_path: Path, p
     assert {"feeds.build", "feeds.state.shortcut", "typer"} <= imported  # the log was read
     found = {name for name in imported for top in NOT_FOR_A_NO_CHANGE_BUILD if inside(name, top)}
     assert found == set()
+
+
+def test_a_build_without_pages_imports_no_template_engine(tmp_path: Path) -> None:
+    """Jinja2 and the pages' renderer are for builds with pages: a cold build without them,
+    which reads, cleans and renders feeds, imports neither."""
+    config = make_site(tmp_path, pages=False)
+    generate_articles(tmp_path / "articles", range(3))
+    command = build_command(config, "--json")
+    run = subprocess.run(
+        [command[0], "-X", "importtime", *command[1:]], capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stderr
+    assert '"parsed": 3' in run.stdout
+    imported = set(re.findall(r"^import time: .*\| +(\S+)$", run.stderr, re.MULTILINE))
+    assert {"feeds.publish.feeds", "feedgen", "lxml"} <= imported  # it did build
+    unwanted = ("jinja2", "markupsafe", "feeds.publish.pages.site", "feeds.publish.pages.render")
+    assert {name for name in imported for top in unwanted if inside(name, top)} == set()
