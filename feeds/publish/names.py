@@ -41,9 +41,12 @@ def is_output_path(name: str) -> bool:
     of its parts hidden (its own ``.feeds-*`` files) or ``..``.
 
     A hand-edited manifest could list anything; pruning trusts only paths of this shape.
+    Checked in string operations alone, since a manifest lists every page: each part is
+    neither empty nor hidden when the path with a slash before it holds no "//" and no
+    "/." and does not end in "/".
     """
-    parts = name.split("/")
-    return bool(name) and "\\" not in name and all(p and not p.startswith(".") for p in parts)
+    marked = "/" + name
+    return not (marked.endswith("/") or "//" in marked or "/." in marked or "\\" in name)
 
 
 # What marks a file as written by this tool, in its head (before the first item or the

@@ -11,6 +11,7 @@ from typing import Any
 
 import msgspec
 
+from feeds.publish.names import is_output_path
 from feeds.records import record
 from feeds.report import Unchanged
 from feeds.run.files import write_if_changed
@@ -89,14 +90,14 @@ def _joiner(out: Path) -> Callable[[str], str]:
 def read_manifest(out: Path) -> Manifest:
     try:
         data = _json_of((out / MANIFEST).read_bytes())
-        files = tuple(f for f in map(str, data["files"]) if written_path(f))
+        files = tuple(f for f in map(str, data["files"]) if is_output_path(f))
         slugs = {str(k): str(v) for k, v in data["slugs"].items()}
         prints = {str(k): str(v) for k, v in data.get("fingerprints", {}).items()}
         stats = {str(k): (int(v[0]), int(v[1])) for k, v in data.get("stats", {}).items()}
         articles = {str(k): int(v) for k, v in data.get("articles", {}).items()}
         owner = str(data.get("owner", ""))
         first_seen = {str(k): int(v) for k, v in data.get("first_seen", {}).items()}
-        pages = {str(k): str(v) for k, v in data.get("pages", {}).items() if written_path(v)}
+        pages = {str(k): str(v) for k, v in data.get("pages", {}).items() if is_output_path(v)}
     except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
         return Manifest()  # missing or damaged: start afresh, never trust half of it
     return Manifest(files, slugs, prints, stats, articles, owner, first_seen, pages)
@@ -109,16 +110,6 @@ def _json_of(data: bytes) -> Any:
         return msgspec.json.decode(data)
     except msgspec.DecodeError:
         return json.loads(data.decode("utf-8"))
-
-
-def written_path(name: str) -> bool:
-    """``publish.names.is_output_path``, in string operations alone: a manifest lists every
-    page, and that check's generator over the parts of each path cost more than the rest
-    of reading it (tests hold the two equal). Each part of the path is neither empty nor
-    hidden: the path with a slash before it holds no "//" and no "/.", and does not end in
-    "/"; nor does it hold a backslash."""
-    marked = "/" + name
-    return not (marked.endswith("/") or "//" in marked or "/." in marked or "\\" in name)
 
 
 def write_manifest(out: Path, manifest: Manifest) -> bool:
