@@ -14,6 +14,12 @@ new one. A cache of ours that cannot be trusted (damaged, truncated, another sch
 deleted and rebuilt, even when the damage shows only part way through a build. A file this
 tool did not make is never deleted: it is refused. A lock beside the file serializes builds
 that share one cache.
+
+Beside the rows, a snapshot: the light entries of the last build that wrote one, packed in a
+few large parts, one decode each instead of one query row and one decode per file. SQLite's
+triggers list in ``recent`` every row written or deleted since (by this tool or anyone): a
+snapshot entry stands for its row only while its key is not listed there, and those rows are
+read one by one as before. It is written again once enough rows have changed.
 """
 
 from __future__ import annotations
@@ -21,19 +27,23 @@ from __future__ import annotations
 import contextlib
 import errno
 import functools
+import itertools
 import os
 import sqlite3
 import stat
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
+
+import msgspec
 
 from feeds.codec import DecodeError, Entry, Packed, decode_entry, unpack
 from feeds.config import Config
 from feeds.errors import BuildError
-from feeds.models import Source
+from feeds.models import Article, Source, shared_values
 from feeds.run.locks import hold_lock
-from feeds.state.keys import SCHEMA_VERSION, entry_key, parse_key
+from feeds.state.keys import SCHEMA_VERSION, entry_key, parse_key, snapshot_key
 
 _APP_ID = 0x46454544  # "FEED": marks the file as ours
 _SCHEMA = """
@@ -52,6 +62,23 @@ CREATE TABLE builds (
     key TEXT PRIMARY KEY,
     report BLOB NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE snapshot (
+    part INTEGER PRIMARY KEY,
+    key TEXT NOT NULL,
+    data BLOB NOT NULL,
+    crc INTEGER NOT NULL
+);
+CREATE TABLE recent (key TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TRIGGER sources_inserted AFTER INSERT ON sources BEGIN
+    INSERT OR IGNORE INTO recent VALUES (new.key);
+END;
+CREATE TRIGGER sources_updated AFTER UPDATE ON sources BEGIN
+    INSERT OR IGNORE INTO recent VALUES (old.key);
+    INSERT OR IGNORE INTO recent VALUES (new.key);
+END;
+CREATE TRIGGER sources_deleted AFTER DELETE ON sources BEGIN
+    INSERT OR IGNORE INTO recent VALUES (old.key);
+END;
 """
 # A table with rowids, not WITHOUT ROWID: rows hold a whole article's HTML, and SQLite's
 # clustered index is slow with rows that large.
@@ -65,7 +92,26 @@ _SQLITE_HEADER = b"SQLite format 3\x00"
 _APP_ID_OFFSET = 68  # where SQLite's file header keeps the application id
 _OWN_SUFFIXES = ("", "-journal", "-wal", "-shm", ".lock")
 
+# A snapshot part holds this many entries: one decode each, and a large archive's snapshot
+# is never in memory whole as bytes.
+_PART_SIZE = 2000
+# The snapshot is written again once more rows than this changed since, or a tenth of them.
+_RECENT_ALLOWED = 200
+
 Row = tuple[str, str, str, bytes, str, str, bool, int, int]
+Light = tuple[str, Article]  # a source's stamp, and its light article
+
+
+class _Part(msgspec.Struct, array_like=True, frozen=True):
+    """A part of the snapshot: sources' keys and stamps, and their light articles."""
+
+    keys: list[str]
+    stamps: list[str]
+    articles: list[Article]
+
+
+_PART_ENCODER = msgspec.msgpack.Encoder()
+_PART_DECODER = msgspec.msgpack.Decoder(_Part)
 
 
 class ArticleCache:
@@ -80,6 +126,10 @@ class ArticleCache:
         self._lock = contextlib.ExitStack()
         self._config = config
         self._base = parse_key(config)
+        self._snapshot_key = snapshot_key(config, self._base)
+        # Every light article this build holds as its row holds it, by key: the next snapshot
+        self._light: dict[str, Light] = {}
+        self._snapshot_used = False  # a snapshot was found, of this config
         self._batch: list[Row] = []
         self._batch_size = 0
         # "/name" endings: one C-level endswith per file instead of a basename() call
@@ -110,6 +160,7 @@ class ArticleCache:
         keeps what it parsed, and does not parse it again."""
         try:
             self.flush()
+            self._save_snapshot()
         finally:
             self.db.close()
             self._lock.close()
@@ -132,20 +183,57 @@ class ArticleCache:
         return {}, list(sources)
 
     def _lookup(self, sources: Sequence[Source]) -> tuple[dict[str, Entry], list[Source]]:
-        config, base = self._config, self._base
-        prefix = base + ":"
         by_key = {s.key: s for s in sources}
         cached: dict[str, Entry] = {}
+        snapshot = self._read_snapshot()
+        if snapshot is None:
+            cached, gone = self._from_rows(by_key, scan=True)
+        else:
+            recent = {key for (key,) in self.db.execute("SELECT key FROM recent")}
+            wanted: dict[str, Source] = {}
+            for source in sources:
+                hit = snapshot.get(source.key)
+                if hit and hit[0] == source.stamp and source.key not in recent:
+                    article = hit[1]
+                    if article.path == source.rel:
+                        cached[source.rel] = shared_values(article)
+                        self._light[source.key] = hit
+                        continue
+                wanted[source.key] = source
+            # Many left (a snapshot of other folders): one pass over every row is quicker.
+            cached |= self._from_rows(wanted, scan=len(wanted) > 4 * _QUERY_BATCH)[0]
+            # The rows that were there when the snapshot was made, and those written since
+            # (the rows a scan found besides the wanted ones include the snapshot's own).
+            roots = self._roots()
+            known = itertools.chain(snapshot, recent)
+            gone = [k for k in known if k not in by_key and k.startswith(roots)]
+        stale = [s for s in sources if s.rel not in cached]
+        if gone:
+            self.db.executemany("DELETE FROM sources WHERE key = ?", ((k,) for k in gone))
+            self.db.commit()
+        return cached, stale
+
+    def _roots(self) -> tuple[str, ...]:
+        """Where the config's sources are: a row under them whose source is gone is deleted."""
+        config = self._config
         roots = tuple(os.path.join(os.path.abspath(s), "") for s in config.folders)
-        roots += tuple(s.feed for s in config.sources if s.feed)  # entries that left their feed
-        gone: list[tuple[str]] = []
-        # Row by row, not all rows at once: a large archive's light entries alone are large.
-        query = "SELECT key, stamp, parse_key, meta, meta_crc FROM sources"
-        for key, stamp, made_by, meta, crc in self.db.execute(query):
-            source = by_key.get(key)
+        return roots + tuple(s.feed for s in config.sources if s.feed)  # left their feed
+
+    def _from_rows(
+        self, wanted: dict[str, Source], *, scan: bool
+    ) -> tuple[dict[str, Entry], list[str]]:
+        """The cached entries of the ``wanted`` sources, from their rows (by ``rel``); and
+        the keys of the other rows read (with ``scan``) under the sources' folders."""
+        config, base = self._config, self._base
+        prefix = base + ":"
+        cached: dict[str, Entry] = {}
+        roots = self._roots()
+        gone: list[str] = []
+        for key, stamp, made_by, meta, crc in self._rows(wanted, scan):
+            source = wanted.get(key)
             if source is None:
                 if isinstance(key, str) and key.startswith(roots):
-                    gone.append((key,))
+                    gone.append(key)
                 continue
             # A text column of a damaged row may hold bytes: such a row is parsed again.
             fresh = stamp == source.stamp and isinstance(made_by, str)
@@ -153,11 +241,71 @@ class ArticleCache:
                 entry = _decode(meta, source.rel)
                 if entry is not None and made_by == entry_key(config, base, entry):
                     cached[source.rel] = entry
-        stale = [s for s in sources if s.rel not in cached]
-        if gone:
-            self.db.executemany("DELETE FROM sources WHERE key = ?", gone)
+                    if isinstance(entry, Article):
+                        self._light[key] = (stamp, entry)
+        return cached, gone
+
+    def _rows(self, wanted: dict[str, Source], scan: bool) -> Iterator[Any]:
+        """Every row (``scan``), or the rows of ``wanted``: key, stamp, parse key, light
+        entry and its checksum."""
+        columns = "SELECT key, stamp, parse_key, meta, meta_crc FROM sources"
+        if scan:
+            # Row by row, not all rows at once: a large archive's light entries alone are large.
+            yield from self.db.execute(columns)
+            return
+        keys = list(wanted)
+        for start in range(0, len(keys), _QUERY_BATCH):
+            chunk = keys[start : start + _QUERY_BATCH]
+            marks = ",".join("?" * len(chunk))
+            yield from self.db.execute(f"{columns} WHERE key IN ({marks})", chunk)
+
+    def _read_snapshot(self) -> dict[str, Light] | None:
+        """The snapshot's entries by key, or None when there is none of this config, or it
+        cannot be trusted (then every row is read, and it is written again)."""
+        if self.path is None:
+            return None  # a private cache lives for one build: it would never be read
+        found: dict[str, Light] = {}
+        query = "SELECT key, data, crc FROM snapshot ORDER BY part"
+        for made_by, data, crc in self.db.execute(query):
+            if made_by != self._snapshot_key or not _sound(data, crc):
+                return None
+            try:
+                part = _PART_DECODER.decode(data)
+            except DecodeError:
+                return None
+            if not len(part.keys) == len(part.stamps) == len(part.articles):
+                return None
+            found.update(zip(part.keys, zip(part.stamps, part.articles, strict=True), strict=True))
+        self._snapshot_used = bool(found)
+        return found or None
+
+    def _save_snapshot(self) -> None:
+        """Write the snapshot again from the light articles of this build, if the last one
+        is missing, of another config, or too many of its rows changed since."""
+        light = self._light
+        if self.path is None or self.dropped or self.rebuilt or not light:
+            return
+        try:
+            if self._snapshot_used:
+                (changed,) = self.db.execute("SELECT count(*) FROM recent").fetchone()
+                if changed <= max(_RECENT_ALLOWED, len(light) // 10):
+                    return
+            self.db.execute("DELETE FROM snapshot")
+            keys = list(light)
+            for number, start in enumerate(range(0, len(keys), _PART_SIZE)):
+                chunk = keys[start : start + _PART_SIZE]
+                stamps = [light[key][0] for key in chunk]
+                part = _Part(chunk, stamps, [light[key][1] for key in chunk])
+                data = _PART_ENCODER.encode(part)
+                row = (number, self._snapshot_key, data, zlib.crc32(data))
+                self.db.execute("INSERT INTO snapshot VALUES (?, ?, ?, ?)", row)
+            # In the same transaction: from now on, only rows written later are listed.
+            self.db.execute("DELETE FROM recent")
             self.db.commit()
-        return cached, stale
+        except sqlite3.Error:
+            # Only time is lost: the next build reads every row, and writes it again.
+            with contextlib.suppress(sqlite3.Error):
+                self.db.rollback()
 
     def store(self, source: Source, packed: Packed) -> Entry:
         """Save a parsed entry (in batches: call ``flush`` at the end); returns its light form.
@@ -169,6 +317,10 @@ class ArticleCache:
         entry = unpack(packed)
         if self.dropped:
             return entry
+        if isinstance(entry, Article):
+            self._light[source.key] = (source.stamp, entry)
+        else:
+            self._light.pop(source.key, None)
         key = entry_key(self._config, self._base, entry)
         checks = zlib.crc32(meta), _text_crc(content, summary, complete)
         row = (source.key, source.stamp, key, meta, content, summary, complete, *checks)
