@@ -171,6 +171,11 @@ class ArticleCache:
             return False
         return _same_file(os.path.dirname(source.key), self.path.parent)
 
+    def without_own_files(self, sources: Sequence[Source]) -> list[Source]:
+        """``sources`` less the cache's own files (``owns``), in order."""
+        endings = self._own_endings
+        return [s for s in sources if not s.key.endswith(endings) or not self.owns(s)]
+
     def lookup(self, sources: Sequence[Source]) -> tuple[dict[str, Entry], list[Source]]:
         """Split ``sources`` into cached entries (by ``rel``) and those to parse again.
 
