@@ -620,6 +620,7 @@ def test_a_damaged_snapshot_is_not_trusted_and_is_made_again(
     (data, crc) = db.execute("SELECT data, crc FROM snapshot").fetchone()
     db.close()
     assert zlib.crc32(data) == crc and "文章7".encode() in data
+    assert snapshot_rows(config) == (1, 0)
 
 
 def test_a_snapshot_of_other_settings_is_not_used(

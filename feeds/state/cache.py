@@ -19,7 +19,8 @@ Beside the rows, a snapshot: the light entries of the last build that wrote one,
 few large parts, one decode each instead of one query row and one decode per file. SQLite's
 triggers list in ``recent`` every row written or deleted since (by this tool or anyone): a
 snapshot entry stands for its row only while its key is not listed there, and those rows are
-read one by one as before. It is written again once enough rows have changed.
+read one by one as before. It is written again once enough rows have changed. (Without a
+snapshot, nothing is listed: a first build does not list each row it writes.)
 """
 
 from __future__ import annotations
@@ -69,14 +70,17 @@ CREATE TABLE snapshot (
     crc INTEGER NOT NULL
 );
 CREATE TABLE recent (key TEXT PRIMARY KEY) WITHOUT ROWID;
-CREATE TRIGGER sources_inserted AFTER INSERT ON sources BEGIN
+CREATE TRIGGER sources_inserted AFTER INSERT ON sources
+WHEN EXISTS (SELECT 1 FROM snapshot) BEGIN
     INSERT OR IGNORE INTO recent VALUES (new.key);
 END;
-CREATE TRIGGER sources_updated AFTER UPDATE ON sources BEGIN
+CREATE TRIGGER sources_updated AFTER UPDATE ON sources
+WHEN EXISTS (SELECT 1 FROM snapshot) BEGIN
     INSERT OR IGNORE INTO recent VALUES (old.key);
     INSERT OR IGNORE INTO recent VALUES (new.key);
 END;
-CREATE TRIGGER sources_deleted AFTER DELETE ON sources BEGIN
+CREATE TRIGGER sources_deleted AFTER DELETE ON sources
+WHEN EXISTS (SELECT 1 FROM snapshot) BEGIN
     INSERT OR IGNORE INTO recent VALUES (old.key);
 END;
 """
@@ -272,17 +276,29 @@ class ArticleCache:
         found: dict[str, Light] = {}
         query = "SELECT key, data, crc FROM snapshot ORDER BY part"
         for made_by, data, crc in self.db.execute(query):
-            if made_by != self._snapshot_key or not _sound(data, crc):
-                return None
-            try:
-                part = _PART_DECODER.decode(data)
-            except DecodeError:
-                return None
-            if not len(part.keys) == len(part.stamps) == len(part.articles):
+            part = self._part(made_by, data, crc)
+            if part is None:
+                # Not to be used, nor kept up to date: rows written from now on are not
+                # listed, until a snapshot is made again (this build's, at its end).
+                self.db.execute("DELETE FROM snapshot")
+                self.db.execute("DELETE FROM recent")
+                self.db.commit()
                 return None
             found.update(zip(part.keys, zip(part.stamps, part.articles, strict=True), strict=True))
         self._snapshot_used = bool(found)
         return found or None
+
+    def _part(self, made_by: object, data: object, crc: object) -> _Part | None:
+        """A part of the snapshot, if it is of this config and sound."""
+        if made_by != self._snapshot_key or not isinstance(data, bytes) or not _sound(data, crc):
+            return None
+        try:
+            part = _PART_DECODER.decode(data)
+        except DecodeError:
+            return None
+        if not len(part.keys) == len(part.stamps) == len(part.articles):
+            return None
+        return part
 
     def _save_snapshot(self) -> None:
         """Write the snapshot again from the light articles of this build, if the last one
