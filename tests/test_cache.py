@@ -659,9 +659,13 @@ def test_the_snapshot_is_made_again_once_enough_rows_changed(
     for i in range(5):  # more than a tenth of the rows
         write_article(config.parent / "articles", f"{i:03d}.md", title=f"改过的标题{i}")
     assert build(runner, config)["parsed"] == 5
-    assert snapshot_rows(config) == (1, 0)
-    monkeypatch.setattr(cache_module, "_RECENT_ALLOWED", 200)
+    assert snapshot_rows(config) == (1, 5)  # the next lookup finds them: it makes one
     tamper(config, "DELETE FROM builds")
     again = build(runner, config)
     assert (again["parsed"], again["cached"]) == (0, COUNT)
+    assert snapshot_rows(config) == (1, 0)
+    monkeypatch.setattr(cache_module, "_RECENT_ALLOWED", 200)
+    tamper(config, "DELETE FROM builds")
+    third = build(runner, config)  # from the new snapshot alone
+    assert (third["parsed"], third["cached"]) == (0, COUNT)
     assert "改过的标题" in (config.parent / "output" / "all.json").read_text(encoding="utf-8")

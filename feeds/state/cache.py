@@ -131,9 +131,9 @@ class ArticleCache:
         self._config = config
         self._base = parse_key(config)
         self._snapshot_key = snapshot_key(config, self._base)
-        # Every light article this build holds as its row holds it, by key: the next snapshot
-        self._light: dict[str, Light] = {}
-        self._snapshot_used = False  # a snapshot was found, of this config
+        # Every light article this build holds as its row holds it, by key: the next
+        # snapshot, in a build that is to make one (None: it is not)
+        self._light: dict[str, Light] | None = None
         self._batch: list[Row] = []
         self._batch_size = 0
         # "/name" endings: one C-level endswith per file instead of a basename() call
@@ -196,9 +196,13 @@ class ArticleCache:
         cached: dict[str, Entry] = {}
         snapshot = self._read_snapshot()
         if snapshot is None:
+            self._light = {} if self.path is not None else None  # this build makes one
             cached, gone = self._from_rows(by_key, scan=True)
         else:
             recent = {key for (key,) in self.db.execute("SELECT key FROM recent")}
+            if len(recent) > max(_RECENT_ALLOWED, len(snapshot) // 10):
+                self._light = {}  # made again at the end of this build
+            light = self._light
             wanted: dict[str, Source] = {}
             for source in sources:
                 hit = snapshot.get(source.key)
@@ -206,7 +210,8 @@ class ArticleCache:
                     article = hit[1]
                     if article.path == source.rel:
                         cached[source.rel] = shared_values(article)
-                        self._light[source.key] = hit
+                        if light is not None:
+                            light[source.key] = hit
                         continue
                 wanted[source.key] = source
             # Many left (a snapshot of other folders): one pass over every row is quicker.
@@ -250,8 +255,8 @@ class ArticleCache:
                 entry = _decode(meta, source.rel)
                 if entry is not None and made_by == entry_key(config, base, entry):
                     cached[source.rel] = entry
-                    if isinstance(entry, Article):
-                        self._light[key] = (stamp, entry)
+                    if self._light is not None:
+                        _keep_light(self._light, key, stamp, entry)
         return cached, gone
 
     def _rows(self, wanted: dict[str, Source], scan: bool) -> Iterator[Any]:
@@ -285,7 +290,6 @@ class ArticleCache:
                 self.db.commit()
                 return None
             found.update(zip(part.keys, zip(part.stamps, part.articles, strict=True), strict=True))
-        self._snapshot_used = bool(found)
         return found or None
 
     def _part(self, made_by: object, data: object, crc: object) -> _Part | None:
@@ -301,16 +305,12 @@ class ArticleCache:
         return part
 
     def _save_snapshot(self) -> None:
-        """Write the snapshot again from the light articles of this build, if the last one
-        is missing, of another config, or too many of its rows changed since."""
+        """Write the snapshot again from the light articles of this build, when its lookup
+        found none of this config, or too many of its rows changed since."""
         light = self._light
         if self.path is None or self.dropped or self.rebuilt or not light:
             return
         try:
-            if self._snapshot_used:
-                (changed,) = self.db.execute("SELECT count(*) FROM recent").fetchone()
-                if changed <= max(_RECENT_ALLOWED, len(light) // 10):
-                    return
             self.db.execute("DELETE FROM snapshot")
             keys = list(light)
             for number, start in enumerate(range(0, len(keys), _PART_SIZE)):
@@ -338,10 +338,8 @@ class ArticleCache:
         entry = unpack(packed)
         if self.dropped:
             return entry
-        if isinstance(entry, Article):
-            self._light[source.key] = (source.stamp, entry)
-        else:
-            self._light.pop(source.key, None)
+        if self._light is not None:
+            _keep_light(self._light, source.key, source.stamp, entry)
         key = entry_key(self._config, self._base, entry)
         checks = zlib.crc32(meta), _text_crc(content, summary, complete)
         row = (source.key, source.stamp, key, meta, content, summary, complete, *checks)
@@ -453,6 +451,14 @@ class ArticleCache:
                 self._drop(e)
                 return
             raise BuildError(f"cannot write the cache {self.path}: {_reason(e)}") from None
+
+
+def _keep_light(light: dict[str, Light], key: str, stamp: str, entry: Entry) -> None:
+    """Remember ``entry`` as the row of ``key`` now holds it, for the next snapshot."""
+    if isinstance(entry, Article):
+        light[key] = (stamp, entry)
+    else:
+        light.pop(key, None)
 
 
 def _open(path: Path | None, *, fresh: bool = False) -> sqlite3.Connection:
