@@ -10,6 +10,7 @@ name is a feed of its own, wherever it stands.
 
 from __future__ import annotations
 
+import operator
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -95,7 +96,11 @@ PATH_SEPARATOR = "/"  # between the names of a path in a feed's name and in conf
 TAG_MARK = "#"  # a tag's feed is named "#python" (its slug: tag-python)
 # What an article's feeds depend on: its source's settings, categories, paths and tags.
 _Names = tuple[str, ...]
-_ArticleKey = tuple[tuple[CategoryMode, bool], _Names, tuple[_Names, ...], _Names]
+_ArticleKey = tuple[tuple[CategoryMode, bool], tuple[_Names, tuple[_Names, ...], _Names]]
+# An article's categories, category paths and tags, in one call in C
+_category_fields: Callable[[Article], tuple[_Names, tuple[_Names, ...], _Names]] = (
+    operator.attrgetter("categories", "category_paths", "tags")
+)
 
 
 def path_name(path: Sequence[str]) -> str:
@@ -127,19 +132,23 @@ class FeedNodes:
             for key, value in config.categories.aliases.items()
             if PATH_SEPARATOR in key
         }
+        # One source folder: the same settings for every article, found once.
+        self._only: tuple[CategoryMode, bool] | None = None
+        if len(self._by_prefix) <= 1:
+            self._only = next(iter(self._by_prefix.values()), default)
         # Articles share a few hundred category lists: each is worked out once.
         self._seen: dict[_ArticleKey, dict[str, tuple[str, ...]]] = {}
 
     def settings_of(self, article: Article) -> tuple[CategoryMode, bool]:
         """The category mode of the article's source, and whether its tags are feeds."""
-        if len(self._by_prefix) <= 1:
-            return next(iter(self._by_prefix.values()), self._default)
+        if self._only is not None:
+            return self._only
         prefix = article.path.partition("/")[0] + "/"
         return self._by_prefix.get(prefix, self._default)
 
     def key_of(self, article: Article) -> _ArticleKey:
         """A key of everything ``of`` depends on, cheaper to make than its answer."""
-        return (self.settings_of(article), article.categories, article.category_paths, article.tags)
+        return (self._only or self.settings_of(article), _category_fields(article))
 
     def of(self, article: Article) -> dict[str, tuple[str, ...]]:
         key = self.key_of(article)
