@@ -669,3 +669,15 @@ def test_the_snapshot_is_made_again_once_enough_rows_changed(
     third = build(runner, config)  # from the new snapshot alone
     assert (third["parsed"], third["cached"]) == (0, COUNT)
     assert "改过的标题" in (config.parent / "output" / "all.json").read_text(encoding="utf-8")
+
+
+def test_a_row_given_a_key_that_is_not_text_is_parsed_again(
+    runner: CliRunner, built: tuple[Path, dict[str, bytes]]
+) -> None:
+    # Both keys are listed as changed since the snapshot: the old one, and one no file has.
+    config, clean = built
+    tamper(config, "UPDATE sources SET key = x'3132333435' WHERE key LIKE '%/007.md'",
+           "DELETE FROM builds")  # fmt: skip
+    report = build(runner, config)
+    assert (report["parsed"], report["cached"]) == (1, COUNT - 1)
+    assert outputs(config) == clean

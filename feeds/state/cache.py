@@ -220,7 +220,9 @@ class ArticleCache:
             # (the rows a scan found besides the wanted ones include the snapshot's own).
             roots = self._roots()
             known = itertools.chain(snapshot, recent)
-            gone = [k for k in known if k not in by_key and k.startswith(roots)]
+            gone = [
+                k for k in known if k not in by_key and isinstance(k, str) and k.startswith(roots)
+            ]
         stale = [s for s in sources if s.rel not in cached]
         if gone:
             self.db.executemany("DELETE FROM sources WHERE key = ?", ((k,) for k in gone))
