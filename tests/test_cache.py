@@ -681,3 +681,24 @@ def test_a_row_given_a_key_that_is_not_text_is_parsed_again(
     report = build(runner, config)
     assert (report["parsed"], report["cached"]) == (1, COUNT - 1)
     assert outputs(config) == clean
+
+
+def test_a_damaged_part_after_good_ones_leaves_none_of_the_snapshot_used(
+    runner: CliRunner, site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache_module, "_PART_SIZE", 10)
+    config = site()
+    for i in range(COUNT):
+        write_article(config.parent / "articles", f"{i:03d}.md", title=f"文章{i}")
+    build(runner, config)
+    clean = outputs(config)
+    assert snapshot_rows(config) == (COUNT // 10, 0)
+    db = sqlite3.connect(cache_db(config))
+    db.execute("UPDATE snapshot SET data = CAST(x'00' || data AS BLOB) WHERE part = 2")
+    db.execute("DELETE FROM builds")
+    db.commit()
+    db.close()
+    report = build(runner, config)
+    assert (report["parsed"], report["cached"]) == (0, COUNT)
+    assert outputs(config) == clean
+    assert snapshot_rows(config) == (COUNT // 10, 0)  # made again, whole

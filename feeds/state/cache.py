@@ -104,6 +104,8 @@ _RECENT_ALLOWED = 200
 
 Row = tuple[str, str, str, bytes, str, str, bool, int, int]
 Light = tuple[str, Article]  # a source's stamp, and its light article
+# From the snapshot: entries by rel, keys changed since, keys of no source now, its size
+_SnapshotFound = tuple[dict[str, Entry], set[str], list[str], int]
 
 
 class _Part(msgspec.Struct, array_like=True, frozen=True):
@@ -193,36 +195,29 @@ class ArticleCache:
 
     def _lookup(self, sources: Sequence[Source]) -> tuple[dict[str, Entry], list[Source]]:
         by_key = {s.key: s for s in sources}
-        cached: dict[str, Entry] = {}
-        snapshot = self._read_snapshot()
-        if snapshot is None:
-            self._light = {} if self.path is not None else None  # this build makes one
+        found = self._from_snapshot(by_key)
+        if found is None:
             cached, gone = self._from_rows(by_key, scan=True)
+            remake = self.path is not None  # this build makes the snapshot
         else:
-            recent = {key for (key,) in self.db.execute("SELECT key FROM recent")}
-            if len(recent) > max(_RECENT_ALLOWED, len(snapshot) // 10):
-                self._light = {}  # made again at the end of this build
-            light = self._light
-            wanted: dict[str, Source] = {}
-            for source in sources:
-                hit = snapshot.get(source.key)
-                if hit and hit[0] == source.stamp and source.key not in recent:
-                    article = hit[1]
-                    if article.path == source.rel:
-                        cached[source.rel] = shared_values(article)
-                        if light is not None:
-                            light[source.key] = hit
-                        continue
-                wanted[source.key] = source
+            cached, recent, others, count = found
+            wanted = {s.key: s for s in sources if s.rel not in cached}
             # Many left (a snapshot of other folders): one pass over every row is quicker.
             cached |= self._from_rows(wanted, scan=len(wanted) > 4 * _QUERY_BATCH)[0]
             # The rows that were there when the snapshot was made, and those written since
             # (the rows a scan found besides the wanted ones include the snapshot's own).
             roots = self._roots()
-            known = itertools.chain(snapshot, recent)
+            known = itertools.chain(others, recent)
             gone = [
                 k for k in known if k not in by_key and isinstance(k, str) and k.startswith(roots)
             ]
+            remake = len(recent) > max(_RECENT_ALLOWED, count // 10)
+        if remake:  # from what the rows hold now: this lookup's entries, and what is stored
+            self._light = {
+                s.key: (s.stamp, entry)
+                for s in sources
+                if isinstance(entry := cached.get(s.rel), Article)
+            }
         stale = [s for s in sources if s.rel not in cached]
         if gone:
             self.db.executemany("DELETE FROM sources WHERE key = ?", ((k,) for k in gone))
@@ -257,8 +252,6 @@ class ArticleCache:
                 entry = _decode(meta, source.rel)
                 if entry is not None and made_by == entry_key(config, base, entry):
                     cached[source.rel] = entry
-                    if self._light is not None:
-                        _keep_light(self._light, key, stamp, entry)
         return cached, gone
 
     def _rows(self, wanted: dict[str, Source], scan: bool) -> Iterator[Any]:
@@ -275,24 +268,40 @@ class ArticleCache:
             marks = ",".join("?" * len(chunk))
             yield from self.db.execute(f"{columns} WHERE key IN ({marks})", chunk)
 
-    def _read_snapshot(self) -> dict[str, Light] | None:
-        """The snapshot's entries by key, or None when there is none of this config, or it
-        cannot be trusted (then every row is read, and it is written again)."""
+    def _from_snapshot(self, by_key: dict[str, Source]) -> _SnapshotFound | None:
+        """The entries of the sources ``by_key`` that the snapshot stands for (by ``rel``),
+        the keys listed as changed since, the snapshot's keys of no source now, and how many
+        it holds; or None when there is none of this config, or it cannot be trusted (then
+        every row is read, and this build makes it again).
+
+        Part by part, and each part's keys, stamps and unused entries dropped as it comes:
+        the whole snapshot at once would be a tenth more of a rebuild's memory.
+        """
         if self.path is None:
             return None  # a private cache lives for one build: it would never be read
-        found: dict[str, Light] = {}
-        query = "SELECT key, data, crc FROM snapshot ORDER BY part"
-        for made_by, data, crc in self.db.execute(query):
+        recent = {key for (key,) in self.db.execute("SELECT key FROM recent")}
+        cached: dict[str, Entry] = {}
+        others: list[str] = []
+        count = 0
+        parts = self.db.execute("SELECT key, data, crc FROM snapshot ORDER BY part")
+        for made_by, data, crc in parts:
             part = self._part(made_by, data, crc)
             if part is None:
+                parts.close()  # the rest is not read
                 # Not to be used, nor kept up to date: rows written from now on are not
                 # listed, until a snapshot is made again (this build's, at its end).
                 self.db.execute("DELETE FROM snapshot")
                 self.db.execute("DELETE FROM recent")
                 self.db.commit()
                 return None
-            found.update(zip(part.keys, zip(part.stamps, part.articles, strict=True), strict=True))
-        return found or None
+            count += len(part.keys)
+            for key, stamp, article in zip(part.keys, part.stamps, part.articles, strict=True):
+                source = by_key.get(key)
+                if source is None:
+                    others.append(key)
+                elif stamp == source.stamp and key not in recent and article.path == source.rel:
+                    cached[source.rel] = shared_values(article)
+        return (cached, recent, others, count) if count else None
 
     def _part(self, made_by: object, data: object, crc: object) -> _Part | None:
         """A part of the snapshot, if it is of this config and sound."""
