@@ -103,7 +103,6 @@ _PART_SIZE = 2000
 _RECENT_ALLOWED = 200
 
 Row = tuple[str, str, str, bytes, str, str, bool, int, int]
-Light = tuple[str, Article]  # a source's stamp, and its light article
 # From the snapshot: entries by rel, keys changed since, keys of no source now, its size
 _SnapshotFound = tuple[dict[str, Entry], set[str], list[str], int]
 
@@ -133,9 +132,9 @@ class ArticleCache:
         self._config = config
         self._base = parse_key(config)
         self._snapshot_key = snapshot_key(config, self._base)
-        # Every light article this build holds as its row holds it, by key: the next
-        # snapshot, in a build that is to make one (None: it is not)
-        self._light: dict[str, Light] | None = None
+        # Every light article this build holds as its row holds it, by source (its key and
+        # stamp): the next snapshot, in a build that is to make one (None: it is not)
+        self._light: dict[Source, Article] | None = None
         self._batch: list[Row] = []
         self._batch_size = 0
         # "/name" endings: one C-level endswith per file instead of a basename() call
@@ -214,9 +213,7 @@ class ArticleCache:
             remake = len(recent) > max(_RECENT_ALLOWED, count // 10)
         if remake:  # from what the rows hold now: this lookup's entries, and what is stored
             self._light = {
-                s.key: (s.stamp, entry)
-                for s in sources
-                if isinstance(entry := cached.get(s.rel), Article)
+                s: entry for s in sources if isinstance(entry := cached.get(s.rel), Article)
             }
         stale = [s for s in sources if s.rel not in cached]
         if gone:
@@ -323,11 +320,11 @@ class ArticleCache:
             return
         try:
             self.db.execute("DELETE FROM snapshot")
-            keys = list(light)
-            for number, start in enumerate(range(0, len(keys), _PART_SIZE)):
-                chunk = keys[start : start + _PART_SIZE]
-                stamps = [light[key][0] for key in chunk]
-                part = _Part(chunk, stamps, [light[key][1] for key in chunk])
+            sources = list(light)
+            for number, start in enumerate(range(0, len(sources), _PART_SIZE)):
+                chunk = sources[start : start + _PART_SIZE]
+                keys, stamps = [s.key for s in chunk], [s.stamp for s in chunk]
+                part = _Part(keys, stamps, [light[source] for source in chunk])
                 data = _PART_ENCODER.encode(part)
                 row = (number, self._snapshot_key, data, zlib.crc32(data))
                 self.db.execute("INSERT INTO snapshot VALUES (?, ?, ?, ?)", row)
@@ -350,7 +347,7 @@ class ArticleCache:
         if self.dropped:
             return entry
         if self._light is not None:
-            _keep_light(self._light, source.key, source.stamp, entry)
+            _keep_light(self._light, source, entry)
         key = entry_key(self._config, self._base, entry)
         checks = zlib.crc32(meta), _text_crc(content, summary, complete)
         row = (source.key, source.stamp, key, meta, content, summary, complete, *checks)
@@ -464,12 +461,12 @@ class ArticleCache:
             raise BuildError(f"cannot write the cache {self.path}: {_reason(e)}") from None
 
 
-def _keep_light(light: dict[str, Light], key: str, stamp: str, entry: Entry) -> None:
-    """Remember ``entry`` as the row of ``key`` now holds it, for the next snapshot."""
+def _keep_light(light: dict[Source, Article], source: Source, entry: Entry) -> None:
+    """Remember ``entry`` as the row of ``source`` now holds it, for the next snapshot."""
     if isinstance(entry, Article):
-        light[key] = (stamp, entry)
+        light[source] = entry
     else:
-        light.pop(key, None)
+        light.pop(source, None)
 
 
 def _open(path: Path | None, *, fresh: bool = False) -> sqlite3.Connection:
