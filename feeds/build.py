@@ -131,7 +131,7 @@ def _run_stages(
     from feeds.publish.publishers import publish_all
     from feeds.read.batch import ContentLoader
 
-    sources = [s for s in sources if not cache.owns(s)]
+    sources = cache.without_own_files(sources)
     cached, stale = cache.lookup(sources)
     fresh, retry = _parse(stale, cache, config, progress, len(cached), len(sources))
     articles, problems = _in_source_order(sources, cached, fresh)
@@ -151,7 +151,8 @@ def _run_stages(
     feeds = with_thumbnails(loader.complete(grouping.feeds), thumbnails, config.thumbnail)
     # The pages are of every article: the catalog gives them, their sources' stamps (what
     # tells a page to render again without loading its HTML) and the loader of their HTML.
-    stamps = {source.rel: source.stamp for source in sources}
+    # Without pages no stamp is asked for: the dict of every source is not made.
+    stamps = {source.rel: source.stamp for source in sources} if config.pages.enabled else {}
     catalog = Catalog(plan.articles, stamps, thumbnails, loader.texts, manifest.pages)
     if not write:  # feeds check: no page is rendered, so no article's HTML is loaded for one
         catalog = dataclasses.replace(catalog, texts=None, render=False)

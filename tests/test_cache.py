@@ -576,3 +576,129 @@ def test_a_pickle_in_the_cache_is_not_run(
     assert not marker.exists()
     assert (report["parsed"], report["cached"]) == (1, COUNT - 1)
     assert outputs(config) == clean
+
+
+def snapshot_rows(config: Path) -> tuple[int, int]:
+    """How many parts the snapshot has, and how many rows changed since it was made."""
+    db = sqlite3.connect(cache_db(config))
+    try:
+        (parts,) = db.execute("SELECT count(*) FROM snapshot").fetchone()
+        (recent,) = db.execute("SELECT count(*) FROM recent").fetchone()
+        return parts, recent
+    finally:
+        db.close()
+
+
+def test_a_build_leaves_a_snapshot_that_stands_for_its_rows(
+    runner: CliRunner, built: tuple[Path, dict[str, bytes]]
+) -> None:
+    config, clean = built
+    assert snapshot_rows(config) == (1, 0)
+    tamper(config, "DELETE FROM builds")
+    report = build(runner, config)
+    assert (report["parsed"], report["cached"]) == (0, COUNT)
+    assert outputs(config) == clean
+
+
+def test_a_damaged_snapshot_is_not_trusted_and_is_made_again(
+    runner: CliRunner, built: tuple[Path, dict[str, bytes]]
+) -> None:
+    # One byte changed inside the snapshot, its checksum left as it was: the rows are read.
+    config, clean = built
+    db = sqlite3.connect(cache_db(config))
+    (data,) = db.execute("SELECT data FROM snapshot").fetchone()
+    changed = data.replace("文章7".encode(), "文章9".encode())
+    assert changed != data
+    db.execute("UPDATE snapshot SET data = ?", (changed,))
+    db.execute("DELETE FROM builds")
+    db.commit()
+    db.close()
+    report = build(runner, config)
+    assert (report["parsed"], report["cached"]) == (0, COUNT)
+    assert outputs(config) == clean
+    db = sqlite3.connect(cache_db(config))
+    (data, crc) = db.execute("SELECT data, crc FROM snapshot").fetchone()
+    db.close()
+    assert zlib.crc32(data) == crc and "文章7".encode() in data
+    assert snapshot_rows(config) == (1, 0)
+
+
+def test_a_snapshot_of_other_settings_is_not_used(
+    runner: CliRunner, built: tuple[Path, dict[str, bytes]]
+) -> None:
+    # An alias renames the category of every article: every entry is made again.
+    config, _ = built
+    make_site(config.parent, categories={"aliases": {"金融": "别名"}})
+    report = build(runner, config)
+    assert report["parsed"] == COUNT
+    assert "别名" in (config.parent / "output" / "all.json").read_text(encoding="utf-8")
+
+
+def test_a_file_changed_since_the_snapshot_is_read_from_its_row(
+    runner: CliRunner, built: tuple[Path, dict[str, bytes]]
+) -> None:
+    config, _ = built
+    articles = config.parent / "articles"
+    write_article(articles, "007.md", title="改过的标题")
+    assert build(runner, config)["parsed"] == 1
+    assert snapshot_rows(config) == (1, 1)  # kept: one row changed since
+    tamper(config, "DELETE FROM builds")
+    again = build(runner, config)  # the new row, not the snapshot's entry
+    assert (again["parsed"], again["cached"]) == (0, COUNT)
+    feed = (config.parent / "output" / "all.json").read_text(encoding="utf-8")
+    assert "改过的标题" in feed and "文章7" not in feed
+    (articles / "007.md").unlink()
+    assert build(runner, config)["articles"] == COUNT - 1
+
+
+def test_the_snapshot_is_made_again_once_enough_rows_changed(
+    runner: CliRunner, built: tuple[Path, dict[str, bytes]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config, _ = built
+    monkeypatch.setattr(cache_module, "_RECENT_ALLOWED", 0)
+    for i in range(5):  # more than a tenth of the rows
+        write_article(config.parent / "articles", f"{i:03d}.md", title=f"改过的标题{i}")
+    assert build(runner, config)["parsed"] == 5
+    assert snapshot_rows(config) == (1, 5)  # the next lookup finds them: it makes one
+    tamper(config, "DELETE FROM builds")
+    again = build(runner, config)
+    assert (again["parsed"], again["cached"]) == (0, COUNT)
+    assert snapshot_rows(config) == (1, 0)
+    monkeypatch.setattr(cache_module, "_RECENT_ALLOWED", 200)
+    tamper(config, "DELETE FROM builds")
+    third = build(runner, config)  # from the new snapshot alone
+    assert (third["parsed"], third["cached"]) == (0, COUNT)
+    assert "改过的标题" in (config.parent / "output" / "all.json").read_text(encoding="utf-8")
+
+
+def test_a_row_given_a_key_that_is_not_text_is_parsed_again(
+    runner: CliRunner, built: tuple[Path, dict[str, bytes]]
+) -> None:
+    # Both keys are listed as changed since the snapshot: the old one, and one no file has.
+    config, clean = built
+    tamper(config, "UPDATE sources SET key = x'3132333435' WHERE key LIKE '%/007.md'",
+           "DELETE FROM builds")  # fmt: skip
+    report = build(runner, config)
+    assert (report["parsed"], report["cached"]) == (1, COUNT - 1)
+    assert outputs(config) == clean
+
+
+def test_a_damaged_part_after_good_ones_leaves_none_of_the_snapshot_used(
+    runner: CliRunner, site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache_module, "_PART_SIZE", 10)
+    config = site()
+    for i in range(COUNT):
+        write_article(config.parent / "articles", f"{i:03d}.md", title=f"文章{i}")
+    build(runner, config)
+    clean = outputs(config)
+    assert snapshot_rows(config) == (COUNT // 10, 0)
+    db = sqlite3.connect(cache_db(config))
+    db.execute("UPDATE snapshot SET data = CAST(x'00' || data AS BLOB) WHERE part = 2")
+    db.execute("DELETE FROM builds")
+    db.commit()
+    db.close()
+    report = build(runner, config)
+    assert (report["parsed"], report["cached"]) == (0, COUNT)
+    assert outputs(config) == clean
+    assert snapshot_rows(config) == (COUNT // 10, 0)  # made again, whole

@@ -46,10 +46,12 @@ def choose_thumbnail_urls(
     keeps 100k light articles in memory, and a second set of them would double that;
     ``with_thumbnails`` gives them their thumbnails once their HTML is loaded.
     """
-    boilerplate = _count_boilerplate(articles, config.boilerplate_threshold)
+    # An article without a candidate gets none, and counts for no image.
+    with_images = [(a, source_of(a)) for a in articles if a.image_candidates]
+    boilerplate = _count_boilerplate(with_images, config.boilerplate_threshold)
     chosen: dict[str, str] = {}
-    for article in articles:
-        url = _choose(article, boilerplate)
+    for article, source in with_images:
+        url = _choose(article, source, boilerplate)
         if url is not None:
             chosen[article.path] = _proxied(url, proxies)
     return chosen
@@ -145,9 +147,8 @@ class _ImageRules:
         return self._usable[url]
 
 
-def _choose(article: Article, boilerplate: frozenset[tuple[str, str]]) -> str | None:
-    """The first candidate that is neither in removed junk nor boilerplate."""
-    source = source_of(article)
+def _choose(article: Article, source: str, boilerplate: frozenset[tuple[str, str]]) -> str | None:
+    """The first candidate that is neither in removed junk nor boilerplate (of ``source``)."""
     junk = set(article.junk_images) if article.junk_images else ()
     for url in article.image_candidates:
         if url in junk or (source, url) in boilerplate:
@@ -185,14 +186,17 @@ def _inline_html(url: str) -> str:
     return f'<p><img src="{html.escape(url, quote=True)}" alt="" referrerpolicy="no-referrer"></p>'
 
 
-def _count_boilerplate(articles: Sequence[Article], threshold: int) -> frozenset[tuple[str, str]]:
+def _count_boilerplate(
+    articles: Sequence[tuple[Article, str]], threshold: int
+) -> frozenset[tuple[str, str]]:
+    """The (source, URL) pairs of images that ``threshold`` stories or more of one source
+    show; ``articles`` are each with its source (``source_of``)."""
     # The candidates are the usable ones only: junk, which never wins, is not counted.
     # An article counts once per image however often it shows it, and re-scrapes of one story
     # (same guid) count once, so a film poster scraped three times is not mistaken for a logo.
     counted_by_story: dict[tuple[str, str], tuple[str, ...]] = {}
     counts_by_source: dict[str, dict[str, int]] = {}
-    for article in articles:
-        source = source_of(article)
+    for article, source in articles:
         story = (source, article.guid or article.path)
         real = article.image_candidates
         urls = set(real)

@@ -10,6 +10,7 @@ name is a feed of its own, wherever it stands.
 
 from __future__ import annotations
 
+import operator
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -70,13 +71,22 @@ def plan_feeds(
     one gets a new one, so the slug dictionaries never load into the build.
     """
     articles = sorted(articles, key=lambda a: (-a.date.timestamp(), a.guid, a.path))
-    members: dict[str, list[Article]] = defaultdict(list)
+    members: dict[str, list[Article]] = {}
     paths: dict[str, tuple[str, ...]] = {}
     nodes = FeedNodes(config)
+    # Articles share a few hundred category lists: the member lists of each are found once.
+    lists_by_key: dict[_ArticleKey, list[list[Article]]] = {}
     for article in articles:
-        for name, path in nodes.of(article).items():
-            members[name].append(article)
-            paths.setdefault(name, path)
+        key = nodes.key_of(article)
+        lists = lists_by_key.get(key)
+        if lists is None:
+            lists = lists_by_key[key] = []
+            for name, path in nodes.of(article).items():
+                if name not in members:
+                    members[name], paths[name] = [], path
+                lists.append(members[name])
+        for found in lists:
+            found.append(article)
     helper = (slug_helper or SlugProcess()) if len(articles) >= ISOLATE_SLUGS_FROM else None
     slugs = category_slugs(members, config, known_slugs, helper=helper)
     return Plan(articles, members, slugs, paths)
@@ -84,7 +94,13 @@ def plan_feeds(
 
 PATH_SEPARATOR = "/"  # between the names of a path in a feed's name and in config keys
 TAG_MARK = "#"  # a tag's feed is named "#python" (its slug: tag-python)
-_NodesKey = tuple[CategoryMode, tuple[tuple[str, ...], ...], tuple[str, ...]]
+# What an article's feeds depend on: its source's settings, categories, paths and tags.
+_Names = tuple[str, ...]
+_ArticleKey = tuple[tuple[CategoryMode, bool], tuple[_Names, tuple[_Names, ...], _Names]]
+# An article's categories, category paths and tags, in one call in C
+_category_fields: Callable[[Article], tuple[_Names, tuple[_Names, ...], _Names]] = (
+    operator.attrgetter("categories", "category_paths", "tags")
+)
 
 
 def path_name(path: Sequence[str]) -> str:
@@ -116,35 +132,42 @@ class FeedNodes:
             for key, value in config.categories.aliases.items()
             if PATH_SEPARATOR in key
         }
+        # One source folder: the same settings for every article, found once.
+        self._only: tuple[CategoryMode, bool] | None = None
+        if len(self._by_prefix) <= 1:
+            self._only = next(iter(self._by_prefix.values()), default)
         # Articles share a few hundred category lists: each is worked out once.
-        self._seen: dict[_NodesKey, dict[str, tuple[str, ...]]] = {}
+        self._seen: dict[_ArticleKey, dict[str, tuple[str, ...]]] = {}
 
     def settings_of(self, article: Article) -> tuple[CategoryMode, bool]:
         """The category mode of the article's source, and whether its tags are feeds."""
-        if len(self._by_prefix) <= 1:
-            return next(iter(self._by_prefix.values()), self._default)
+        if self._only is not None:
+            return self._only
         prefix = article.path.partition("/")[0] + "/"
         return self._by_prefix.get(prefix, self._default)
 
+    def key_of(self, article: Article) -> _ArticleKey:
+        """A key of everything ``of`` depends on, cheaper to make than its answer."""
+        return (self._only or self.settings_of(article), _category_fields(article))
+
     def of(self, article: Article) -> dict[str, tuple[str, ...]]:
-        mode, tags_on = self.settings_of(article)
-        paths = article.paths() if mode == "path" else tuple((n,) for n in article.categories)
-        key = (mode, paths, article.tags if tags_on else ())
+        key = self.key_of(article)
         found = self._seen.get(key)
         if found is None:
-            found = self._seen[key] = self._nodes(*key)
+            found = self._seen[key] = self._nodes(article, *key[0])
         return found
 
     def _nodes(
-        self, mode: CategoryMode, paths: tuple[tuple[str, ...], ...], tags: tuple[str, ...]
+        self, article: Article, mode: CategoryMode, tags_on: bool
     ) -> dict[str, tuple[str, ...]]:
         nodes: dict[str, tuple[str, ...]] = {}
-        for path in paths:
-            if mode == "path":
-                path = self._aliased(path)
-            for end in range(1, len(path) + 1):
-                nodes.setdefault(path_name(path[:end]), path[:end])
-        for tag in tags:  # flat, beside the tree: "#python"
+        if mode == "path":
+            for path in map(self._aliased, article.paths()):
+                for end in range(1, len(path) + 1):
+                    nodes.setdefault(path_name(path[:end]), path[:end])
+        else:  # each name a path of its own
+            nodes = {name: (name,) for name in article.categories}
+        for tag in article.tags if tags_on else ():  # flat, beside the tree: "#python"
             nodes.setdefault(TAG_MARK + tag, (TAG_MARK + tag,))
         return nodes
 

@@ -14,7 +14,7 @@ from feeds.models import Article, Problem, Source
 from feeds.report import BuildOptions
 from feeds.state.manifest import Manifest
 
-SCHEMA_VERSION = 18  # of the cache: a cache of another version is started afresh
+SCHEMA_VERSION = 19  # of the cache: a cache of another version is started afresh
 
 
 def parse_key(config: Config) -> str:
@@ -60,6 +60,14 @@ def naming_key(config: Config, written: Sequence[str]) -> str:
     aliases = config.categories.aliases
     used = {name: aliases[name] for name in written if name in aliases}
     return _digest(used, 12) if used else ""  # "": the usual case, asked once per file
+
+
+def snapshot_key(config: Config, base: str) -> str:
+    """A hash of everything ``entry_key`` depends on but the entry: while it is unchanged,
+    an entry valid under the config of an earlier build is valid under this one."""
+    rules = [dataclasses.asdict(rule) for rule in config.clean.rules]
+    naming = (rules, config.categories.aliases, config.categories.default)
+    return f"{base}:{_digest(naming, 16)}"
 
 
 def entry_key(config: Config, base: str, entry: Entry) -> str:
