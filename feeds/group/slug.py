@@ -9,6 +9,7 @@ Of pypinyin's phrase dictionary, only the words the names hold are loaded (``_lo
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -19,9 +20,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from types import ModuleType
 
 MAX_SLUG = 60
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 _MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")  # "Webtoons - [Naver](https://...)" -> Naver
+
+
+@functools.cache
+def _han() -> re.Pattern[str]:
+    """Chinese characters: compiled on first use (only a new name needs it), since Python
+    compiles a class this wide character by character, milliseconds at every start."""
+    return re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
 
 
 def slugify(name: str) -> str:
@@ -47,7 +54,7 @@ def slugify_all(names: Sequence[str], helper: SlugProcess | None = None) -> dict
     build's memory flat. Only new names need slugs at all, so this is paid once per new
     category. The helper is used (and ended) only when some name is Chinese.
     """
-    if helper is None or not any(_HAN.search(name) for name in names):
+    if helper is None or not any(_han().search(name) for name in names):
         return dict(zip(names, _slugify_many(names), strict=True))
     with helper:
         slugs = helper.slugify(names)
@@ -130,7 +137,7 @@ def _slugify_many(names: Sequence[str]) -> list[str]:
 def _to_words(name: str) -> list[str]:
     from anyascii import anyascii
 
-    if not _HAN.search(name):
+    if not _han().search(name):
         return [anyascii(name)]
     import rjieba
 
@@ -139,7 +146,7 @@ def _to_words(name: str) -> list[str]:
     words: list[str] = []
     other = ""  # runs of non-Han text are transliterated whole: ボタン -> botan, not bo-ta-n
     for word in rjieba.cut(name):
-        if _HAN.search(word):
+        if _han().search(word):
             words += [anyascii(other), "".join(lazy_pinyin(word))]
             other = ""
         else:
@@ -182,7 +189,7 @@ def _load_phrases(names: Sequence[str]) -> None:
     matching, and the phrases it can find in a text are those among its substrings: with
     them alone it finds the same ones, and gives the same pinyin, as with all of them.
     """
-    new = [name for name in names if name not in _phrases_loaded_for and _HAN.search(name)]
+    new = [name for name in names if name not in _phrases_loaded_for and _han().search(name)]
     if not new:  # pypinyin is not even imported
         return
     pypinyin = _pypinyin()
