@@ -72,12 +72,16 @@ def _replace_illegal(text: str, replacement: str) -> str:
 
 def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:
     # nh3 already allows only http(s) and data URLs; a data URL is kept only as a raster
-    # picture, never as a link or as SVG (which can hold script).
+    # picture, never as a link or as SVG (which can hold script). An http(s) URL must name
+    # its host after "//": "http:/x" or "http:\\x" is one a browser repairs as it likes,
+    # and cleaning never writes one (clean.urls makes every URL absolute, or drops it).
     if attribute in ("href", "src"):
         bare = _URL_NOISE.sub("", value).lower()
         if bare.startswith("data:") and not (
             tag == "img" and attribute == "src" and RASTER_DATA_URL.fullmatch(bare)
         ):
+            return None
+        if bare.startswith(("http:", "https:")) and not bare.startswith(("http://", "https://")):
             return None
     return value
 
