@@ -128,7 +128,11 @@ def write_recorded(
     if options.prune:
         report.removed = prune_outputs(out, old.files, names)
     kept = names if options.prune else names | set(old.files)
-    stats = output_stats(out, kept)
+    # Only the files just written (or found unchanged by their bytes) have stats to take
+    # again: the others are as they were a moment ago, and this build holds the lock.
+    written = output_stats(out, rendered.outputs.keys())
+    now = {name: stat for name, stat in unchanged.items() if name in kept} | written
+    stats = {name: now[name] for name in sorted(now)}
     final = Manifest(
         _sorted(kept),
         slugs,
