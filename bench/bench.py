@@ -275,7 +275,7 @@ def bench(n: int, modes: list[str], repeat: int, hugo: bool = True) -> list[dict
 
 def summarise(runs: list[dict[str, Measure]], targets: dict[str, float] | None) -> dict[str, Any]:
     """Each scenario's fastest run, its ratio to Hugo's fastest, and the targets' verdicts."""
-    best = {name: min((run[name] for run in runs), key=lambda m: m.wall) for name in runs[0]}
+    best = fastest(runs)
     hugo = best["hugo"]
     figures: dict[str, Any] = {}
     for name, measure in best.items():
@@ -292,8 +292,7 @@ def summarise(runs: list[dict[str, Measure]], targets: dict[str, float] | None) 
     hugo_mb = mb(max(run["hugo"].peak_total for run in runs))
     figures["memory"] = {"feeds_mb": feeds_mb, "hugo_mb": hugo_mb,
                          "ratio": round(feeds_mb / hugo_mb, 3)}  # fmt: skip
-    report = json.loads(best["cold"].stdout)
-    figures["feeds_cold_report"] = {"parsed": report["parsed"], "feeds": len(report["feeds"])}
+    figures["feeds_cold_report"] = cold_report(best["cold"])
     if targets:
         figures["targets"] = verdicts(figures, targets)
     return figures
@@ -301,15 +300,25 @@ def summarise(runs: list[dict[str, Measure]], targets: dict[str, float] | None) 
 
 def alone(runs: list[dict[str, Measure]]) -> dict[str, Any]:
     """Each scenario's fastest run in seconds and MB, for a size Hugo is not run at."""
-    best = {name: min((run[name] for run in runs), key=lambda m: m.wall) for name in runs[0]}
+    best = fastest(runs)
     figures: dict[str, Any] = {
         name: {"wall_s": round(m.wall, 1), "cpu_s": round(m.cpu, 1),
                "peak_total_mb": mb(max(run[name].peak_total for run in runs))}
         for name, m in best.items()
     }  # fmt: skip
-    report = json.loads(best["cold"].stdout)
-    figures["feeds_cold_report"] = {"parsed": report["parsed"], "feeds": len(report["feeds"])}
+    figures["feeds_cold_report"] = cold_report(best["cold"])
     return figures
+
+
+def fastest(runs: list[dict[str, Measure]]) -> dict[str, Measure]:
+    """Each scenario's fastest run."""
+    return {name: min((run[name] for run in runs), key=lambda m: m.wall) for name in runs[0]}
+
+
+def cold_report(cold: Measure) -> dict[str, int]:
+    """What the cold build's --json report says it read and wrote."""
+    report = json.loads(cold.stdout)
+    return {"parsed": report["parsed"], "feeds": len(report["feeds"])}
 
 
 def mb(mib: float) -> int:

@@ -29,6 +29,7 @@ def record(cls: type[T]) -> type[T]:
     fields = dataclasses.fields(made)  # type: ignore[arg-type]
     spec = _Spec(
         names=tuple(f.name for f in fields),
+        known=frozenset(f.name for f in fields),
         defaults=tuple(_default_of(f) for f in fields),
         shown=tuple(f.name for f in fields if f.repr),
         compared=tuple(f.name for f in fields if f.compare),
@@ -43,6 +44,7 @@ def record(cls: type[T]) -> type[T]:
 @dataclasses.dataclass(frozen=True)
 class _Spec:
     names: tuple[str, ...]
+    known: frozenset[str]  # the names, to check keyword arguments against
     defaults: tuple[Callable[[], Any] | None, ...]  # None: the field must be given
     shown: tuple[str, ...]
     compared: tuple[str, ...]
@@ -63,7 +65,7 @@ def _init(self: Any, *args: Any, **kwargs: Any) -> None:
     cls = type(self).__name__
     if len(args) > len(spec.names):
         raise TypeError(f"{cls}() takes {len(spec.names)} positional arguments, got {len(args)}")
-    unknown = kwargs.keys() - set(spec.names)
+    unknown = kwargs.keys() - spec.known
     if unknown:
         raise TypeError(f"{cls}() got an unexpected keyword argument {min(unknown)!r}")
     for i, (name, default) in enumerate(zip(spec.names, spec.defaults, strict=True)):

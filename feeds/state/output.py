@@ -130,9 +130,9 @@ def write_recorded(
     kept = names if options.prune else names | set(old.files)
     # Only the files just written (or found unchanged by their bytes) have stats to take
     # again: the others are as they were a moment ago, and this build holds the lock.
-    written = output_stats(out, rendered.outputs.keys())
-    now = {name: stat for name, stat in unchanged.items() if name in kept} | written
-    stats = {name: now[name] for name in sorted(now)}
+    now = {name: stat for name, stat in unchanged.items() if name in kept}
+    now |= output_stats(out, rendered.outputs.keys())
+    stats = dict(sorted(now.items()))
     final = Manifest(
         _sorted(kept),
         slugs,
