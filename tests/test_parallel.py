@@ -28,6 +28,31 @@ def test_results_come_back_in_order_from_other_processes(jobs: int, chunk: int) 
     assert multiprocessing.active_children() == []
 
 
+@pytest.mark.parametrize(("jobs", "chunk", "fresh_after"), [(2, 2, 3), (3, 1, 1), (2, 5, 2)])
+def test_a_worker_hands_over_to_a_fresh_one_after_its_chunks(
+    jobs: int, chunk: int, fresh_after: int
+) -> None:
+    items = list(range(41))
+    results = list(map_forked(worker_pid, items, jobs, chunk, died="d", fresh_after=fresh_after))
+    assert [square for square, _ in results] == [i * i for i in items]
+    per_process: dict[int, int] = {}
+    for _, pid in results:
+        per_process[pid] = per_process.get(pid, 0) + 1
+    assert os.getpid() not in per_process
+    assert max(per_process.values()) <= fresh_after * chunk
+    chunks = -(-len(items) // chunk)
+    rounds = -(-chunks // (jobs * fresh_after))
+    assert len(per_process) >= rounds  # a fresh process for every round at least
+    assert multiprocessing.active_children() == []
+
+
+def test_a_failure_in_a_later_round_is_raised_and_leaves_no_process() -> None:
+    results = map_forked(fail_on_seven, list(range(20)), 2, 1, died="died", fresh_after=1)
+    with pytest.raises(BuildError, match=r"^cannot render item 7$"):
+        list(results)
+    assert multiprocessing.active_children() == []
+
+
 def test_no_items_start_no_process() -> None:
     assert list(map_forked(worker_pid, [], 2, 4, died="died")) == []
 
