@@ -65,3 +65,16 @@ def test_archive_needs_feed_sources(runner: CliRunner, tmp_path: Path) -> None:
     result = runner.invoke(app, ["archive", "-c", str(config), "--into", str(tmp_path / "a")])
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: no feed sources to archive")
+
+
+def test_archive_tells_each_feed_it_skipped_or_repaired(runner: CliRunner, tmp_path: Path) -> None:
+    missing = tmp_path / "gone.xml"
+    sources = [{"feed": str(FIXTURES / name)} for name in ("rss2.xml", "entities.xml")]
+    config = write_config(tmp_path / "site", [*sources, {"feed": str(missing)}])
+    result = runner.invoke(app, ["archive", "-c", str(config), "--into", str(tmp_path / "a")])
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    # a feed read all the same is a note; one that could not be read at all, a skip
+    assert [line.split(": ")[0] for line in lines] == ["note", "skipped"], lines
+    assert lines[0].startswith(f"note: {FIXTURES / 'entities.xml'}: feed: ")
+    assert lines[1].startswith(f"skipped: {missing}: ")

@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from feeds.cli.app import ConfigOpt, QuietOpt, SourceOpt, app
-from feeds.cli.run import fail, load, stoppable
+from feeds.cli.run import fail, load, stoppable, tell_problem
 from feeds.errors import FeedsError
 
 
@@ -34,7 +34,7 @@ def archive_command(
         except FeedsError as e:
             fail(str(e))
         for problem in done.problems:
-            typer.echo(f"skipped: {problem.path}: {problem.stage}: {problem.reason}", err=True)
+            tell_problem(problem)
         if not quiet:
             total = len(done.written) + done.unchanged
             typer.echo(

@@ -7,7 +7,7 @@ from typing import Annotated, get_args
 import typer
 
 from feeds.cli.app import ConfigOpt, app
-from feeds.cli.run import errors_as_one_line, fail, stoppable
+from feeds.cli.run import errors_as_one_line, fail, stoppable, tell_problem
 from feeds.config import (
     FILTER_FIELDS,
     FilterField,
@@ -84,8 +84,7 @@ def convert_command(
                 inputs, cfg, fmt=to, shape=shape, limit=limit, title=title, slug=slug, stdin=stdin
             )
         for problem in result.problems:
-            verb = "skipped" if problem.skipped else "note"
-            typer.echo(f"{verb}: {problem.path}: {problem.stage}: {problem.reason}", err=True)
+            tell_problem(problem)
         if output is None:
             sys.stdout.buffer.write(result.output)
             sys.stdout.buffer.flush()

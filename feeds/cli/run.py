@@ -127,6 +127,12 @@ def errors_as_one_line() -> Iterator[None]:
         fail(f"internal error: {type(e).__name__}: {e}")
 
 
+def tell_problem(problem: Problem) -> None:
+    """One problem, one line on stderr: a skipped input, or a note of what was repaired."""
+    verb = "skipped" if problem.skipped else "note"
+    typer.echo(f"{verb}: {problem.path}: {problem.stage}: {problem.reason}", err=True)
+
+
 def _told(
     report: BuildReport, options: BuildOptions, *, quiet: bool, verbose: bool
 ) -> list[Problem]:
@@ -149,8 +155,7 @@ def _report(
     json_report: bool,
 ) -> None:
     for problem in told:
-        verb = "skipped" if problem.skipped else "note"
-        typer.echo(f"{verb}: {problem.path}: {problem.stage}: {problem.reason}", err=True)
+        tell_problem(problem)
     if json_report:
         typer.echo(report_json_text(report, options))
     elif not quiet:
