@@ -10,6 +10,7 @@ name is a feed of its own, wherever it stands.
 
 from __future__ import annotations
 
+import itertools
 import operator
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -70,7 +71,7 @@ def plan_feeds(
     ``slug_helper`` is a slug process the caller started early; a large archive without
     one gets a new one, so the slug dictionaries never load into the build.
     """
-    articles = sorted(articles, key=lambda a: (-a.date.timestamp(), a.guid, a.path))
+    articles = newest_first(articles)
     members: dict[str, list[Article]] = {}
     paths: dict[str, tuple[str, ...]] = {}
     nodes = FeedNodes(config)
@@ -90,6 +91,27 @@ def plan_feeds(
     helper = (slug_helper or SlugProcess()) if len(articles) >= ISOLATE_SLUGS_FROM else None
     slugs = category_slugs(members, config, known_slugs, helper=helper)
     return Plan(articles, members, slugs, paths)
+
+
+_date_of = operator.attrgetter("date")
+_tie_order = operator.attrgetter("guid", "path")
+
+
+def newest_first(articles: Iterable[Article]) -> list[Article]:
+    """The articles newest first, articles of one date by guid, then path.
+
+    Sorted on the dates alone, compared in C, then each run of one date by its tie keys:
+    the order of a key of ``(-date.timestamp(), guid, path)``, without making a tuple in
+    Python for each of 100k articles and comparing them.
+    """
+    by_date = sorted(articles, key=_date_of, reverse=True)
+    ordered: list[Article] = []
+    for _, same_date in itertools.groupby(by_date, _date_of):
+        run = list(same_date)
+        if len(run) > 1:
+            run.sort(key=_tie_order)
+        ordered += run
+    return ordered
 
 
 PATH_SEPARATOR = "/"  # between the names of a path in a feed's name and in config keys
