@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from feeds.clean.images import image_mime_type
 from feeds.clean.thumbnail import (
+    _count_boilerplate,
     choose_thumbnail_urls,
     inline_thumbnail,
     real_images,
@@ -907,3 +908,33 @@ def test_choosing_many_articles() -> None:
     chosen = thumbnailed(articles)
     assert [a.thumbnail for a in chosen] == photos
     assert [a.content_html for a in chosen] == [a.content_html for a in articles]  # shown
+
+
+def _boilerplate_one_by_one(articles: list[Article], threshold: int) -> set[tuple[str, str]]:
+    """The boilerplate count as it is defined: per source, the stories (by guid, else path)
+    that show each image, however many copies and repeats."""
+    stories: dict[tuple[str, str], set[str]] = {}
+    for article in articles:
+        for url in article.image_candidates:
+            key = (source_of(article), url)
+            stories.setdefault(key, set()).add(article.guid or article.path)
+    return {pair for pair, shown_by in stories.items() if len(shown_by) >= threshold}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.randoms(use_true_random=False), st.integers(1, 4))
+def test_boilerplate_counts_each_story_of_a_source_once(rng: random.Random, threshold: int) -> None:
+    images = [f"https://img.example.com/{i}.jpg" for i in range(6)]
+    articles = [
+        make_article(
+            f"{i}.md",
+            guid=rng.choice((f"g{rng.randrange(8)}", "")),  # re-scrapes share a guid
+            author=rng.choice(("a", "b", "")),
+            categories=rng.choice((("x", "y"), ("x", "z"))),
+            image_candidates=tuple(rng.choices(images, k=rng.randrange(4))),  # with repeats
+        )
+        for i in range(rng.randrange(40))
+    ]
+    with_images = [(a, source_of(a)) for a in articles if a.image_candidates]
+    expected = _boilerplate_one_by_one(articles, threshold)
+    assert _count_boilerplate(with_images, threshold) == expected

@@ -14,7 +14,9 @@ from __future__ import annotations
 import dataclasses
 import functools
 import html
+import itertools
 import re
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 
@@ -194,26 +196,19 @@ def _count_boilerplate(
     # The candidates are the usable ones only: junk, which never wins, is not counted.
     # An article counts once per image however often it shows it, and re-scrapes of one story
     # (same guid) count once, so a film poster scraped three times is not mistaken for a logo.
-    counted_by_story: dict[tuple[str, str], tuple[str, ...]] = {}
-    counts_by_source: dict[str, dict[str, int]] = {}
+    # Each story's images as a set, by source; then each source's counts made in C.
+    stories_by_source: dict[str, dict[str, set[str]]] = {}
     for article, source in articles:
-        story = (source, article.guid or article.path)
-        real = article.image_candidates
-        urls = set(real)
-        counted = counted_by_story.get(story)
-        if counted is None:
-            counted_by_story[story] = real
-        else:
-            urls.difference_update(counted)
-            counted_by_story[story] = (*counted, *urls)
-        counts = counts_by_source.get(source)
-        if counts is None:
-            counts = counts_by_source[source] = {}
-        for url in urls:
-            counts[url] = counts.get(url, 0) + 1
+        stories = stories_by_source.get(source)
+        if stories is None:
+            stories = stories_by_source[source] = {}
+        story = article.guid or article.path
+        images = set(article.image_candidates)
+        counted = stories.get(story)
+        stories[story] = images if counted is None else counted | images
     return frozenset(
         (source, url)
-        for source, counts in counts_by_source.items()
-        for url, n in counts.items()
+        for source, stories in stories_by_source.items()
+        for url, n in Counter(itertools.chain.from_iterable(stories.values())).items()
         if n >= threshold
     )
