@@ -7,6 +7,7 @@ import html
 import random
 import re
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +66,7 @@ def chosen_urls(
     articles: list[Article],
     config: ThumbnailConfig = DEFAULT,
     proxies: dict[str, str] = NO_PROXIES,
-) -> dict[str, str]:
+) -> Mapping[str, str]:
     """The build's choice for these articles: {path: thumbnail} for those that get one."""
     read = [as_read(a, config) for a in articles]
     return choose_thumbnail_urls(read, config, proxies)
@@ -938,3 +939,28 @@ def test_boilerplate_counts_each_story_of_a_source_once(rng: random.Random, thre
     with_images = [(a, source_of(a)) for a in articles if a.image_candidates]
     expected = _boilerplate_one_by_one(articles, threshold)
     assert _count_boilerplate(with_images, threshold) == expected
+
+
+def test_thumbnails_chosen_when_asked_are_the_choice_made_for_every_article() -> None:
+    """The choice is made per article when asked for; asked in any order, or all listed,
+    it is the choice of each article in turn: at a path two articles share, the last that
+    gets one gives it."""
+    logo_source = [
+        make_article(f"s{i}.md", image_candidates=(LOGO,), author="one") for i in range(3)
+    ]
+    photo = "https://img.example.com/1.jpg"
+    shared = [
+        make_article("same.md", image_candidates=(photo,)),
+        make_article("same.md", image_candidates=(LOGO,), author="one"),  # boilerplate: none
+        make_article("bare.md"),
+    ]
+    chosen = choose_thumbnail_urls([*logo_source, *shared], DEFAULT, {})
+    assert chosen.get("same.md") == photo and chosen.get("s0.md") is None
+    assert "bare.md" not in chosen and "nowhere.md" not in chosen
+    assert dict(chosen) == {"same.md": photo} and len(chosen) == 1
+    last = make_article("same.md", image_candidates=("https://img.example.com/2.jpg",))
+    assert dict(choose_thumbnail_urls([*shared, last], DEFAULT, {})) == {
+        "same.md": "https://img.example.com/2.jpg"
+    }
+    with pytest.raises(KeyError):
+        chosen["s1.md"]

@@ -17,7 +17,7 @@ import html
 import itertools
 import re
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import MappingProxyType
 
 from feeds.clean.images import HostRules, is_junk_normal, lower_prefixes, unwrap_with
@@ -38,7 +38,7 @@ def choose_thumbnail_urls(
     articles: Sequence[Article],
     config: ThumbnailConfig,
     proxies: Mapping[str, str] = _NO_PROXIES,
-) -> dict[str, str]:
+) -> Mapping[str, str]:
     """The thumbnail chosen for each article that gets one (proxied), by article path.
 
     The articles are as the reader makes them (feeds/article.py): their candidates went through
@@ -51,12 +51,53 @@ def choose_thumbnail_urls(
     # An article without a candidate gets none, and counts for no image.
     with_images = [(a, source_of(a)) for a in articles if a.image_candidates]
     boilerplate = _count_boilerplate(with_images, config.boilerplate_threshold)
-    chosen: dict[str, str] = {}
-    for article, source in with_images:
-        url = _choose(article, source, boilerplate)
-        if url is not None:
-            chosen[article.path] = _proxied(url, proxies)
-    return chosen
+    return ChosenThumbnails(with_images, boilerplate, proxies)
+
+
+class ChosenThumbnails(Mapping[str, str]):
+    """Each article's chosen thumbnail, by path, chosen the first time it is asked for.
+
+    The boilerplate count needs every article; the choice only those shown: a build
+    without pages asks for its feeds' few hundred items, not for each of 100k articles.
+    """
+
+    def __init__(
+        self,
+        with_images: Sequence[tuple[Article, str]],
+        boilerplate: frozenset[tuple[str, str]],
+        proxies: Mapping[str, str],
+    ) -> None:
+        # By path, each with its source. A build's paths are its sources' names, each once;
+        # should two articles share one, the last that gets a thumbnail gives it, as a dict
+        # filled in order would.
+        self._candidates = {article.path: (article, source) for article, source in with_images}
+        self._shared: dict[str, list[tuple[Article, str]]] = {}
+        if len(self._candidates) < len(with_images):
+            for article, source in with_images:
+                self._shared.setdefault(article.path, []).append((article, source))
+        self._boilerplate = boilerplate
+        self._proxies = proxies
+        self._chosen: dict[str, str | None] = {}
+
+    def _choice(self, path: str) -> str | None:
+        if path not in self._chosen:
+            pairs = self._shared.get(path) or (self._candidates[path],)
+            urls = (_choose(a, source, self._boilerplate) for a, source in pairs)
+            url = next(reversed([url for url in urls if url is not None]), None)
+            self._chosen[path] = None if url is None else _proxied(url, self._proxies)
+        return self._chosen[path]
+
+    def __getitem__(self, path: str) -> str:
+        url = self._choice(path) if path in self._candidates else None
+        if url is None:
+            raise KeyError(path)
+        return url
+
+    def __iter__(self) -> Iterator[str]:
+        return (path for path in self._candidates if self._choice(path) is not None)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def usable_images(urls: Sequence[str], config: ThumbnailConfig) -> tuple[str, ...]:
