@@ -206,7 +206,8 @@ def _in_source_order(
         if isinstance(entry, Problem):
             problems.append(entry)
         else:
-            problems.extend(entry.notes)
+            if entry.notes:  # few have any: no call for the others
+                problems.extend(entry.notes)
             articles.append(entry)
     return articles, problems
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 from feeds.group.feeds import group_by_category
@@ -156,3 +157,24 @@ def test_tags_are_flat_feeds_when_asked() -> None:
     assert set(feeds) == {"", "科技", "科技/36kr", "#python", "#编程"}
     assert (feeds["#python"].slug, feeds["#python"].title) == ("tag-python", "#python")
     assert feeds["#编程"].slug == "tag-biancheng" and feeds["#编程"].articles == (tagged,)
+
+
+def test_newest_first_is_the_order_of_date_then_guid_then_path() -> None:
+    """Articles of one instant (in any zone) go by guid, then path; the input order never
+    shows, however the runs of equal dates fall."""
+    from datetime import timedelta, timezone
+
+    from feeds.group.feeds import newest_first
+
+    rng = random.Random(18)
+    articles = []
+    for i in range(400):
+        article = make_article(f"p{rng.randrange(40)}/{i}.md", hours=rng.randrange(12))
+        zone = timezone(timedelta(hours=rng.choice((-5, 0, 8))))
+        guid = f"g{rng.randrange(30)}"  # shared guids: the path breaks the tie
+        articles.append(article.replaced(date=article.date.astimezone(zone), guid=guid))
+    expected = sorted(articles, key=lambda a: (-a.date.timestamp(), a.guid, a.path))
+    for _ in range(3):
+        rng.shuffle(articles)
+        assert newest_first(articles) == expected
+    assert newest_first([]) == []

@@ -7,6 +7,7 @@ import html
 import random
 import re
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from hypothesis import strategies as st
 
 from feeds.clean.images import image_mime_type
 from feeds.clean.thumbnail import (
+    _count_boilerplate,
     choose_thumbnail_urls,
     inline_thumbnail,
     real_images,
@@ -64,7 +66,7 @@ def chosen_urls(
     articles: list[Article],
     config: ThumbnailConfig = DEFAULT,
     proxies: dict[str, str] = NO_PROXIES,
-) -> dict[str, str]:
+) -> Mapping[str, str]:
     """The build's choice for these articles: {path: thumbnail} for those that get one."""
     read = [as_read(a, config) for a in articles]
     return choose_thumbnail_urls(read, config, proxies)
@@ -907,3 +909,58 @@ def test_choosing_many_articles() -> None:
     chosen = thumbnailed(articles)
     assert [a.thumbnail for a in chosen] == photos
     assert [a.content_html for a in chosen] == [a.content_html for a in articles]  # shown
+
+
+def _boilerplate_one_by_one(articles: list[Article], threshold: int) -> set[tuple[str, str]]:
+    """The boilerplate count as it is defined: per source, the stories (by guid, else path)
+    that show each image, however many copies and repeats."""
+    stories: dict[tuple[str, str], set[str]] = {}
+    for article in articles:
+        for url in article.image_candidates:
+            key = (source_of(article), url)
+            stories.setdefault(key, set()).add(article.guid or article.path)
+    return {pair for pair, shown_by in stories.items() if len(shown_by) >= threshold}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.randoms(use_true_random=False), st.integers(1, 4))
+def test_boilerplate_counts_each_story_of_a_source_once(rng: random.Random, threshold: int) -> None:
+    images = [f"https://img.example.com/{i}.jpg" for i in range(6)]
+    articles = [
+        make_article(
+            f"{i}.md",
+            guid=rng.choice((f"g{rng.randrange(8)}", "")),  # re-scrapes share a guid
+            author=rng.choice(("a", "b", "")),
+            categories=rng.choice((("x", "y"), ("x", "z"))),
+            image_candidates=tuple(rng.choices(images, k=rng.randrange(4))),  # with repeats
+        )
+        for i in range(rng.randrange(40))
+    ]
+    with_images = [(a, source_of(a)) for a in articles if a.image_candidates]
+    expected = _boilerplate_one_by_one(articles, threshold)
+    assert _count_boilerplate(with_images, threshold) == expected
+
+
+def test_thumbnails_chosen_when_asked_are_the_choice_made_for_every_article() -> None:
+    """The choice is made per article when asked for; asked in any order, or all listed,
+    it is the choice of each article in turn: at a path two articles share, the last that
+    gets one gives it."""
+    logo_source = [
+        make_article(f"s{i}.md", image_candidates=(LOGO,), author="one") for i in range(3)
+    ]
+    photo = "https://img.example.com/1.jpg"
+    shared = [
+        make_article("same.md", image_candidates=(photo,)),
+        make_article("same.md", image_candidates=(LOGO,), author="one"),  # boilerplate: none
+        make_article("bare.md"),
+    ]
+    chosen = choose_thumbnail_urls([*logo_source, *shared], DEFAULT, {})
+    assert chosen.get("same.md") == photo and chosen.get("s0.md") is None
+    assert "bare.md" not in chosen and "nowhere.md" not in chosen
+    assert dict(chosen) == {"same.md": photo} and len(chosen) == 1
+    last = make_article("same.md", image_candidates=("https://img.example.com/2.jpg",))
+    assert dict(choose_thumbnail_urls([*shared, last], DEFAULT, {})) == {
+        "same.md": "https://img.example.com/2.jpg"
+    }
+    with pytest.raises(KeyError):
+        chosen["s1.md"]

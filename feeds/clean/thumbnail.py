@@ -14,8 +14,10 @@ from __future__ import annotations
 import dataclasses
 import functools
 import html
+import itertools
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import MappingProxyType
 
 from feeds.clean.images import HostRules, is_junk_normal, lower_prefixes, unwrap_with
@@ -36,7 +38,7 @@ def choose_thumbnail_urls(
     articles: Sequence[Article],
     config: ThumbnailConfig,
     proxies: Mapping[str, str] = _NO_PROXIES,
-) -> dict[str, str]:
+) -> Mapping[str, str]:
     """The thumbnail chosen for each article that gets one (proxied), by article path.
 
     The articles are as the reader makes them (feeds/article.py): their candidates went through
@@ -49,12 +51,53 @@ def choose_thumbnail_urls(
     # An article without a candidate gets none, and counts for no image.
     with_images = [(a, source_of(a)) for a in articles if a.image_candidates]
     boilerplate = _count_boilerplate(with_images, config.boilerplate_threshold)
-    chosen: dict[str, str] = {}
-    for article, source in with_images:
-        url = _choose(article, source, boilerplate)
-        if url is not None:
-            chosen[article.path] = _proxied(url, proxies)
-    return chosen
+    return ChosenThumbnails(with_images, boilerplate, proxies)
+
+
+class ChosenThumbnails(Mapping[str, str]):
+    """Each article's chosen thumbnail, by path, chosen the first time it is asked for.
+
+    The boilerplate count needs every article; the choice only those shown: a build
+    without pages asks for its feeds' few hundred items, not for each of 100k articles.
+    """
+
+    def __init__(
+        self,
+        with_images: Sequence[tuple[Article, str]],
+        boilerplate: frozenset[tuple[str, str]],
+        proxies: Mapping[str, str],
+    ) -> None:
+        # By path, each with its source. A build's paths are its sources' names, each once;
+        # should two articles share one, the last that gets a thumbnail gives it, as a dict
+        # filled in order would.
+        self._candidates = {article.path: (article, source) for article, source in with_images}
+        self._shared: dict[str, list[tuple[Article, str]]] = {}
+        if len(self._candidates) < len(with_images):
+            for article, source in with_images:
+                self._shared.setdefault(article.path, []).append((article, source))
+        self._boilerplate = boilerplate
+        self._proxies = proxies
+        self._chosen: dict[str, str | None] = {}
+
+    def _choice(self, path: str) -> str | None:
+        if path not in self._chosen:
+            pairs = self._shared.get(path) or (self._candidates[path],)
+            urls = (_choose(a, source, self._boilerplate) for a, source in pairs)
+            url = next(reversed([url for url in urls if url is not None]), None)
+            self._chosen[path] = None if url is None else _proxied(url, self._proxies)
+        return self._chosen[path]
+
+    def __getitem__(self, path: str) -> str:
+        url = self._choice(path) if path in self._candidates else None
+        if url is None:
+            raise KeyError(path)
+        return url
+
+    def __iter__(self) -> Iterator[str]:
+        return (path for path in self._candidates if self._choice(path) is not None)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def usable_images(urls: Sequence[str], config: ThumbnailConfig) -> tuple[str, ...]:
@@ -194,26 +237,19 @@ def _count_boilerplate(
     # The candidates are the usable ones only: junk, which never wins, is not counted.
     # An article counts once per image however often it shows it, and re-scrapes of one story
     # (same guid) count once, so a film poster scraped three times is not mistaken for a logo.
-    counted_by_story: dict[tuple[str, str], tuple[str, ...]] = {}
-    counts_by_source: dict[str, dict[str, int]] = {}
+    # Each story's images as a set, by source; then each source's counts made in C.
+    stories_by_source: dict[str, dict[str, set[str]]] = {}
     for article, source in articles:
-        story = (source, article.guid or article.path)
-        real = article.image_candidates
-        urls = set(real)
-        counted = counted_by_story.get(story)
-        if counted is None:
-            counted_by_story[story] = real
-        else:
-            urls.difference_update(counted)
-            counted_by_story[story] = (*counted, *urls)
-        counts = counts_by_source.get(source)
-        if counts is None:
-            counts = counts_by_source[source] = {}
-        for url in urls:
-            counts[url] = counts.get(url, 0) + 1
+        stories = stories_by_source.get(source)
+        if stories is None:
+            stories = stories_by_source[source] = {}
+        story = article.guid or article.path
+        images = set(article.image_candidates)
+        counted = stories.get(story)
+        stories[story] = images if counted is None else counted | images
     return frozenset(
         (source, url)
-        for source, counts in counts_by_source.items()
-        for url, n in counts.items()
+        for source, stories in stories_by_source.items()
+        for url, n in Counter(itertools.chain.from_iterable(stories.values())).items()
         if n >= threshold
     )

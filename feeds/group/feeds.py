@@ -10,9 +10,10 @@ name is a feed of its own, wherever it stands.
 
 from __future__ import annotations
 
+import itertools
 import operator
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -70,14 +71,13 @@ def plan_feeds(
     ``slug_helper`` is a slug process the caller started early; a large archive without
     one gets a new one, so the slug dictionaries never load into the build.
     """
-    articles = sorted(articles, key=lambda a: (-a.date.timestamp(), a.guid, a.path))
+    articles = newest_first(articles)
     members: dict[str, list[Article]] = {}
     paths: dict[str, tuple[str, ...]] = {}
     nodes = FeedNodes(config)
     # Articles share a few hundred category lists: the member lists of each are found once.
     lists_by_key: dict[_ArticleKey, list[list[Article]]] = {}
-    for article in articles:
-        key = nodes.key_of(article)
+    for article, key in zip(articles, nodes.keys_of(articles), strict=True):
         lists = lists_by_key.get(key)
         if lists is None:
             lists = lists_by_key[key] = []
@@ -90,6 +90,27 @@ def plan_feeds(
     helper = (slug_helper or SlugProcess()) if len(articles) >= ISOLATE_SLUGS_FROM else None
     slugs = category_slugs(members, config, known_slugs, helper=helper)
     return Plan(articles, members, slugs, paths)
+
+
+_date_of = operator.attrgetter("date")
+_tie_order = operator.attrgetter("guid", "path")
+
+
+def newest_first(articles: Iterable[Article]) -> list[Article]:
+    """The articles newest first, articles of one date by guid, then path.
+
+    Sorted on the dates alone, compared in C, then each run of one date by its tie keys:
+    the order of a key of ``(-date.timestamp(), guid, path)``, without making a tuple in
+    Python for each of 100k articles and comparing them.
+    """
+    by_date = sorted(articles, key=_date_of, reverse=True)
+    ordered: list[Article] = []
+    for _, same_date in itertools.groupby(by_date, _date_of):
+        run = list(same_date)
+        if len(run) > 1:
+            run.sort(key=_tie_order)
+        ordered += run
+    return ordered
 
 
 PATH_SEPARATOR = "/"  # between the names of a path in a feed's name and in config keys
@@ -149,6 +170,13 @@ class FeedNodes:
     def key_of(self, article: Article) -> _ArticleKey:
         """A key of everything ``of`` depends on, cheaper to make than its answer."""
         return (self._only or self.settings_of(article), _category_fields(article))
+
+    def keys_of(self, articles: Iterable[Article]) -> Iterator[_ArticleKey]:
+        """``key_of`` each article, in order; made in C when one source folder means one
+        setting for all."""
+        if self._only is not None:
+            return zip(itertools.repeat(self._only), map(_category_fields, articles))
+        return map(self.key_of, articles)
 
     def of(self, article: Article) -> dict[str, tuple[str, ...]]:
         key = self.key_of(article)

@@ -200,7 +200,8 @@ class ArticleCache:
             remake = self.path is not None  # this build makes the snapshot
         else:
             cached, recent, others, count = found
-            wanted = {s.key: s for s in sources if s.rel not in cached}
+            missing = [s for s in sources if s.rel not in cached]
+            wanted = {s.key: s for s in missing}
             # Many left (a snapshot of other folders): one pass over every row is quicker.
             cached |= self._from_rows(wanted, scan=len(wanted) > 4 * _QUERY_BATCH)[0]
             # The rows that were there when the snapshot was made, and those written since
@@ -215,7 +216,8 @@ class ArticleCache:
             self._light = {
                 s: entry for s in sources if isinstance(entry := cached.get(s.rel), Article)
             }
-        stale = [s for s in sources if s.rel not in cached]
+        # The sources the snapshot lacked, less those their rows gave (or, without one, all)
+        stale = [s for s in (sources if found is None else missing) if s.rel not in cached]
         if gone:
             self.db.executemany("DELETE FROM sources WHERE key = ?", ((k,) for k in gone))
             self.db.commit()
