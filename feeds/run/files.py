@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable
 from pathlib import Path
 
 from feeds.errors import BuildError
@@ -39,7 +39,7 @@ def write_atomic(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` in one rename, synced with its folder: a reader sees
     the old file or the new, and so does the disk after a power cut. A disk that is full
     or a folder where the file should be is a BuildError naming the file, not a crash."""
-    write_many_atomic([(path, data)])
+    write_many_atomic([(path, data)], 1)
     sync_dir(path.parent)
 
 
@@ -64,8 +64,9 @@ def unchanged_file(path: Path, data: bytes) -> bool:
 SYNC_EACH_UP_TO = 64
 
 
-def write_many_atomic(items: Sequence[tuple[Path, bytes]]) -> None:
-    """Replace many files, each in one rename, with one flush to disk for them all.
+def write_many_atomic(items: Iterable[tuple[Path, bytes]], count: int) -> None:
+    """Replace the ``count`` files of ``items``, each in one rename, with one flush to disk
+    for them all. ``items`` may be made as they are written: their bytes are not kept.
 
     Each is written to a temporary file beside it; then the file system is synced once
     (an fsync per file cost most of a build that writes thousands of pages; a few files
@@ -75,7 +76,7 @@ def write_many_atomic(items: Sequence[tuple[Path, bytes]]) -> None:
     """
     # A few files are synced each: syncing the whole file system also waits for whatever
     # else is being written to it.
-    few = len(items) <= SYNC_EACH_UP_TO
+    few = count <= SYNC_EACH_UP_TO
     written: list[tuple[Path, Path]] = []  # (temporary, final) not renamed yet
     renamed = 0
     try:

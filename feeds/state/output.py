@@ -9,6 +9,7 @@ from pathlib import Path
 from feeds.errors import BuildError
 from feeds.models import Problem
 from feeds.publish.names import made_here
+from feeds.publish.spool import omitting, output_size
 from feeds.publish.write import files_in_the_way, prune_outputs, write_outputs
 from feeds.report import BuildOptions, BuildReport, FeedReport, Rendered
 from feeds.state.manifest import Manifest, output_stats, write_manifest
@@ -30,7 +31,7 @@ def leave_files_in_the_way(
         Problem(str(out / name), "write", reason, False) for name in sorted(blocked)
     ]
     report.feeds = [_unwritten_left_out(feed, blocked) for feed in report.feeds]
-    outputs = {k: v for k, v in rendered.outputs.items() if k not in blocked}
+    outputs = omitting(rendered.outputs, blocked)
     prints = {k: v for k, v in rendered.fingerprints.items() if k not in blocked}
     return dataclasses.replace(rendered, outputs=outputs, fingerprints=prints)
 
@@ -111,7 +112,7 @@ def write_recorded(
     # unknown yet (0): a build killed part way leaves the old record or this one, never a
     # third, and the next build writes again every file this one may not have reached.
     unchanged = output_stats(out, set(listed) - set(rendered.outputs))
-    coming = {name: (len(data), 0) for name, data in rendered.outputs.items()}
+    coming = {name: (output_size(rendered.outputs, name), 0) for name in rendered.outputs}
     stats_ahead = unchanged | coming
     first = Manifest(
         listed,

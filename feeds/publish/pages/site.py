@@ -38,6 +38,7 @@ from feeds.publish.pages.paths import (
     site_url,
 )
 from feeds.publish.pages.render import Templates, no_referrer_images
+from feeds.publish.spool import Spool
 from feeds.report import Rendered, Unchanged
 from feeds.run.parallel import map_maybe_forked
 
@@ -183,8 +184,11 @@ class _Site:
         now, later = articles[:limit], articles[limit:]
         return [job for job in wanted if job.kind != "article"] + now, later
 
-    def render(self, jobs: Sequence[_Job]) -> dict[str, bytes]:
-        outputs: dict[str, bytes] = {}
+    def render(self, jobs: Sequence[_Job]) -> Spool:
+        """The pages of ``jobs``, spooled to disk as they come: a cold build of a large
+        archive renders its whole site before it writes any of it."""
+        folder = self.config.output
+        outputs = Spool(folder if folder.is_dir() else None)
         articles = [job for job in jobs if job.kind == "article"]
         for start in range(0, len(articles), TEXT_CHUNK):
             chunk = articles[start : start + TEXT_CHUNK]
@@ -196,12 +200,13 @@ class _Site:
             pages = map_maybe_forked(
                 render, chunk, self.config.jobs, RENDER_PARALLEL_FROM, RENDER_CHUNK * 8, died=DIED
             )
-            outputs.update(zip((job.path for job in chunk), pages, strict=True))
+            for job, page in zip(chunk, pages, strict=True):
+                outputs.add(job.path, page)
         for job in jobs:
             if job.kind == "listing":
-                outputs[job.path] = self._listing(job.path, *job.value)
+                outputs.add(job.path, self._listing(job.path, *job.value))
             elif job.kind == "fixed":
-                outputs[job.path] = job.value
+                outputs.add(job.path, job.value)
         return outputs
 
     def _with_text(self, articles: Sequence[Article]) -> dict[str, Article]:
