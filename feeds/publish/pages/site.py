@@ -71,7 +71,11 @@ class _Job:
 
 
 def _hash(*parts: object) -> str:
-    return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()[:24]
+    return _hash_text(repr(parts))
+
+
+def _hash_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:24]
 
 
 def _date(date: datetime, config: Config) -> tuple[str, str]:
@@ -101,6 +105,7 @@ class _Site:
         self.shaping = _hash(__version__, self.templates.digest, shaping, slugs)
         self.full = {a.path: a for feed in feeds for a in feed.articles}  # loaded feed items
         self.members = self._members()
+        self._rows: dict[str, str] = {}  # article path -> the repr of its listings' row
 
     # --- what to render ----------------------------------------------------------------------
 
@@ -151,14 +156,20 @@ class _Site:
                 newer = 0 if number in (0, count - 1) else number + 1
                 older = (count - 1 if number == 0 else number - 1) if count > 1 else 0
                 pager = (number, newer if number else None, older or None)
-                rows = [(a.guid, a.title, a.author, a.date.isoformat()) for a in shown]
+                # As _hash(self.shaping, feed.slug, pager, rows) hashes it, with each row's
+                # repr made once: an article is listed by each of its feeds.
+                rows = ", ".join([self._row(article) for article in shown])
+                fingerprint = _hash_text(f"({self.shaping!r}, {feed.slug!r}, {pager!r}, [{rows}])")
                 path = feed_page(feed.slug, number)
-                yield _Job(
-                    path,
-                    _hash(self.shaping, feed.slug, pager, rows),
-                    "listing",
-                    (feed, shown, pager),
-                )
+                yield _Job(path, fingerprint, "listing", (feed, shown, pager))
+
+    def _row(self, article: Article) -> str:
+        """The repr of what a listing shows of ``article``, made once per build."""
+        row = self._rows.get(article.path)
+        if row is None:
+            row = repr((article.guid, article.title, article.author, article.date.isoformat()))
+            self._rows[article.path] = row
+        return row
 
     def fixed_jobs(self) -> Iterator[_Job]:
         """The index, the OPML and the stylesheet: few, rendered on every build (cheap), and
