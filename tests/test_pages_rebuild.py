@@ -13,6 +13,7 @@ from feeds.publish.pages.catalog import Catalog
 from feeds.publish.pages.site import _hash, _Site
 from feeds.publish.spool import Spool, joined, omitting, output_size
 from feeds.publish.write import write_outputs
+from feeds.run.jsontext import indented_json, indented_json_bytes
 from feeds.state.manifest import MANIFEST
 from tests.helpers import (
     EXAMPLES,
@@ -150,3 +151,13 @@ def test_a_setting_that_shapes_every_page_renders_them_all_again(
     assert set(html) <= set(report["changed"])
     assert all("另一个站" in (out / name).read_text(encoding="utf-8") for name in html)
     assert set(output_mtimes(out)) == set(before)
+
+
+def test_the_manifests_bytes_are_its_indented_json_text() -> None:
+    value = {
+        "files": ["pages/2022/06/x.html", "金融.rss.xml"],
+        "slugs": {"金融": "jinrong", "二次元": "erciyuan"},
+        "stats": {"pages/2022/06/x.html": (123, 1_650_000_000_123_456_789)},
+        "owner": "../config.yaml",
+    }
+    assert indented_json_bytes(value) == (indented_json(value) + "\n").encode("utf-8")

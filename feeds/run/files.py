@@ -77,12 +77,14 @@ def write_many_atomic(items: Iterable[tuple[Path, bytes]], count: int) -> None:
     # A few files are synced each: syncing the whole file system also waits for whatever
     # else is being written to it.
     few = count <= SYNC_EACH_UP_TO
-    written: list[tuple[Path, Path]] = []  # (temporary, final) not renamed yet
+    # (temporary, final) not renamed yet, as strings: a cold build of a large archive
+    # writes 100,000 pages, and a Path weighs several times its string.
+    written: list[tuple[str, str]] = []
     renamed = 0
     try:
         for path, data in items:
-            tmp = temporary_name(path.parent)
-            written.append((tmp, path))  # named before it exists: the cleanup knows it
+            tmp = os.fspath(temporary_name(path.parent))
+            written.append((tmp, os.fspath(path)))  # named before it exists: the cleanup knows it
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
@@ -92,8 +94,8 @@ def write_many_atomic(items: Iterable[tuple[Path, bytes]], count: int) -> None:
             os.chmod(tmp, 0o644)  # whatever the umask: the web server must read it
         if written and not few:
             _sync_file_system(written[0][0])
-        for tmp, path in written:
-            os.replace(tmp, path)
+        for tmp, final in written:
+            os.replace(tmp, final)
             renamed += 1
     except BaseException as e:
         for tmp, _ in written[renamed:]:
@@ -105,7 +107,7 @@ def write_many_atomic(items: Iterable[tuple[Path, bytes]], count: int) -> None:
         raise
 
 
-def _sync_file_system(member: Path) -> None:
+def _sync_file_system(member: str) -> None:
     """Flush the file system ``member`` is on (Linux's syncfs; elsewhere every one)."""
     if sys.platform == "linux":
         import ctypes  # here: only a build that writes many files needs it

@@ -10,7 +10,7 @@ from pathlib import Path
 from feeds.publish.names import is_output_path
 from feeds.records import record
 from feeds.run.files import write_if_changed
-from feeds.run.jsontext import indented_json, json_value
+from feeds.run.jsontext import indented_json_bytes, json_value
 
 MANIFEST = ".feeds-manifest.json"
 
@@ -124,12 +124,11 @@ def write_manifest(out: Path, manifest: Manifest) -> bool:
         "files": sorted(manifest.files),
         "slugs": dict(sorted(manifest.slugs.items())),
         "fingerprints": dict(sorted(manifest.fingerprints.items())),
-        "stats": {name: list(stat) for name, stat in sorted(manifest.stats.items())},
+        "stats": dict(sorted(manifest.stats.items())),  # (size, mtime): a JSON array
         "articles": dict(sorted(manifest.articles.items())),
         "owner": manifest.owner,
         "first_seen": dict(sorted(manifest.first_seen.items())),
     }
     if manifest.pages:  # absent without pages: the manifests of feeds alone are as they were
         data["pages"] = dict(sorted(manifest.pages.items()))
-    text = indented_json(data) + "\n"
-    return write_if_changed(out / MANIFEST, text.encode("utf-8"))
+    return write_if_changed(out / MANIFEST, indented_json_bytes(data))

@@ -8,13 +8,14 @@ whose fingerprint changed have their HTML loaded and are rendered again.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
+import sys
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from markupsafe import Markup
 
@@ -62,8 +63,7 @@ def publish_pages(
     return Rendered(outputs, fingerprints, deferred=len(later))  # publish_all records pages
 
 
-@dataclass(frozen=True, slots=True)
-class _Job:
+class _Job(NamedTuple):  # a tuple: one made per output, 100,000 for a large archive
     path: str
     fingerprint: str
     kind: str  # article, listing, fixed
@@ -113,22 +113,31 @@ class _Site:
         """Each feed's listing: every article of its category, newest first, once a story."""
         members: dict[str, list[Article]] = {feed.name: [] for feed in self.feeds}
         seen: dict[str, set[str]] = {name: set() for name in members}
+        # Articles share a few hundred category lists: the feeds of each are found once.
+        listed_in: dict[object, list[str]] = {}
         for article in self.catalog.articles:
-            for name in self._names_of(article):
-                if name in members and article.guid not in seen[name]:
+            key = self.nodes.key_of(article)  # all that _names_of depends on
+            names = listed_in.get(key)
+            if names is None:
+                names = listed_in[key] = [n for n in self._names_of(article) if n in members]
+            for name in names:
+                if article.guid not in seen[name]:
                     seen[name].add(article.guid)
                     members[name].append(article)
         return members
 
     def article_jobs(self) -> Iterator[_Job]:
         done: set[str] = set()
+        # Looked up once: this runs for every article of the archive, on every build.
+        pages, stamps, thumbnails = self.catalog.pages, self.catalog.stamps, self.catalog.thumbnails
+        shaping = self.shaping
         for article in self.catalog.articles:
-            path = self.catalog.pages.get(article.guid)
+            path = pages.get(article.guid)
             if path is None or path in done:
                 continue
             done.add(path)
             inputs = (
-                self.shaping,
+                shaping,
                 article.guid,
                 article.title,
                 article.categories,
@@ -138,10 +147,10 @@ class _Site:
                 article.date.isoformat(),
                 article.link,
                 article.path,
-                self.catalog.stamps.get(article.path),
-                self.catalog.thumbnails.get(article.path),
+                stamps.get(article.path),
+                thumbnails.get(article.path),
             )
-            yield _Job(path, _hash(*inputs), "article", article)
+            yield _Job(path, _hash_text(repr(inputs)), "article", article)
 
     def listing_jobs(self) -> Iterator[_Job]:
         per_page = self.config.pages.per_page
@@ -162,6 +171,7 @@ class _Site:
                 fingerprint = _hash_text(f"({self.shaping!r}, {feed.slug!r}, {pager!r}, [{rows}])")
                 path = feed_page(feed.slug, number)
                 yield _Job(path, fingerprint, "listing", (feed, shown, pager))
+        self._rows.clear()  # made for the fingerprints above only
 
     def _row(self, article: Article) -> str:
         """The repr of what a listing shows of ``article``, made once per build."""
@@ -202,23 +212,28 @@ class _Site:
         outputs = Spool(folder if folder.is_dir() else None)
         articles = [job for job in jobs if job.kind == "article"]
         for start in range(0, len(articles), TEXT_CHUNK):
-            chunk = articles[start : start + TEXT_CHUNK]
-            full = self._with_text([job.value for job in chunk])
-
-            def render(job: _Job, full: dict[str, Article] = full) -> bytes:
-                return self._article(full[job.value.path], job.path)
-
-            pages = map_maybe_forked(
-                render, chunk, self.config.jobs, RENDER_PARALLEL_FROM, RENDER_CHUNK * 8, died=DIED
-            )
-            for job, page in zip(chunk, pages, strict=True):
-                outputs.add(job.path, page)
+            self._render_articles(articles[start : start + TEXT_CHUNK], outputs)
+            # The chunk's HTML is garbage now: given back to the system, it is neither
+            # resident nor shared with the next chunk's workers.
+            _release_freed_memory()
         for job in jobs:
             if job.kind == "listing":
                 outputs.add(job.path, self._listing(job.path, *job.value))
             elif job.kind == "fixed":
                 outputs.add(job.path, job.value)
         return outputs
+
+    def _render_articles(self, jobs: Sequence[_Job], outputs: Spool) -> None:
+        full = self._with_text([job.value for job in jobs])
+
+        def render(job: _Job) -> bytes:
+            return self._article(full[job.value.path], job.path)
+
+        pages = map_maybe_forked(
+            render, jobs, self.config.jobs, RENDER_PARALLEL_FROM, RENDER_CHUNK * 8, died=DIED
+        )
+        for job, page in zip(jobs, pages, strict=True):
+            outputs.add(job.path, page)
 
     def _with_text(self, articles: Sequence[Article]) -> dict[str, Article]:
         """The articles with their HTML and thumbnail, shown atop when the body does not."""
@@ -398,6 +413,18 @@ class _Site:
             "site_title": site.title,
         }
         return self.templates.render("feed.xsl", values).encode("utf-8")
+
+
+def _release_freed_memory() -> None:
+    """Hand the C heap's free pages back to the system (glibc's malloc_trim). Python frees
+    each page's HTML, but the allocator keeps the memory, among the small objects made
+    meanwhile: a large archive's build would keep its peak for the rest of its run."""
+    if sys.platform != "linux":
+        return
+    import ctypes  # here: only a build that renders many pages needs it
+
+    with contextlib.suppress(OSError, AttributeError):  # a C library without it (musl)
+        ctypes.CDLL(None).malloc_trim(0)
 
 
 def _starts(longer: tuple[str, ...], prefix: tuple[str, ...]) -> bool:
