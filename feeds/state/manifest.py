@@ -58,14 +58,14 @@ class UnchangedOutputs:
 
     def __init__(self, out: Path, manifest: Manifest) -> None:
         self._path = _joiner(out)
-        self._manifest = manifest
+        self._fingerprints, self._stats = manifest.fingerprints, manifest.stats
         self.stats: dict[str, Stat | None] = {}
 
     def __call__(self, name: str, fingerprint: str) -> bool:
-        if self._manifest.fingerprints.get(name) != fingerprint:
+        if self._fingerprints.get(name) != fingerprint:
             return False
         found = self.stats[name] = output_stat(self._path(name))
-        return found is not None and found == self._manifest.stats.get(name)
+        return found is not None and found == self._stats.get(name)
 
 
 def unchanged_outputs(out: Path, manifest: Manifest) -> UnchangedOutputs:

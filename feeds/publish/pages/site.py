@@ -105,7 +105,6 @@ class _Site:
         self.shaping = _hash(__version__, self.templates.digest, shaping, slugs)
         self.full = {a.path: a for feed in feeds for a in feed.articles}  # loaded feed items
         self.members = self._members()
-        self._rows: dict[str, str] = {}  # article path -> the repr of its listings' row
 
     # --- what to render ----------------------------------------------------------------------
 
@@ -154,6 +153,7 @@ class _Site:
 
     def listing_jobs(self) -> Iterator[_Job]:
         per_page = self.config.pages.per_page
+        row_of = self._listing_rows()
         for feed in self.feeds:
             items = self.members.get(feed.name, [])
             count = -(-len(items) // per_page)  # pages numbered from the oldest
@@ -167,19 +167,18 @@ class _Site:
                 pager = (number, newer if number else None, older or None)
                 # As _hash(self.shaping, feed.slug, pager, rows) hashes it, with each row's
                 # repr made once: an article is listed by each of its feeds.
-                rows = ", ".join([self._row(article) for article in shown])
+                rows = ", ".join([row_of[id(article)] for article in shown])
                 fingerprint = _hash_text(f"({self.shaping!r}, {feed.slug!r}, {pager!r}, [{rows}])")
                 path = feed_page(feed.slug, number)
                 yield _Job(path, fingerprint, "listing", (feed, shown, pager))
-        self._rows.clear()  # made for the fingerprints above only
 
-    def _row(self, article: Article) -> str:
-        """The repr of what a listing shows of ``article``, made once per build."""
-        row = self._rows.get(article.path)
-        if row is None:
-            row = repr((article.guid, article.title, article.author, article.date.isoformat()))
-            self._rows[article.path] = row
-        return row
+    def _listing_rows(self) -> dict[int, str]:
+        """The repr of what a listing shows of each article (by its id: the catalog holds
+        them all meanwhile), made once per build."""
+        return {
+            id(a): repr((a.guid, a.title, a.author, a.date.isoformat()))
+            for a in self.catalog.articles
+        }
 
     def fixed_jobs(self) -> Iterator[_Job]:
         """The index, the OPML and the stylesheet: few, rendered on every build (cheap), and
