@@ -24,7 +24,7 @@ from feeds.models import Article, Problem, Progress, Source, forget_shared_value
 from feeds.publish.write import prepare_output
 from feeds.read.discover import count_by_source
 from feeds.read.readers import ENTRY_KIND, FORGETFUL, Memory, discover_all
-from feeds.report import BuildOptions, BuildReport, Rendered
+from feeds.report import BuildOptions, BuildReport, Rendered, Unchanged
 from feeds.run.locks import output_lock
 from feeds.state.cache import ArticleCache
 from feeds.state.keys import build_key, sources_digest
@@ -93,7 +93,10 @@ def _build_into(
         key = build_key(config, digest, options, manifest)
         if unchanged_since_last_build(last, key, len(sources), manifest, out, report):
             return
-        read_again, rendered = _run_stages(config, sources, cache, manifest, report, progress)
+        unchanged = unchanged_outputs(out, manifest)  # keeps the stats it takes, for the write
+        read_again, rendered = _run_stages(
+            config, sources, cache, manifest, report, progress, unchanged=unchanged
+        )
         if cache.rebuilt:
             reason = "found damaged; started afresh, and read again what it held"
             report.problems.append(Problem(str(cache.path), "cache", reason, skipped=False))
@@ -102,7 +105,9 @@ def _build_into(
             report.problems.append(Problem(str(cache.path), "cache", reason, skipped=False))
         refuse_accidents(manifest, rendered, options, report, config.prune.max_share)
         rendered = leave_files_in_the_way(out, manifest, rendered, report)
-        final = write_recorded(out, manifest, rendered, options, report, config.path)
+        final = write_recorded(
+            out, manifest, rendered, options, report, config.path, unchanged.stats
+        )
         report.outputs = len(rendered.fingerprints)
         # A file left in the way is looked at again by every run, until it is moved away.
         if not (read_again or report.unwritten or rendered.deferred):
@@ -118,6 +123,7 @@ def _run_stages(
     progress: Progress | None,
     *,
     write: bool = True,
+    unchanged: Unchanged | None = None,
 ) -> tuple[bool, Rendered]:
     """Every stage after discovery; returns whether some source must be read again next run."""
     # Imported here: a build with nothing to do (above) never needs them, and they are most
@@ -156,7 +162,8 @@ def _run_stages(
     catalog = Catalog(plan.articles, stamps, thumbnails, loader.texts, manifest.pages)
     if not write:  # feeds check: no page is rendered, so no article's HTML is loaded for one
         catalog = dataclasses.replace(catalog, texts=None, render=False)
-    rendered = publish_all(feeds, config, unchanged_outputs(config.output, manifest), catalog)
+    unchanged = unchanged or unchanged_outputs(config.output, manifest)
+    rendered = publish_all(feeds, config, unchanged, catalog)
     report.problems += problems + grouping.duplicates + loader.problems
     report.articles, report.loaded = len(articles), len(loader.loaded)
     # Per folder: a feed's entries must not hide a folder that emptied (an unmounted disk).

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from feeds.models import Problem
@@ -71,7 +71,8 @@ class BuildReport:
 class Rendered:
     """What publishers give: the outputs to write, and what every output was made from."""
 
-    outputs: dict[str, bytes]  # files whose inputs changed, freshly rendered
+    # files whose inputs changed, freshly rendered (the pages spooled to disk: publish.spool)
+    outputs: Mapping[str, bytes]
     fingerprints: dict[str, str]  # every output file -> hash of what it was rendered from
     # article guid -> its page's path: recorded, so that a page's URL never changes
     pages: dict[str, str] = field(default_factory=dict)

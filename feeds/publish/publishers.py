@@ -12,13 +12,14 @@ their items to the pages the pages publisher writes.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from feeds.config import Config
 from feeds.models import Feed
 from feeds.publish.feeds import publish_feeds, with_item_links
 from feeds.publish.pages.catalog import Catalog
 from feeds.publish.pages.paths import item_links, page_paths
+from feeds.publish.spool import joined
 from feeds.report import Rendered, Unchanged
 
 Publisher = Callable[[Sequence[Feed], Config, Unchanged, Catalog], Rendered]
@@ -48,16 +49,16 @@ def publish_all(
     feeds: Sequence[Feed], config: Config, unchanged: Unchanged, catalog: Catalog | None = None
 ) -> Rendered:
     catalog = settle_links(feeds, config, catalog or Catalog())
-    outputs: dict[str, bytes] = {}
+    outputs: list[Mapping[str, bytes]] = []
     fingerprints: dict[str, str] = {}
     deferred = 0
     for publish in PUBLISHERS.values():
         rendered = publish(feeds, config, unchanged, catalog)
-        outputs |= rendered.outputs
+        outputs.append(rendered.outputs)
         fingerprints |= rendered.fingerprints
         deferred += rendered.deferred
     pages = dict(catalog.pages) if config.pages.enabled else {}
-    return Rendered(outputs, fingerprints, pages, deferred)
+    return Rendered(joined(outputs), fingerprints, pages, deferred)
 
 
 def settle_links(feeds: Sequence[Feed], config: Config, catalog: Catalog) -> Catalog:

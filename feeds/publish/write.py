@@ -69,7 +69,10 @@ def prepare_output(config: Config) -> Path:
 
 
 def write_outputs(out: Path, outputs: Mapping[str, bytes]) -> list[str]:
-    """Write each ``path -> bytes`` into ``out`` atomically; return the paths that changed."""
+    """Write each ``path -> bytes`` into ``out`` atomically; return the paths that changed.
+
+    The bytes are asked of ``outputs`` one at a time (a spool reads them back from disk):
+    never all of them at once."""
     changed: list[str] = []
     folders: set[Path] = set()
     for name in sorted(outputs):
@@ -81,7 +84,7 @@ def write_outputs(out: Path, outputs: Mapping[str, bytes]) -> list[str]:
             folders.add(path.parent)
     # Written, synced to disk once for all, then renamed: a build of thousands of pages
     # would spend most of its time in one fsync per file.
-    write_many_atomic([(out / name, outputs[name]) for name in changed])
+    write_many_atomic(((out / name, outputs[name]) for name in changed), len(changed))
     for folder in sorted(folders):  # once for every rename in a folder, not once per file
         sync_dir(folder)
     return changed

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable
 from pathlib import Path
 
 from feeds.errors import BuildError
@@ -39,7 +39,7 @@ def write_atomic(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` in one rename, synced with its folder: a reader sees
     the old file or the new, and so does the disk after a power cut. A disk that is full
     or a folder where the file should be is a BuildError naming the file, not a crash."""
-    write_many_atomic([(path, data)])
+    write_many_atomic([(path, data)], 1)
     sync_dir(path.parent)
 
 
@@ -64,8 +64,9 @@ def unchanged_file(path: Path, data: bytes) -> bool:
 SYNC_EACH_UP_TO = 64
 
 
-def write_many_atomic(items: Sequence[tuple[Path, bytes]]) -> None:
-    """Replace many files, each in one rename, with one flush to disk for them all.
+def write_many_atomic(items: Iterable[tuple[Path, bytes]], count: int) -> None:
+    """Replace the ``count`` files of ``items``, each in one rename, with one flush to disk
+    for them all. ``items`` may be made as they are written: their bytes are not kept.
 
     Each is written to a temporary file beside it; then the file system is synced once
     (an fsync per file cost most of a build that writes thousands of pages; a few files
@@ -75,13 +76,15 @@ def write_many_atomic(items: Sequence[tuple[Path, bytes]]) -> None:
     """
     # A few files are synced each: syncing the whole file system also waits for whatever
     # else is being written to it.
-    few = len(items) <= SYNC_EACH_UP_TO
-    written: list[tuple[Path, Path]] = []  # (temporary, final) not renamed yet
+    few = count <= SYNC_EACH_UP_TO
+    # (temporary, final) not renamed yet, as strings: a cold build of a large archive
+    # writes 100,000 pages, and a Path weighs several times its string.
+    written: list[tuple[str, str]] = []
     renamed = 0
     try:
         for path, data in items:
-            tmp = temporary_name(path.parent)
-            written.append((tmp, path))  # named before it exists: the cleanup knows it
+            tmp = os.fspath(temporary_name(path.parent))
+            written.append((tmp, os.fspath(path)))  # named before it exists: the cleanup knows it
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
@@ -91,8 +94,8 @@ def write_many_atomic(items: Sequence[tuple[Path, bytes]]) -> None:
             os.chmod(tmp, 0o644)  # whatever the umask: the web server must read it
         if written and not few:
             _sync_file_system(written[0][0])
-        for tmp, path in written:
-            os.replace(tmp, path)
+        for tmp, final in written:
+            os.replace(tmp, final)
             renamed += 1
     except BaseException as e:
         for tmp, _ in written[renamed:]:
@@ -104,7 +107,7 @@ def write_many_atomic(items: Sequence[tuple[Path, bytes]]) -> None:
         raise
 
 
-def _sync_file_system(member: Path) -> None:
+def _sync_file_system(member: str) -> None:
     """Flush the file system ``member`` is on (Linux's syncfs; elsewhere every one)."""
     if sys.platform == "linux":
         import ctypes  # here: only a build that writes many files needs it

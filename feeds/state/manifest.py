@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import field
 from pathlib import Path
 
 from feeds.publish.names import is_output_path
 from feeds.records import record
-from feeds.report import Unchanged
 from feeds.run.files import write_if_changed
-from feeds.run.jsontext import indented_json, json_value
+from feeds.run.jsontext import indented_json_bytes, json_value
 
 MANIFEST = ".feeds-manifest.json"
 
@@ -51,15 +50,26 @@ class Manifest:
 Stat = tuple[int, int]
 
 
-def unchanged_outputs(out: Path, manifest: Manifest) -> Unchanged:
-    """Whether an output is as the build of ``manifest`` left it, from the same inputs."""
+class UnchangedOutputs:
+    """Whether an output is as the build of ``manifest`` left it, from the same inputs (an
+    ``Unchanged`` test); it keeps the stats it took (None: no file), so that the manifest
+    written after is made without taking them again. The build holds the output's lock
+    from the test to the write: nothing of this tool's changes them in between."""
 
-    path = _joiner(out)
+    def __init__(self, out: Path, manifest: Manifest) -> None:
+        self._path = _joiner(out)
+        self._fingerprints, self._stats = manifest.fingerprints, manifest.stats
+        self.stats: dict[str, Stat | None] = {}
 
-    def unchanged(name: str, fingerprint: str) -> bool:
-        return manifest.fingerprints.get(name) == fingerprint and manifest._intact(path, name)
+    def __call__(self, name: str, fingerprint: str) -> bool:
+        if self._fingerprints.get(name) != fingerprint:
+            return False
+        found = self.stats[name] = output_stat(self._path(name))
+        return found is not None and found == self._stats.get(name)
 
-    return unchanged
+
+def unchanged_outputs(out: Path, manifest: Manifest) -> UnchangedOutputs:
+    return UnchangedOutputs(out, manifest)
 
 
 def output_stat(path: str) -> Stat | None:
@@ -70,9 +80,18 @@ def output_stat(path: str) -> Stat | None:
     return (st.st_size, st.st_mtime_ns)
 
 
-def output_stats(out: Path, names: Collection[str]) -> dict[str, Stat]:
+def output_stats(
+    out: Path, names: Collection[str], known: Mapping[str, Stat | None] | None = None
+) -> dict[str, Stat]:
+    """The stats of the outputs ``names`` that exist; those ``known`` are not taken again."""
     path = _joiner(out)
-    return {name: stat for name in sorted(names) if (stat := output_stat(path(name)))}
+    known = known or {}
+    stats = {}
+    for name in sorted(names):
+        stat = known[name] if name in known else output_stat(path(name))
+        if stat:
+            stats[name] = stat
+    return stats
 
 
 def _joiner(out: Path) -> Callable[[str], str]:
@@ -105,12 +124,11 @@ def write_manifest(out: Path, manifest: Manifest) -> bool:
         "files": sorted(manifest.files),
         "slugs": dict(sorted(manifest.slugs.items())),
         "fingerprints": dict(sorted(manifest.fingerprints.items())),
-        "stats": {name: list(stat) for name, stat in sorted(manifest.stats.items())},
+        "stats": dict(sorted(manifest.stats.items())),  # (size, mtime): a JSON array
         "articles": dict(sorted(manifest.articles.items())),
         "owner": manifest.owner,
         "first_seen": dict(sorted(manifest.first_seen.items())),
     }
     if manifest.pages:  # absent without pages: the manifests of feeds alone are as they were
         data["pages"] = dict(sorted(manifest.pages.items()))
-    text = indented_json(data) + "\n"
-    return write_if_changed(out / MANIFEST, text.encode("utf-8"))
+    return write_if_changed(out / MANIFEST, indented_json_bytes(data))

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from feeds.errors import BuildError
 from feeds.models import Problem
 from feeds.publish.names import made_here
+from feeds.publish.spool import omitting, output_size
 from feeds.publish.write import files_in_the_way, prune_outputs, write_outputs
 from feeds.report import BuildOptions, BuildReport, FeedReport, Rendered
-from feeds.state.manifest import Manifest, output_stats, write_manifest
+from feeds.state.manifest import Manifest, Stat, output_stats, write_manifest
 
 
 def leave_files_in_the_way(
@@ -30,7 +32,7 @@ def leave_files_in_the_way(
         Problem(str(out / name), "write", reason, False) for name in sorted(blocked)
     ]
     report.feeds = [_unwritten_left_out(feed, blocked) for feed in report.feeds]
-    outputs = {k: v for k, v in rendered.outputs.items() if k not in blocked}
+    outputs = omitting(rendered.outputs, blocked)
     prints = {k: v for k, v in rendered.fingerprints.items() if k not in blocked}
     return dataclasses.replace(rendered, outputs=outputs, fingerprints=prints)
 
@@ -99,24 +101,29 @@ def write_recorded(
     options: BuildOptions,
     report: BuildReport,
     config_path: Path,
+    known: Mapping[str, Stat | None] | None = None,
 ) -> Manifest:
-    """Write what changed, prune if asked, and record it all in the manifest."""
+    """Write what changed, prune if asked, and record it all in the manifest. The stats
+    ``known`` (those the publishers' ``unchanged`` test took, under this build's lock) are
+    not taken again."""
     slugs = old.slugs | {f.name: f.slug for f in report.feeds if f.name}
     names = set(rendered.fingerprints)
     # Listed before they are written: a build killed in between leaves no file untracked.
     listed = _sorted(names | set(old.files))
     owner = owner_of(out, config_path)
-    pages = old.pages | rendered.pages
+    # Sorted once for both records (each sorts its maps again: then in one pass).
+    pages = dict(sorted((old.pages | rendered.pages).items()))
+    prints = dict(sorted(rendered.fingerprints.items()))
     # As the final record will be, but for the mtimes of the files about to be written,
     # unknown yet (0): a build killed part way leaves the old record or this one, never a
     # third, and the next build writes again every file this one may not have reached.
-    unchanged = output_stats(out, set(listed) - set(rendered.outputs))
-    coming = {name: (len(data), 0) for name, data in rendered.outputs.items()}
+    unchanged = output_stats(out, [n for n in listed if n not in rendered.outputs], known)
+    coming = {name: (output_size(rendered.outputs, name), 0) for name in rendered.outputs}
     stats_ahead = unchanged | coming
     first = Manifest(
         listed,
         slugs,
-        rendered.fingerprints,
+        prints,
         stats_ahead,
         report.by_source,
         owner,
@@ -127,16 +134,16 @@ def write_recorded(
     report.changed = write_outputs(out, rendered.outputs)
     if options.prune:
         report.removed = prune_outputs(out, old.files, names)
-    kept = names if options.prune else names | set(old.files)
+    kept = names if options.prune else set(listed)
     # Only the files just written (or found unchanged by their bytes) have stats to take
     # again: the others are as they were a moment ago, and this build holds the lock.
     now = {name: stat for name, stat in unchanged.items() if name in kept}
     now |= output_stats(out, rendered.outputs.keys())
     stats = dict(sorted(now.items()))
     final = Manifest(
-        _sorted(kept),
+        _sorted(names) if options.prune else listed,
         slugs,
-        rendered.fingerprints,
+        prints,
         stats,
         report.by_source,
         owner,

@@ -8,13 +8,14 @@ whose fingerprint changed have their HTML loaded and are rendered again.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
+import sys
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from markupsafe import Markup
 
@@ -38,6 +39,7 @@ from feeds.publish.pages.paths import (
     site_url,
 )
 from feeds.publish.pages.render import Templates, no_referrer_images
+from feeds.publish.spool import Spool
 from feeds.report import Rendered, Unchanged
 from feeds.run.parallel import map_maybe_forked
 
@@ -61,8 +63,7 @@ def publish_pages(
     return Rendered(outputs, fingerprints, deferred=len(later))  # publish_all records pages
 
 
-@dataclass(frozen=True, slots=True)
-class _Job:
+class _Job(NamedTuple):  # a tuple: one made per output, 100,000 for a large archive
     path: str
     fingerprint: str
     kind: str  # article, listing, fixed
@@ -70,7 +71,11 @@ class _Job:
 
 
 def _hash(*parts: object) -> str:
-    return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()[:24]
+    return _hash_text(repr(parts))
+
+
+def _hash_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:24]
 
 
 def _date(date: datetime, config: Config) -> tuple[str, str]:
@@ -107,22 +112,31 @@ class _Site:
         """Each feed's listing: every article of its category, newest first, once a story."""
         members: dict[str, list[Article]] = {feed.name: [] for feed in self.feeds}
         seen: dict[str, set[str]] = {name: set() for name in members}
+        # Articles share a few hundred category lists: the feeds of each are found once.
+        listed_in: dict[object, list[str]] = {}
         for article in self.catalog.articles:
-            for name in self._names_of(article):
-                if name in members and article.guid not in seen[name]:
+            key = self.nodes.key_of(article)  # all that _names_of depends on
+            names = listed_in.get(key)
+            if names is None:
+                names = listed_in[key] = [n for n in self._names_of(article) if n in members]
+            for name in names:
+                if article.guid not in seen[name]:
                     seen[name].add(article.guid)
                     members[name].append(article)
         return members
 
     def article_jobs(self) -> Iterator[_Job]:
         done: set[str] = set()
+        # Looked up once: this runs for every article of the archive, on every build.
+        pages, stamps, thumbnails = self.catalog.pages, self.catalog.stamps, self.catalog.thumbnails
+        shaping = self.shaping
         for article in self.catalog.articles:
-            path = self.catalog.pages.get(article.guid)
+            path = pages.get(article.guid)
             if path is None or path in done:
                 continue
             done.add(path)
             inputs = (
-                self.shaping,
+                shaping,
                 article.guid,
                 article.title,
                 article.categories,
@@ -132,13 +146,14 @@ class _Site:
                 article.date.isoformat(),
                 article.link,
                 article.path,
-                self.catalog.stamps.get(article.path),
-                self.catalog.thumbnails.get(article.path),
+                stamps.get(article.path),
+                thumbnails.get(article.path),
             )
-            yield _Job(path, _hash(*inputs), "article", article)
+            yield _Job(path, _hash_text(repr(inputs)), "article", article)
 
     def listing_jobs(self) -> Iterator[_Job]:
         per_page = self.config.pages.per_page
+        row_of = self._listing_rows()
         for feed in self.feeds:
             items = self.members.get(feed.name, [])
             count = -(-len(items) // per_page)  # pages numbered from the oldest
@@ -150,14 +165,20 @@ class _Site:
                 newer = 0 if number in (0, count - 1) else number + 1
                 older = (count - 1 if number == 0 else number - 1) if count > 1 else 0
                 pager = (number, newer if number else None, older or None)
-                rows = [(a.guid, a.title, a.author, a.date.isoformat()) for a in shown]
+                # As _hash(self.shaping, feed.slug, pager, rows) hashes it, with each row's
+                # repr made once: an article is listed by each of its feeds.
+                rows = ", ".join([row_of[id(article)] for article in shown])
+                fingerprint = _hash_text(f"({self.shaping!r}, {feed.slug!r}, {pager!r}, [{rows}])")
                 path = feed_page(feed.slug, number)
-                yield _Job(
-                    path,
-                    _hash(self.shaping, feed.slug, pager, rows),
-                    "listing",
-                    (feed, shown, pager),
-                )
+                yield _Job(path, fingerprint, "listing", (feed, shown, pager))
+
+    def _listing_rows(self) -> dict[int, str]:
+        """The repr of what a listing shows of each article (by its id: the catalog holds
+        them all meanwhile), made once per build."""
+        return {
+            id(a): repr((a.guid, a.title, a.author, a.date.isoformat()))
+            for a in self.catalog.articles
+        }
 
     def fixed_jobs(self) -> Iterator[_Job]:
         """The index, the OPML and the stylesheet: few, rendered on every build (cheap), and
@@ -183,26 +204,35 @@ class _Site:
         now, later = articles[:limit], articles[limit:]
         return [job for job in wanted if job.kind != "article"] + now, later
 
-    def render(self, jobs: Sequence[_Job]) -> dict[str, bytes]:
-        outputs: dict[str, bytes] = {}
+    def render(self, jobs: Sequence[_Job]) -> Spool:
+        """The pages of ``jobs``, spooled to disk as they come: a cold build of a large
+        archive renders its whole site before it writes any of it."""
+        folder = self.config.output
+        outputs = Spool(folder if folder.is_dir() else None)
         articles = [job for job in jobs if job.kind == "article"]
         for start in range(0, len(articles), TEXT_CHUNK):
-            chunk = articles[start : start + TEXT_CHUNK]
-            full = self._with_text([job.value for job in chunk])
-
-            def render(job: _Job, full: dict[str, Article] = full) -> bytes:
-                return self._article(full[job.value.path], job.path)
-
-            pages = map_maybe_forked(
-                render, chunk, self.config.jobs, RENDER_PARALLEL_FROM, RENDER_CHUNK * 8, died=DIED
-            )
-            outputs.update(zip((job.path for job in chunk), pages, strict=True))
+            self._render_articles(articles[start : start + TEXT_CHUNK], outputs)
+            # The chunk's HTML is garbage now: given back to the system, it is neither
+            # resident nor shared with the next chunk's workers.
+            _release_freed_memory()
         for job in jobs:
             if job.kind == "listing":
-                outputs[job.path] = self._listing(job.path, *job.value)
+                outputs.add(job.path, self._listing(job.path, *job.value))
             elif job.kind == "fixed":
-                outputs[job.path] = job.value
+                outputs.add(job.path, job.value)
         return outputs
+
+    def _render_articles(self, jobs: Sequence[_Job], outputs: Spool) -> None:
+        full = self._with_text([job.value for job in jobs])
+
+        def render(job: _Job) -> bytes:
+            return self._article(full[job.value.path], job.path)
+
+        pages = map_maybe_forked(
+            render, jobs, self.config.jobs, RENDER_PARALLEL_FROM, RENDER_CHUNK * 8, died=DIED
+        )
+        for job, page in zip(jobs, pages, strict=True):
+            outputs.add(job.path, page)
 
     def _with_text(self, articles: Sequence[Article]) -> dict[str, Article]:
         """The articles with their HTML and thumbnail, shown atop when the body does not."""
@@ -382,6 +412,18 @@ class _Site:
             "site_title": site.title,
         }
         return self.templates.render("feed.xsl", values).encode("utf-8")
+
+
+def _release_freed_memory() -> None:
+    """Hand the C heap's free pages back to the system (glibc's malloc_trim). Python frees
+    each page's HTML, but the allocator keeps the memory, among the small objects made
+    meanwhile: a large archive's build would keep its peak for the rest of its run."""
+    if sys.platform != "linux":
+        return
+    import ctypes  # here: only a build that renders many pages needs it
+
+    with contextlib.suppress(OSError, AttributeError):  # a C library without it (musl)
+        ctypes.CDLL(None).malloc_trim(0)
 
 
 def _starts(longer: tuple[str, ...], prefix: tuple[str, ...]) -> bool:
