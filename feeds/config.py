@@ -168,7 +168,8 @@ class PagesConfig:
     link: str | None = None
     per_page: int = 50  # items on one page of a feed's listing
     # Article pages one build renders at most (the feeds' items' first); the rest come in
-    # the next builds. A cold build of a large archive would hold every page in memory.
+    # the next builds: the first build of a large archive publishes its feeds (and the
+    # pages their items link to) in minutes, not after rendering every page.
     per_build: int = 5000
 
     @classmethod
