@@ -213,6 +213,8 @@ def test_sanitize_html_is_idempotent_and_xml_safe(fragment: str) -> None:
 @given(HTML_LIKE)
 # Found by this test: "&#x2fa" is U+02FA, so the URL read "http:/˺lert(1)", which nh3 kept.
 @example('<img href="alert(1)" src="&#104;&#116;&#116;&#112;&#58;&#47;&#x2falert(1)">')
+# And a tab inside the scheme: "http:/\t/alert(1)", which a browser reads as "http://alert(1)".
+@example('<a href="&#104;&#116;&#116;&#112;&#58;&#47;\t/alert(1)">')
 def test_html_from_a_grammar_comes_out_harmless(fragment: str) -> None:
     cleaned = clean_body(fragment, CleanConfig())
     assert executable_findings(cleaned.html) == []
@@ -229,7 +231,15 @@ def test_html_from_a_grammar_comes_out_harmless(fragment: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "url", ["http:/˺lert(1)", "HTTPS:/example.com/a", "http:\\\\example.com/a", "https:example.com"]
+    "url",
+    [
+        "http:/˺lert(1)",
+        "HTTPS:/example.com/a",
+        "http:\\\\example.com/a",
+        "https:example.com",
+        "http:/&#9;/example.com/a",
+        "https:&#10;//example.com/a",
+    ],
 )
 def test_an_http_url_that_does_not_name_its_host_is_dropped(url: str) -> None:
     """A browser repairs such a URL as it likes; cleaning never writes one."""
@@ -238,3 +248,8 @@ def test_an_http_url_that_does_not_name_its_host_is_dropped(url: str) -> None:
     assert "链接" in out
     kept = sanitize_html('<p><a href="http://example.com/a">a</a></p>')
     assert 'href="http://example.com/a"' in kept
+
+
+def test_a_url_loses_what_a_browser_strips_from_its_ends() -> None:
+    out = sanitize_html('<p><a href=" &#9;http://example.com/a b &#10;">a</a></p>')
+    assert 'href="http://example.com/a b"' in out

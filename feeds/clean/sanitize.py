@@ -52,6 +52,8 @@ _SUSPECT = re.compile(
 )
 _MAX_PASSES = 4
 _URL_NOISE = re.compile(r"[\x00-\x20]+")  # what browsers ignore inside a URL scheme
+_URL_EDGES = "".join(map(chr, range(0x21)))  # what browsers strip from a URL's ends
+_WEB = ("http://", "https://")
 
 
 @functools.cache
@@ -75,14 +77,18 @@ def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:
     # picture, never as a link or as SVG (which can hold script). An http(s) URL must name
     # its host after "//": "http:/x" or "http:\\x" is one a browser repairs as it likes,
     # and cleaning never writes one (clean.urls makes every URL absolute, or drops it).
+    # A tab or newline inside the scheme ("http:/\t/x") is one more such repair: the "//"
+    # must stand as written. The URL's ends lose what a browser strips from them.
     if attribute in ("href", "src"):
-        bare = _URL_NOISE.sub("", value).lower()
+        url = value.strip(_URL_EDGES)
+        bare = _URL_NOISE.sub("", url).lower()
         if bare.startswith("data:") and not (
             tag == "img" and attribute == "src" and RASTER_DATA_URL.fullmatch(bare)
         ):
             return None
-        if bare.startswith(("http:", "https:")) and not bare.startswith(("http://", "https://")):
+        if bare.startswith(("http:", "https:")) and not url.lower().startswith(_WEB):
             return None
+        return url
     return value
 
 
