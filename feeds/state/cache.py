@@ -86,10 +86,12 @@ END;
 """
 # A table with rowids, not WITHOUT ROWID: rows hold a whole article's HTML, and SQLite's
 # clustered index is slow with rows that large.
-# Rows are committed in batches of 8 million characters: each commit waits for the disk, and
-# the build's workers wait while it commits. A light row (no HTML yet) is a few hundred
-# characters, a complete one thousands: the batch is counted in characters, not rows.
-_BATCH_SIZE = 8_000_000
+# Rows are committed in batches of 2 million characters: each commit waits for the disk, and
+# the build's workers wait while it commits; yet the batch is held in memory until then, at
+# up to 4 bytes a character (Chinese HTML is 2), beside the readers at a build's peak. A
+# light row (no HTML yet) is a few hundred characters, a complete one thousands: the batch is
+# counted in characters, not rows.
+_BATCH_SIZE = 2_000_000
 _QUERY_BATCH = 500  # variables in one query: older SQLite allows at most 999
 _DAMAGED = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
 _SQLITE_HEADER = b"SQLite format 3\x00"
