@@ -28,7 +28,7 @@ from feeds.report import BuildOptions, BuildReport, Rendered, Unchanged
 from feeds.run.locks import output_lock
 from feeds.state.cache import ArticleCache
 from feeds.state.keys import build_key, sources_digest
-from feeds.state.manifest import Manifest, read_manifest, unchanged_outputs
+from feeds.state.manifest import Manifest, UnchangedOutputs, read_manifest
 from feeds.state.output import (
     leave_files_in_the_way,
     refuse_accidents,
@@ -53,7 +53,11 @@ def build(config: Config, options: BuildOptions, progress: Progress | None = Non
             report = BuildReport(problems=problems)
             if not options.write:
                 with contextlib.closing(ArticleCache(None, config)) as cache:
-                    _run_stages(config, sources, cache, Manifest(), report, progress, write=False)
+                    empty = Manifest()
+                    unchanged = UnchangedOutputs(config.output, empty)
+                    _run_stages(
+                        config, sources, cache, empty, report, progress, unchanged, write=False
+                    )
             else:
                 out = prepare_output(config)
                 with output_lock(out, wait=options.wait):
@@ -93,9 +97,9 @@ def _build_into(
         key = build_key(config, digest, options, manifest)
         if unchanged_since_last_build(last, key, len(sources), manifest, out, report):
             return
-        unchanged = unchanged_outputs(out, manifest)  # keeps the stats it takes, for the write
+        unchanged = UnchangedOutputs(out, manifest)  # keeps the stats it takes, for the write
         read_again, rendered = _run_stages(
-            config, sources, cache, manifest, report, progress, unchanged=unchanged
+            config, sources, cache, manifest, report, progress, unchanged
         )
         if cache.rebuilt:
             reason = "found damaged; started afresh, and read again what it held"
@@ -121,9 +125,9 @@ def _run_stages(
     manifest: Manifest,
     report: BuildReport,
     progress: Progress | None,
+    unchanged: Unchanged,
     *,
     write: bool = True,
-    unchanged: Unchanged | None = None,
 ) -> tuple[bool, Rendered]:
     """Every stage after discovery; returns whether some source must be read again next run."""
     # Imported here: a build with nothing to do (above) never needs them, and they are most
@@ -162,7 +166,6 @@ def _run_stages(
     catalog = Catalog(plan.articles, stamps, thumbnails, loader.texts, manifest.pages)
     if not write:  # feeds check: no page is rendered, so no article's HTML is loaded for one
         catalog = dataclasses.replace(catalog, texts=None, render=False)
-    unchanged = unchanged or unchanged_outputs(config.output, manifest)
     rendered = publish_all(feeds, config, unchanged, catalog)
     report.problems += problems + grouping.duplicates + loader.problems
     report.articles, report.loaded = len(articles), len(loader.loaded)

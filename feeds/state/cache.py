@@ -134,9 +134,10 @@ class ArticleCache:
         self._config = config
         self._base = parse_key(config)
         self._snapshot_key = snapshot_key(config, self._base)
-        # Every light article this build holds as its row holds it, by source (its key and
-        # stamp): the next snapshot, in a build that is to make one (None: it is not)
-        self._light: dict[Source, Article] | None = None
+        # Every light article this build holds as its row holds it, by source key, with the
+        # source's stamp: the next snapshot, in a build that is to make one (None: it is not).
+        # Keyed by the key's string, whose hash Python keeps, not by the Source record.
+        self._light: dict[str, tuple[str, Article]] | None = None
         self._batch: list[Row] = []
         self._batch_size = 0
         # "/name" endings: one C-level endswith per file instead of a basename() call
@@ -208,7 +209,7 @@ class ArticleCache:
             cached |= self._from_rows(wanted, scan=len(wanted) > 4 * _QUERY_BATCH)[0]
             # The rows that were there when the snapshot was made, and those written since
             # (the rows a scan found besides the wanted ones include the snapshot's own).
-            roots = self._roots()
+            roots = self._roots
             known = itertools.chain(others, recent)
             gone = [
                 k for k in known if k not in by_key and isinstance(k, str) and k.startswith(roots)
@@ -216,7 +217,9 @@ class ArticleCache:
             remake = len(recent) > max(_RECENT_ALLOWED, count // 10)
         if remake:  # from what the rows hold now: this lookup's entries, and what is stored
             self._light = {
-                s: entry for s in sources if isinstance(entry := cached.get(s.rel), Article)
+                s.key: (s.stamp, entry)
+                for s in sources
+                if isinstance(entry := cached.get(s.rel), Article)
             }
         # The sources the snapshot lacked, less those their rows gave (or, without one, all)
         stale = [s for s in (sources if found is None else missing) if s.rel not in cached]
@@ -225,6 +228,7 @@ class ArticleCache:
             self.db.commit()
         return cached, stale
 
+    @functools.cached_property
     def _roots(self) -> tuple[str, ...]:
         """Where the config's sources are: a row under them whose source is gone is deleted."""
         config = self._config
@@ -239,7 +243,7 @@ class ArticleCache:
         config, base = self._config, self._base
         prefix = base + ":"
         cached: dict[str, Entry] = {}
-        roots = self._roots()
+        roots = self._roots
         gone: list[str] = []
         for key, stamp, made_by, meta, crc in self._rows(wanted, scan):
             source = wanted.get(key)
@@ -324,11 +328,11 @@ class ArticleCache:
             return
         try:
             self.db.execute("DELETE FROM snapshot")
-            sources = list(light)
-            for number, start in enumerate(range(0, len(sources), _PART_SIZE)):
-                chunk = sources[start : start + _PART_SIZE]
-                keys, stamps = [s.key for s in chunk], [s.stamp for s in chunk]
-                part = _Part(keys, stamps, [light[source] for source in chunk])
+            keys = list(light)
+            for number, start in enumerate(range(0, len(keys), _PART_SIZE)):
+                chunk = keys[start : start + _PART_SIZE]
+                stamped = [light[key] for key in chunk]
+                part = _Part(chunk, [s for s, _ in stamped], [a for _, a in stamped])
                 data = _PART_ENCODER.encode(part)
                 row = (number, self._snapshot_key, data, zlib.crc32(data))
                 self.db.execute("INSERT INTO snapshot VALUES (?, ?, ?, ?)", row)
@@ -465,12 +469,12 @@ class ArticleCache:
             raise BuildError(f"cannot write the cache {self.path}: {_reason(e)}") from None
 
 
-def _keep_light(light: dict[Source, Article], source: Source, entry: Entry) -> None:
+def _keep_light(light: dict[str, tuple[str, Article]], source: Source, entry: Entry) -> None:
     """Remember ``entry`` as the row of ``source`` now holds it, for the next snapshot."""
     if isinstance(entry, Article):
-        light[source] = entry
+        light[source.key] = (source.stamp, entry)
     else:
-        light.pop(source, None)
+        light.pop(source.key, None)
 
 
 def _open(path: Path | None, *, fresh: bool = False) -> sqlite3.Connection:

@@ -68,10 +68,6 @@ class UnchangedOutputs:
         return found is not None and found == self._stats.get(name)
 
 
-def unchanged_outputs(out: Path, manifest: Manifest) -> UnchangedOutputs:
-    return UnchangedOutputs(out, manifest)
-
-
 def output_stat(path: str) -> Stat | None:
     try:
         st = os.stat(path)

@@ -149,7 +149,7 @@ class _Site:
                 stamps.get(article.path),
                 thumbnails.get(article.path),
             )
-            yield _Job(path, _hash_text(repr(inputs)), "article", article)
+            yield _Job(path, _hash(*inputs), "article", article)
 
     def listing_jobs(self) -> Iterator[_Job]:
         per_page = self.config.pages.per_page
