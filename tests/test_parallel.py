@@ -10,7 +10,7 @@ import threading
 import pytest
 
 from feeds.errors import BuildError
-from feeds.run.parallel import map_forked, map_maybe_forked
+from feeds.run.parallel import map_forked, map_maybe_forked, resident_bytes
 
 
 def worker_pid(item: int) -> tuple[int, int]:
@@ -50,6 +50,29 @@ def test_a_failure_in_a_later_round_is_raised_and_leaves_no_process() -> None:
     results = map_forked(fail_on_seven, list(range(20)), 2, 1, died="died", fresh_after=1)
     with pytest.raises(BuildError, match=r"^cannot render item 7$"):
         list(results)
+    assert multiprocessing.active_children() == []
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="Linux's /proc")
+def test_resident_bytes_tell_the_memory_this_process_holds() -> None:
+    before = resident_bytes()
+    block = b"x" * (64 * 2**20)  # written, so every page of it is resident
+    after = resident_bytes()
+    assert before > 0
+    assert after - before >= 60 * 2**20
+    del block
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="Linux's /proc")
+def test_a_short_job_beside_a_large_heap_is_done_here() -> None:
+    items = list(range(50))
+    held = resident_bytes()
+    here = list(map_maybe_forked(worker_pid, items, 2, 10, 5, died="d", fork_below=held // 2))
+    assert {pid for _, pid in here} == {os.getpid()}
+    assert [square for square, _ in here] == [i * i for i in items]
+    forked = list(map_maybe_forked(worker_pid, items, 2, 10, 5, died="d", fork_below=held * 4))
+    assert os.getpid() not in {pid for _, pid in forked}
+    assert [square for square, _ in forked] == [i * i for i in items]
     assert multiprocessing.active_children() == []
 
 

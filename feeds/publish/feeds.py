@@ -263,6 +263,10 @@ RENDERERS: dict[Format, Renderer] = {"rss": render_rss, "atom": render_atom, "js
 # processes costs more than it saves. A chunk is a few files, so the shares stay even.
 RENDER_PARALLEL_FROM = 24
 RENDER_CHUNK = 4
+# Feeds are rendered here, not forked, once the build holds this much: a build of 100,000
+# articles. Its forked renderers would add more to the build's peak memory than the fraction
+# of a second they save is worth.
+RENDER_FORK_BELOW = 128 * 2**20
 
 
 def publish_feeds(feeds: Sequence[Feed], config: Config, unchanged: Unchanged) -> Rendered:
@@ -365,7 +369,13 @@ def render_all(wanted: Sequence[tuple[Feed, Format]], config: Config) -> Iterato
 
     died = "a rendering process died (killed for using too much memory?); nothing was written"
     return map_maybe_forked(
-        render, wanted, config.jobs, RENDER_PARALLEL_FROM, RENDER_CHUNK, died=died
+        render,
+        wanted,
+        config.jobs,
+        RENDER_PARALLEL_FROM,
+        RENDER_CHUNK,
+        died=died,
+        fork_below=RENDER_FORK_BELOW,
     )
 
 

@@ -47,14 +47,35 @@ def map_maybe_forked(
     chunk: int,
     *,
     died: str,
+    fork_below: int | None = None,
 ) -> Iterator[R]:
     """``function`` of each item, in order: over ``jobs`` processes (0: every core) when
     there are at least ``parallel_from`` items, else here, where starting processes would
-    cost more than it saves."""
+    cost more than it saves.
+
+    With ``fork_below``, only while this process holds fewer bytes than that in memory: for
+    a short job. A worker copies each page of its parent's heap that it writes to, and its
+    allocations land in the free spaces of the heap it inherited, so beside a large heap a
+    few workers cost more memory than their seconds are worth.
+    """
     jobs = jobs or available_cores()
     if jobs == 1 or len(items) < parallel_from or not can_fork():
         return map(function, items)
+    if fork_below is not None and resident_bytes() >= fork_below:
+        return map(function, items)
     return map_forked(function, items, jobs, chunk, died=died)
+
+
+def resident_bytes() -> int:
+    """The memory this process holds (its resident set); 0 where the system does not say."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * _PAGE_SIZE
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+_PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
 def available_cores() -> int:
