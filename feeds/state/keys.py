@@ -58,6 +58,8 @@ def naming_key(config: Config, written: Sequence[str]) -> str:
     if not written:
         return _digest(config.categories.default, 12)
     aliases = config.categories.aliases
+    if not aliases:  # the usual case: asked once per file a build parses
+        return ""
     used = {name: aliases[name] for name in written if name in aliases}
     return _digest(used, 12) if used else ""  # "": the usual case, asked once per file
 
