@@ -15,7 +15,11 @@ Each is run in a subprocess and measured the same way: wall seconds, CPU seconds
 system of the process and every child it waited for) and the peak memory of the whole
 process tree (every 10 ms the PSS of each process under it is summed: PSS splits the pages
 that forked workers share, so the sum counts each page once). ``peak_mib`` is also given,
-the max RSS of the largest single process.
+the max RSS of the largest single process. Seconds and memory come from separate passes of
+the same round's builds: reading every process's smaps_rollup every 10 ms takes most of a
+core, which slows a build that keeps both cores busy (feeds' readers) far more than one that
+leaves one idle, so no build is timed while it is sampled. Memory is sampled in the first
+round only; seconds are taken in every round.
 
 The VM's speed drifts by up to 2x from minute to minute, so the scenarios alternate round by
 round (``--repeat``, 3), each figure is the fastest of its rounds (as ``timeit`` reports its
@@ -35,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import contextlib
 import dataclasses
 import json
 import os
@@ -82,11 +87,12 @@ class Measure:
     stdout: str
 
 
-def run_measured(command: list[str]) -> Measure:
+def run_measured(command: list[str], sampled: bool) -> Measure:
     """Run ``command``; its wall and CPU seconds, its peak memory (largest; all at once).
 
     A wrapper script runs it and reads its rusage (RUSAGE_CHILDREN: the command and every
-    process it waited for); meanwhile ``TreeMemory`` sums the PSS of the processes under it.
+    process it waited for); if ``sampled``, ``TreeMemory`` meanwhile sums the PSS of the
+    processes under it (else ``peak_total`` is 0).
     """
     script = (
         "import resource, subprocess, sys, time\n"
@@ -102,7 +108,8 @@ def run_measured(command: list[str]) -> Measure:
         [sys.executable, "-c", script, *command],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
-    with TreeMemory(wrapper.pid) as memory:
+    memory = TreeMemory(wrapper.pid)
+    with memory if sampled else contextlib.nullcontext():
         out, err = wrapper.communicate()
     if wrapper.returncode:
         sys.exit(f"{' '.join(command)}: exit status {wrapper.returncode}\n{err}")
@@ -207,34 +214,50 @@ def feeds_config(site: Path, pages: str) -> Path:
     return config
 
 
-def hugo_build(site: Path, pages: str) -> Measure:
+def hugo_build(site: Path, pages: str, sampled: bool) -> Measure:
     output = site / f"out-hugo-{pages}"
     shutil.rmtree(output, ignore_errors=True)
     source = site / f"hugo-pages-{pages}"
     return run_measured(
         [HUGO, "--quiet", "--source", str(source), "--contentDir", str(site / "articles"),
-         "--destination", str(output)]
+         "--destination", str(output)],
+        sampled,
     )  # fmt: skip
 
 
-def feeds_build(config: Path) -> Measure:
+def feeds_build(config: Path, sampled: bool) -> Measure:
     feeds = Path(sys.executable).parent / "feeds"
-    return run_measured([str(feeds), "build", "-c", str(config), "--json", "--quiet"])
+    return run_measured([str(feeds), "build", "-c", str(config), "--json", "--quiet"], sampled)
 
 
 def one_round(site: Path, pages: str, n: int, k: int, hugo: bool = True) -> dict[str, Measure]:
-    """Hugo, then feeds cold, no-change and one-new, on the archive of ``site``."""
-    measures = {"hugo": hugo_build(site, pages)} if hugo else {}
+    """Hugo, then feeds cold, no-change and one-new, on the archive of ``site``: timed, and
+    in the first round (``k`` 0) run again with their memory sampled, which is kept beside
+    the timed pass's seconds."""
+    timed = one_pass(site, pages, n, k, hugo, sampled=False)
+    if k:
+        return timed
+    sampled = one_pass(site, pages, n, k, hugo, sampled=True)
+    return {
+        name: dataclasses.replace(measure, peak_total=sampled[name].peak_total)
+        for name, measure in timed.items()
+    }
+
+
+def one_pass(
+    site: Path, pages: str, n: int, k: int, hugo: bool, sampled: bool
+) -> dict[str, Measure]:
+    measures = {"hugo": hugo_build(site, pages, sampled)} if hugo else {}
     config = feeds_config(site, pages)
     shutil.rmtree(site / f"out-feeds-{pages}", ignore_errors=True)
     for name in (f"cache-{pages}.sqlite", f"cache-{pages}.sqlite.lock"):
         (site / name).unlink(missing_ok=True)
-    measures["cold"] = feeds_build(config)
-    measures["no_change"] = feeds_build(config)
+    measures["cold"] = feeds_build(config, sampled)
+    measures["no_change"] = feeds_build(config, sampled)
     new = site / "articles" / f"new-{k}.md"
     new.write_text(new_article(n, k), "utf-8")
     try:
-        measures["one_new"] = feeds_build(config)
+        measures["one_new"] = feeds_build(config, sampled)
     finally:  # the next round's Hugo and cold build see the generated archive only
         new.unlink()
     return measures
