@@ -70,9 +70,25 @@ def site_url(site: SiteConfig, path: str) -> str:
 
 def relative(path: str, start_page: str) -> str:
     """The link from the page at ``start_page`` to the output at ``path``, both relative to
-    the output folder: pages link relatively, so the site works wherever it is served."""
-    folder = posixpath.dirname(start_page) or "."
-    return quote(posixpath.relpath(path, folder))
+    the output folder: pages link relatively, so the site works wherever it is served.
+
+    What ``posixpath.relpath`` gives, without its ``abspath`` and ``normpath`` of both paths
+    (a few links a page, for every page of the site): the paths made here are normal already.
+    Any other goes to ``relpath``.
+    """
+    parts = path.split("/")
+    folder = start_page.split("/")[:-1]
+    if _ODD_PARTS.intersection(parts) or _ODD_PARTS.intersection(folder):
+        return quote(posixpath.relpath(path, posixpath.dirname(start_page) or "."))
+    common = 0
+    for mine, theirs in zip(parts, folder, strict=False):
+        if mine != theirs:
+            break
+        common += 1
+    return quote("/".join([".."] * (len(folder) - common) + parts[common:]) or ".")
+
+
+_ODD_PARTS = frozenset({"", ".", ".."})  # an absolute path, "a//b", "./a", "a/../b"
 
 
 _PLACEHOLDER = re.compile(r":([a-z_]+)")
