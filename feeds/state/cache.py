@@ -70,6 +70,11 @@ CREATE TABLE snapshot (
     crc INTEGER NOT NULL
 );
 CREATE TABLE recent (key TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE feed_index (
+    key TEXT PRIMARY KEY,
+    data BLOB NOT NULL,
+    crc INTEGER NOT NULL
+);
 CREATE TRIGGER sources_inserted AFTER INSERT ON sources
 WHEN EXISTS (SELECT 1 FROM snapshot) BEGIN
     INSERT OR IGNORE INTO recent VALUES (new.key);
@@ -414,6 +419,42 @@ class ArticleCache:
         if not _sound(stored[4:], _crc_prefix(stored)):
             return None
         return key, stored[4:]
+
+    def feed_index(self, key: str) -> bytes | None:
+        """The feeds' index ``save_feed_index`` kept under ``key``, if it is there and sound."""
+        try:
+            row = self.db.execute("SELECT data, crc FROM feed_index WHERE key = ?", (key,))
+            found = row.fetchone()
+        except sqlite3.Error:
+            return None  # the build goes the full way
+        if found is None or not _sound(found[0], found[1]):
+            return None
+        data: bytes = found[0]
+        return data
+
+    def save_feed_index(self, key: str | None, data: bytes | None) -> None:
+        """Keep ``data`` under ``key`` as the only feeds' index; None: keep none."""
+        if self.dropped:
+            return
+        try:
+            self.db.execute("DELETE FROM feed_index")
+            if key is not None and data is not None:
+                row = (key, data, zlib.crc32(data))
+                self.db.execute("INSERT INTO feed_index VALUES (?, ?, ?)", row)
+            self.db.commit()
+        except sqlite3.Error:
+            # Only time is lost: the next build goes the full way.
+            with contextlib.suppress(sqlite3.Error):
+                self.db.rollback()
+
+    def lookup_rows(self, sources: Sequence[Source]) -> tuple[dict[str, Entry], list[Source]]:
+        """``lookup`` of a few sources, from their rows alone (no snapshot, nothing deleted)."""
+        try:
+            cached = self._from_rows({s.key: s for s in sources}, scan=False)[0]
+        except sqlite3.Error as e:
+            self._recover_or_raise("read", e)
+            cached = {}
+        return cached, [s for s in sources if s.rel not in cached]
 
     def save_build(self, key: str, report: bytes) -> None:
         """Remember one build's report under a key of all its inputs (only the last one)."""
