@@ -27,6 +27,7 @@ from feeds.read.readers import ENTRY_KIND, FORGETFUL, Memory, discover_all
 from feeds.report import BuildOptions, BuildReport, Rendered, Unchanged
 from feeds.run.locks import output_lock
 from feeds.state.cache import ArticleCache
+from feeds.state.index_key import index_key
 from feeds.state.keys import build_key, sources_digest
 from feeds.state.manifest import Manifest, UnchangedOutputs, read_manifest
 from feeds.state.output import (
@@ -131,7 +132,7 @@ def _last_index(cache: ArticleCache, config: Config, manifest: Manifest) -> Feed
 
     if not index.usable(config):
         return None
-    data = cache.feed_index(index.index_key(config, manifest))
+    data = cache.feed_index(index_key(config, manifest))
     return None if data is None else index.decode(data)
 
 
@@ -146,7 +147,7 @@ def _save_index(
     if made is None:
         cache.save_feed_index(None, None)
     else:
-        key = index.index_key(config, manifest)
+        key = index_key(config, manifest)
         cache.save_feed_index(key, index.encode(made))
 
 

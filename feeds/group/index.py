@@ -12,8 +12,8 @@ category, a category path that could differ, a boilerplate count that could reac
 threshold, a walk that runs out before its feed is full (a new article made an old item a
 copy, so the feed needs articles past the old walk).
 
-The index is only asked when its key (``index_key``: the version, the config and the
-manifest the last build wrote) is the build's: any config change, any output the
+The index is only asked when its key (``state.index_key``: the version, the config and
+the manifest the last build wrote) is the build's: any config change, any output the
 manifest lists differently, goes the full way.
 """
 
@@ -26,13 +26,11 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import msgspec
 
-from feeds import __version__
 from feeds.clean.thumbnail import COUNTED_FROM, source_of
 from feeds.config import Config
 from feeds.group.feeds import FeedNodes, Grouping, Plan, category_slugs, newest_first
 from feeds.group.slug import SlugProcess
 from feeds.models import Article, Problem, Source
-from feeds.state.manifest import Manifest
 
 # An index whose walks hold more articles than this is not kept (a very large ``limit``):
 # decoding it would cost what the shortcut saves.
@@ -72,25 +70,6 @@ def decode(data: bytes) -> FeedIndex | None:
         return _DECODER.decode(data)
     except msgspec.DecodeError:
         return None
-
-
-def index_key(config: Config, manifest: Manifest) -> str:
-    """A hash of everything a build's grouping depends on, but its sources: the version,
-    the config and the manifest (its sticky slugs, first-seen dates and article counts
-    among them). Not the options: they shape what is written (``--prune``), which the
-    manifest then tells, not what is picked."""
-    config = dataclasses.replace(
-        config, jobs=0, read=dataclasses.replace(config.read, light_from=0)
-    )
-    state = (
-        sorted(manifest.files),
-        sorted(manifest.slugs.items()),
-        sorted(manifest.fingerprints.items()),
-        sorted(manifest.articles.items()),
-        sorted(manifest.first_seen.items()),
-    )
-    inputs = repr(("feed index", __version__, config, state))
-    return hashlib.sha256(inputs.encode()).hexdigest()
 
 
 def usable(config: Config) -> bool:

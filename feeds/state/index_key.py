@@ -1,0 +1,29 @@
+"""The key of the feeds' index (``group.index``): what it was made under, but its sources."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+
+from feeds import __version__
+from feeds.config import Config
+from feeds.state.manifest import Manifest
+
+
+def index_key(config: Config, manifest: Manifest) -> str:
+    """A hash of everything a build's grouping depends on, but its sources: the version,
+    the config and the manifest (its sticky slugs, first-seen dates and article counts
+    among them). Not the options: they shape what is written (``--prune``), which the
+    manifest then tells, not what is picked."""
+    config = dataclasses.replace(
+        config, jobs=0, read=dataclasses.replace(config.read, light_from=0)
+    )
+    state = (
+        sorted(manifest.files),
+        sorted(manifest.slugs.items()),
+        sorted(manifest.fingerprints.items()),
+        sorted(manifest.articles.items()),
+        sorted(manifest.first_seen.items()),
+    )
+    inputs = repr(("feed index", __version__, config, state))
+    return hashlib.sha256(inputs.encode()).hexdigest()
