@@ -27,7 +27,6 @@ from feeds.read.readers import ENTRY_KIND, FORGETFUL, Memory, discover_all
 from feeds.report import BuildOptions, BuildReport, Rendered, Unchanged
 from feeds.run.locks import output_lock
 from feeds.state.cache import ArticleCache
-from feeds.state.index_key import index_key
 from feeds.state.keys import build_key, sources_digest
 from feeds.state.manifest import Manifest, UnchangedOutputs, read_manifest
 from feeds.state.output import (
@@ -129,6 +128,7 @@ def _last_index(cache: ArticleCache, config: Config, manifest: Manifest) -> Feed
     """The feeds' index the last build kept, if it was made under this config and the
     manifest it wrote (see group.index)."""
     from feeds.group import index
+    from feeds.state.index_key import index_key
 
     if not index.usable(config):
         return None
@@ -143,6 +143,7 @@ def _save_index(
     made: FeedIndex | None,
 ) -> None:
     from feeds.group import index
+    from feeds.state.index_key import index_key
 
     if made is None:
         cache.save_feed_index(None, None)

@@ -7,6 +7,8 @@ import hashlib
 
 from feeds import __version__
 from feeds.config import Config
+from feeds.group.index import FeedIndex
+from feeds.models import Article, Problem
 from feeds.state.manifest import Manifest
 
 
@@ -25,5 +27,8 @@ def index_key(config: Config, manifest: Manifest) -> str:
         sorted(manifest.articles.items()),
         sorted(manifest.first_seen.items()),
     )
-    inputs = repr(("feed index", __version__, config, state))
+    # A class whose fields changed can decode with defaults, and mean another thing.
+    model = [(f.name, str(f.type)) for c in (Article, Problem) for f in dataclasses.fields(c)]
+    shape = [(name, str(kind)) for name, kind in FeedIndex.__annotations__.items()]
+    inputs = repr(("feed index", __version__, model, shape, config, state))
     return hashlib.sha256(inputs.encode()).hexdigest()
