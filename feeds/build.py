@@ -215,6 +215,7 @@ def _run_stages(
             grouping,
             picked.counts,
             config.limit,
+            picked.source_of_path,
         )
     return picked.retry or loader.retry, rendered, index
 
@@ -236,6 +237,7 @@ class _Picked:
     parsed: int
     cached: int
     retry: bool
+    source_of_path: dict[str, int] | None = None  # where some articles' sources are
 
 
 @dataclasses.dataclass(slots=True)
@@ -278,6 +280,7 @@ def _pick_from_all(
     articles, first_seen = keep_first_seen(articles, manifest.first_seen)
     if abandoned is not None:
         loader, retry = abandoned.loader, retry or abandoned.retry
+        loader.widen(sources)
     else:
         loader = ContentLoader(sources, config, cache.texts, cache.store, fresh)
     if not manifest.slugs and len(sources) >= ISOLATE_SLUGS_FROM:
@@ -328,11 +331,18 @@ def _pick_with_added(
     if added is None:
         return None
     new_sources = [sources[i] for i in added]
+    # The loader is asked only of walked and new articles: it is given their sources, not
+    # a dict of every source.
+    walked_at = group_index.walked_sources(index, sources, added)
+    if walked_at is None:
+        return None
+    walked_at |= {source.rel: i for i, source in zip(added, new_sources, strict=True)}
     cached, stale = cache.lookup_rows(new_sources)
     fresh, retry = _parse(stale, cache, config, None, len(cached), len(new_sources))
     new, new_problems, owners = _in_source_order(new_sources, cached, fresh)
     new, seen = keep_first_seen(new, manifest.first_seen)
-    loader = ContentLoader(sources, config, cache.texts, cache.store, fresh)
+    shown = [sources[i] for i in walked_at.values()]
+    loader = ContentLoader(shown, config, cache.texts, cache.store, fresh)
     abandoned = _Abandoned(fresh, loader, retry)
     counts = group_index.counts_of(index)
     if not group_index.boilerplate_unchanged(index, new, config.thumbnail.boilerplate_threshold):
@@ -369,6 +379,7 @@ def _pick_with_added(
         len(stale),
         len(sources) - len(stale),
         retry,
+        walked_at,
     )
 
 

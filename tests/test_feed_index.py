@@ -139,12 +139,14 @@ def test_a_new_article_that_makes_two_items_copies_goes_the_full_way(
 ) -> None:
     """The newest two items are two stories; a new one has the first's link and the
     second's title and text (another site passed it on), so both become its copies: the
-    feed then needs a story past the last build's walk, which the index does not hold."""
+    feeds then need a story past the last build's walks (the third, in no feed's walk),
+    which the index does not hold."""
     config = _site(tmp_path)
     articles = config.parent / "articles"
     body = "<p>同一条消息的全文，足够长，可以比较三字组是否相同。</p>"
     _article(articles, "top/a.md", 30, extra="link: https://a.example.com/1\n")
-    _article(articles, "top/b.md", 29, title="转载的消息", body=body, categories=("频道", "乙站"))
+    _article(articles, "top/b.md", 29, title="转载的消息", body=body)
+    _article(articles, "top/c.md", 28)
     build(runner, config)
     _article(
         articles, "new/both.md", 31, title="转载的消息", body=body,
@@ -154,6 +156,8 @@ def test_a_new_article_that_makes_two_items_copies_goes_the_full_way(
     assert len(full_lookups) == 3
     dropped = {p["path"] for p in rebuilt["problems"] if p["stage"] == "duplicate"}
     assert dropped == {"top/a.md", "top/b.md"}
+    shown = json.loads((config.parent / "output" / "all.json").read_text(encoding="utf-8"))
+    assert [item["title"] for item in shown["items"]] == ["转载的消息", "第top/c.md篇"]
 
 
 def test_a_copy_inside_the_walk_takes_the_shortcut(

@@ -47,6 +47,7 @@ class FeedIndex(msgspec.Struct, array_like=True):
     problems: list[Problem]  # the sources' problems (skipped files, notes), in source order
     problem_sources: list[int]  # the position of each problem's source
     walked: list[Article]  # the light articles of every feed's walk, each once
+    walked_sources: list[int]  # the position of each one's source
     all_walk: list[int]  # the feed of all articles: its walk (positions in ``walked``)
     all_cut: bool  # whether its walk stopped at its limit (else it is all its members)
     walks: dict[str, tuple[list[int], bool]]  # category feed name -> its walk, and cut
@@ -121,6 +122,20 @@ def problems_in_order(
     merged += [(position, len(merged) + n, problem) for n, (position, problem) in enumerate(new)]
     merged.sort(key=lambda item: (item[0], item[1]))
     return [p for _, _, p in merged], [position for position, _, _ in merged]
+
+
+def walked_sources(
+    index: FeedIndex, sources: Sequence[Source], added: Sequence[int]
+) -> dict[str, int] | None:
+    """Where the source of each walked article now is, by path; None if one is not there
+    (a source holds another path now)."""
+    found = {}
+    for article, old in zip(index.walked, index.walked_sources, strict=True):
+        position = _moved(old, added)
+        if position >= len(sources) or sources[position].rel != article.path:
+            return None
+        found[article.path] = position
+    return found
 
 
 def _moved(old_position: int, added: Sequence[int]) -> int:
@@ -236,9 +251,11 @@ def make_index(
     grouping: Grouping,
     counts: Counts,
     limit: int,
+    source_of_path: Mapping[str, int] | None = None,
 ) -> FeedIndex | None:
     """The index of a build, from its plan and its picked feeds (before their HTML is
-    loaded); None when its walks are too large to be worth keeping."""
+    loaded); None when its walks are too large to be worth keeping. ``source_of_path``
+    gives the position of an article's source, when known, by path."""
     walked: dict[str, int] = {}
     pool: list[Article] = []
 
@@ -269,6 +286,9 @@ def make_index(
                 return None
     except ValueError:
         return None  # paths not unique: the walks cannot be told apart by path
+    at = _positions(sources, [a.path for a in pool], source_of_path or {})
+    if at is None:
+        return None
     keys = list(map(_key_of, sources))
     root = _common_start(keys)
     length = len(root)
@@ -280,6 +300,7 @@ def make_index(
         problems=problems,
         problem_sources=owners,
         walked=pool,
+        walked_sources=at,
         all_walk=all_walk,
         all_cut=all_cut,
         walks=walks,
@@ -312,3 +333,17 @@ def _common_start(keys: Sequence[str]) -> str:
             break
         length += 1
     return first[:length]
+
+
+def _positions(
+    sources: Sequence[Source], paths: Sequence[str], known: Mapping[str, int]
+) -> list[int] | None:
+    """The position of the source of each path in ``sources``: from ``known``, else
+    found; None if one has none."""
+    missing = {path for path in paths if path not in known}
+    found = dict(known)
+    if missing:
+        found |= {s.rel: i for i, s in enumerate(sources) if s.rel in missing}
+    if not all(path in found for path in paths):
+        return None
+    return [found[path] for path in paths]
