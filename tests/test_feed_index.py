@@ -9,12 +9,16 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from random import Random
 from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from feeds.group.index import _insertions
 from feeds.models import Source
 from feeds.state.cache import ArticleCache
 from tests.helpers import MANIFEST, comparable_outputs, make_site, write_article
@@ -216,3 +220,40 @@ def test_an_edit_a_deletion_or_another_config_goes_the_full_way(
     _article(articles, "new/4.md", 23)  # and now the index is this config's
     _like_cold(runner, config, "cold4")
     assert len(full_lookups) == 8
+
+
+@given(
+    st.lists(st.integers(0, 3000), unique=True, max_size=3000),
+    st.sets(st.integers(3001, 6000), max_size=40),
+    st.randoms(use_true_random=False),
+)
+def test_insertions_are_found_wherever_they_are(
+    numbers: list[int], new: set[int], random: Random
+) -> None:
+    old = [str(n) for n in numbers]
+    now = list(old)
+    for n in sorted(new):
+        now.insert(random.randint(0, len(now)), str(n))
+    added = _insertions(now, old)
+    assert added is not None
+    assert sorted(now[i] for i in added) == sorted(map(str, new))
+    assert [key for i, key in enumerate(now) if i not in set(added)] == old
+
+
+@given(
+    st.lists(st.integers(0, 3000), unique=True, min_size=2, max_size=3000),
+    st.sets(st.integers(3001, 6000), max_size=5),
+    st.randoms(use_true_random=False),
+    st.booleans(),
+)
+def test_a_key_gone_or_moved_is_no_insertion(
+    numbers: list[int], new: set[int], random: Random, move: bool
+) -> None:
+    old = [str(n) for n in numbers]
+    now = list(old)
+    gone = now.pop(random.randrange(len(now)))
+    if move:  # elsewhere: another order
+        now.insert(random.choice([i for i in range(len(now) + 1) if i != old.index(gone)]), gone)
+    for n in sorted(new):
+        now.insert(random.randint(0, len(now)), str(n))
+    assert _insertions(now, old) is None
