@@ -71,11 +71,6 @@ CREATE TABLE snapshot (
     crc INTEGER NOT NULL
 );
 CREATE TABLE recent (key TEXT PRIMARY KEY) WITHOUT ROWID;
-CREATE TABLE feed_index (
-    key TEXT PRIMARY KEY,
-    data BLOB NOT NULL,
-    crc INTEGER NOT NULL
-);
 CREATE TRIGGER sources_inserted AFTER INSERT ON sources
 WHEN EXISTS (SELECT 1 FROM snapshot) BEGIN
     INSERT OR IGNORE INTO recent VALUES (new.key);
@@ -89,6 +84,15 @@ CREATE TRIGGER sources_deleted AFTER DELETE ON sources
 WHEN EXISTS (SELECT 1 FROM snapshot) BEGIN
     INSERT OR IGNORE INTO recent VALUES (old.key);
 END;
+"""
+# Added to the schema after it was version 19: a cache of that version without it is given
+# it (see _is_ours), not made again from every file.
+_FEED_INDEX = """
+CREATE TABLE feed_index (
+    key TEXT PRIMARY KEY,
+    data BLOB NOT NULL,
+    crc INTEGER NOT NULL
+);
 """
 # A table with rowids, not WITHOUT ROWID: rows hold a whole article's HTML, and SQLite's
 # clustered index is slow with rows that large.
@@ -543,7 +547,8 @@ def _open(path: Path | None, *, fresh: bool = False) -> sqlite3.Connection:
 
 
 def _is_ours(db: sqlite3.Connection) -> bool:
-    """Ours, this schema version, and its tables as this version makes them.
+    """Ours, this schema version, and its tables as this version makes them; one made
+    before the feeds' index table is given it.
 
     Damage found later (a truncated file, say) is handled where rows are read.
     """
@@ -551,7 +556,14 @@ def _is_ours(db: sqlite3.Connection) -> bool:
     (version,) = db.execute("PRAGMA user_version").fetchone()
     if (app_id, version) != (_APP_ID, SCHEMA_VERSION):
         return False
-    return _tables(db) == _expected_tables()
+    tables = _tables(db)
+    if tables == _expected_tables():
+        return True
+    if tables != _expected_tables(with_feed_index=False):
+        return False
+    db.executescript(_FEED_INDEX)  # a cache of before the feeds' index: everything else kept
+    db.commit()
+    return True
 
 
 def _tables(db: sqlite3.Connection) -> list[tuple[str, str, str | None]]:
@@ -560,12 +572,12 @@ def _tables(db: sqlite3.Connection) -> list[tuple[str, str, str | None]]:
 
 
 @functools.cache
-def _expected_tables() -> list[tuple[str, str, str | None]]:
-    with contextlib.closing(_create(sqlite3.connect(":memory:"))) as db:
+def _expected_tables(*, with_feed_index: bool = True) -> list[tuple[str, str, str | None]]:
+    with contextlib.closing(_create(sqlite3.connect(":memory:"), with_feed_index)) as db:
         return _tables(db)
 
 
-def _create(db: sqlite3.Connection) -> sqlite3.Connection:
+def _create(db: sqlite3.Connection, with_feed_index: bool = True) -> sqlite3.Connection:
     # A row holds an article's HTML, often 5-10 kB: with the default 4 kB pages each one
     # spills into a chain of overflow pages, which 16 kB pages avoid.
     db.execute("PRAGMA page_size = 16384")  # only before the first table is made
@@ -574,7 +586,7 @@ def _create(db: sqlite3.Connection) -> sqlite3.Connection:
     db.execute(f"PRAGMA application_id = {_APP_ID}")
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     db.commit()
-    db.executescript(_SCHEMA)
+    db.executescript(_SCHEMA + (_FEED_INDEX if with_feed_index else ""))
     db.commit()
     return db
 
