@@ -28,7 +28,14 @@ import msgspec
 
 from feeds.clean.thumbnail import COUNTED_FROM, source_of
 from feeds.config import Config
-from feeds.group.feeds import FeedNodes, Grouping, Plan, category_slugs, newest_first
+from feeds.group.feeds import (
+    ISOLATE_SLUGS_FROM,
+    FeedNodes,
+    Grouping,
+    Plan,
+    category_slugs,
+    newest_first,
+)
 from feeds.group.slug import SlugProcess
 from feeds.models import Article, Problem, Source
 
@@ -199,7 +206,9 @@ def plan_with_added(
         for name, (walk, cut) in index.walks.items()
     }
     everything = _with_added([walked[i] for i in index.all_walk], new, index.all_cut)
-    slugs = category_slugs(members, config, known_slugs, helper=slug_helper)
+    # As plan_feeds asks: a slug process for a large archive only.
+    large = index.articles + len(new) >= ISOLATE_SLUGS_FROM
+    slugs = category_slugs(members, config, known_slugs, helper=slug_helper if large else None)
     return Plan(everything, members, slugs, dict(index.paths))
 
 
