@@ -13,7 +13,7 @@ import contextlib
 import dataclasses
 import gc
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,6 +39,8 @@ from feeds.state.shortcut import last_build, saved_report, unchanged_since_last_
 
 if TYPE_CHECKING:
     from feeds.group.feeds import Grouping, Plan
+    from feeds.group.index import Counts, FeedIndex
+    from feeds.group.slug import SlugProcess
     from feeds.read.batch import ContentLoader
 
 
@@ -98,8 +100,9 @@ def _build_into(
         if unchanged_since_last_build(last, key, len(sources), manifest, out, report):
             return
         unchanged = UnchangedOutputs(out, manifest)  # keeps the stats it takes, for the write
-        read_again, rendered = _run_stages(
-            config, sources, cache, manifest, report, progress, unchanged
+        last_index = _last_index(cache, config, manifest)
+        read_again, rendered, index = _run_stages(
+            config, sources, cache, manifest, report, progress, unchanged, last_index
         )
         if cache.rebuilt:
             reason = "found damaged; started afresh, and read again what it held"
@@ -116,6 +119,37 @@ def _build_into(
         # A file left in the way is looked at again by every run, until it is moved away.
         if not (read_again or report.unwritten or rendered.deferred):
             cache.save_build(build_key(config, digest, options, final), saved_report(report))
+            _save_index(cache, config, final, index)
+        elif last_index is not None or index is not None:
+            cache.save_feed_index(None, None)  # what it holds may not be what this build wrote
+
+
+def _last_index(cache: ArticleCache, config: Config, manifest: Manifest) -> FeedIndex | None:
+    """The feeds' index the last build kept, if it was made under this config and the
+    manifest it wrote (see group.index)."""
+    from feeds.group import index
+    from feeds.state.index_key import index_key
+
+    if not index.usable(config):
+        return None
+    data = cache.feed_index(index_key(config, manifest))
+    return None if data is None else index.decode(data)
+
+
+def _save_index(
+    cache: ArticleCache,
+    config: Config,
+    manifest: Manifest,
+    made: FeedIndex | None,
+) -> None:
+    from feeds.group import index
+    from feeds.state.index_key import index_key
+
+    if made is None:
+        cache.save_feed_index(None, None)
+    else:
+        key = index_key(config, manifest)
+        cache.save_feed_index(key, index.encode(made))
 
 
 def _run_stages(
@@ -126,38 +160,35 @@ def _run_stages(
     report: BuildReport,
     progress: Progress | None,
     unchanged: Unchanged,
+    last_index: FeedIndex | None = None,
     *,
     write: bool = True,
-) -> tuple[bool, Rendered]:
-    """Every stage after discovery; returns whether some source must be read again next run."""
+) -> tuple[bool, Rendered, FeedIndex | None]:
+    """Every stage after discovery; returns whether some source must be read again next
+    run, and the feeds' index of this build (when it can keep one)."""
     # Imported here: a build with nothing to do (above) never needs them, and they are most
     # of its start-up time.
-    from feeds.article import keep_first_seen
-    from feeds.clean.thumbnail import choose_thumbnail_urls, with_thumbnails
-    from feeds.group.feeds import ISOLATE_SLUGS_FROM, plan_feeds
+    from feeds.clean.thumbnail import with_thumbnails
+    from feeds.group import index as group_index
     from feeds.group.slug import SlugProcess
     from feeds.publish.feeds import feed_report
     from feeds.publish.pages.catalog import Catalog
     from feeds.publish.publishers import publish_all
-    from feeds.read.batch import ContentLoader
 
     sources = cache.without_own_files(sources)
-    cached, stale = cache.lookup(sources)
-    fresh, retry = _parse(stale, cache, config, progress, len(cached), len(sources))
-    articles, problems = _in_source_order(sources, cached, fresh)
-    # An article dated by its file's modification time keeps the date it was first seen
-    # with: a clone or a lost cache must not re-date it.
-    articles, report.first_seen = keep_first_seen(articles, manifest.first_seen)
-    loader = ContentLoader(sources, config, cache.texts, cache.store, fresh)
     with SlugProcess() as slug_helper:
-        if not manifest.slugs and len(sources) >= ISOLATE_SLUGS_FROM:
-            # A first build of a large archive: every name is new, so the slug process will
-            # be needed; its dictionaries load while the thumbnails are chosen. Not sooner:
-            # beside the readers, its 64 MiB would be on top of the build's peak.
-            slug_helper.start()
-        thumbnails = choose_thumbnail_urls(articles, config.thumbnail, config.clean.image_proxy)
-        plan = plan_feeds(articles, config, manifest.slugs, slug_helper)
-    grouping = _group(plan, config, loader)
+        picked = None
+        if last_index is not None:
+            picked = _pick_with_added(last_index, config, sources, cache, manifest, slug_helper)
+        if picked is None or isinstance(picked, _Abandoned):
+            picked = _pick_from_all(config, sources, cache, manifest, slug_helper, picked, progress)
+    plan, grouping, loader, thumbnails = (
+        picked.plan,
+        picked.grouping,
+        picked.loader,
+        picked.thumbnails,
+    )
+    report.first_seen = picked.first_seen
     feeds = with_thumbnails(loader.complete(grouping.feeds), thumbnails, config.thumbnail)
     # The pages are of every article: the catalog gives them, their sources' stamps (what
     # tells a page to render again without loading its HTML) and the loader of their HTML.
@@ -167,16 +198,189 @@ def _run_stages(
     if not write:  # feeds check: no page is rendered, so no article's HTML is loaded for one
         catalog = dataclasses.replace(catalog, texts=None, render=False)
     rendered = publish_all(feeds, config, unchanged, catalog)
-    report.problems += problems + grouping.duplicates + loader.problems
-    report.articles, report.loaded = len(articles), len(loader.loaded)
+    report.problems += picked.problems + grouping.duplicates + loader.problems
+    report.articles, report.loaded = picked.articles, len(loader.loaded)
+    report.by_source = picked.by_source
+    # A source read again for its HTML only was parsed by this run, not taken from the cache.
+    report.parsed, report.cached = picked.parsed + loader.reread, picked.cached - loader.reread
+    report.feeds = [feed_report(feed, config) for feed in feeds]
+    index = None
+    if write and group_index.usable(config):
+        index = group_index.make_index(
+            sources,
+            picked.articles,
+            picked.problems,
+            picked.owners,
+            plan,
+            grouping,
+            picked.counts,
+            config.limit,
+            picked.source_of_path,
+        )
+    return picked.retry or loader.retry, rendered, index
+
+
+@dataclasses.dataclass(slots=True)
+class _Picked:
+    """The feeds' items picked, and what the report and the index are told of the articles."""
+
+    plan: Plan
+    grouping: Grouping
+    loader: ContentLoader
+    thumbnails: Mapping[str, str]
+    counts: Counts
+    articles: int  # how many sources gave an article
+    problems: list[Problem]  # the sources' problems, in source order
+    owners: list[int]  # the position of each one's source
+    first_seen: dict[str, int]
+    by_source: dict[str, int]
+    parsed: int
+    cached: int
+    retry: bool
+    source_of_path: dict[str, int] | None = None  # where some articles' sources are
+
+
+@dataclasses.dataclass(slots=True)
+class _Abandoned:
+    """A shortcut given up after its new sources were read: the full way takes them as
+    they are, and the loader with what it loaded (the same a full pick loads first)."""
+
+    fresh: dict[str, Entry]
+    loader: ContentLoader
+    retry: bool
+
+
+def _pick_from_all(
+    config: Config,
+    sources: Sequence[Source],
+    cache: ArticleCache,
+    manifest: Manifest,
+    slug_helper: SlugProcess,
+    abandoned: _Abandoned | None,
+    progress: Progress | None,
+) -> _Picked:
+    """Every article, from the cache or read, grouped: the full way."""
+    from feeds.article import keep_first_seen
+    from feeds.clean.thumbnail import choose_thumbnail_urls
+    from feeds.group.feeds import ISOLATE_SLUGS_FROM, plan_feeds
+    from feeds.group.index import Counts
+    from feeds.read.batch import ContentLoader
+
+    cached, stale = cache.lookup(sources)
+    earlier = abandoned.fresh if abandoned else {}
+    if earlier:  # read by the shortcut: its rows now stand in the cache
+        for rel in earlier:
+            cached.pop(rel, None)
+        stale = [s for s in stale if s.rel not in earlier]
+    fresh, retry = _parse(stale, cache, config, progress, len(cached), len(sources))
+    fresh |= earlier
+    articles, problems, owners = _in_source_order(sources, cached, fresh)
+    # An article dated by its file's modification time keeps the date it was first seen
+    # with: a clone or a lost cache must not re-date it.
+    articles, first_seen = keep_first_seen(articles, manifest.first_seen)
+    if abandoned is not None:
+        loader, retry = abandoned.loader, retry or abandoned.retry
+        loader.widen(sources)
+    else:
+        loader = ContentLoader(sources, config, cache.texts, cache.store, fresh)
+    if not manifest.slugs and len(sources) >= ISOLATE_SLUGS_FROM:
+        # A first build of a large archive: every name is new, so the slug process will
+        # be needed; its dictionaries load while the thumbnails are chosen. Not sooner:
+        # beside the readers, its 64 MiB would be on top of the build's peak.
+        slug_helper.start()
+    thumbnails = choose_thumbnail_urls(articles, config.thumbnail, config.clean.image_proxy)
+    plan = plan_feeds(articles, config, manifest.slugs, slug_helper)
+    grouping = _group(plan, config, loader)
     # Per folder: a feed's entries must not hide a folder that emptied (an unmounted disk).
     entries = {s.rel for s in sources if s.kind == ENTRY_KIND}
     files = (a.path for a in articles if a.path not in entries)
-    report.by_source = count_by_source(files, config.folders)
-    # A source read again for its HTML only was parsed by this run, not taken from the cache.
-    report.parsed, report.cached = len(stale) + loader.reread, len(cached) - loader.reread
-    report.feeds = [feed_report(feed, config) for feed in feeds]
-    return retry or loader.retry, rendered
+    return _Picked(
+        plan,
+        grouping,
+        loader,
+        thumbnails,
+        Counts(thumbnails.boilerplate, thumbnails.near),
+        len(articles),
+        problems,
+        owners,
+        first_seen,
+        count_by_source(files, config.folders),
+        len(stale) + len(earlier),
+        len(cached),
+        retry,
+    )
+
+
+def _pick_with_added(
+    index: FeedIndex,
+    config: Config,
+    sources: Sequence[Source],
+    cache: ArticleCache,
+    manifest: Manifest,
+    slug_helper: SlugProcess,
+) -> _Picked | _Abandoned | None:
+    """The pick of a build whose only change since the last is added sources: from the
+    last build's walks and the new articles (see group.index). None when the sources
+    show otherwise; _Abandoned when the new articles do."""
+    from feeds.article import keep_first_seen
+    from feeds.clean.thumbnail import ChosenThumbnails, source_of
+    from feeds.group import index as group_index
+    from feeds.read.batch import ContentLoader
+
+    added = group_index.added_sources(index, sources)
+    if added is None:
+        return None
+    new_sources = [sources[i] for i in added]
+    # The loader is asked only of walked and new articles: it is given their sources, not
+    # a dict of every source.
+    walked_at = group_index.walked_sources(index, sources, added)
+    if walked_at is None:
+        return None
+    walked_at |= {source.rel: i for i, source in zip(added, new_sources, strict=True)}
+    cached, stale = cache.lookup_rows(new_sources)
+    fresh, retry = _parse(stale, cache, config, None, len(cached), len(new_sources))
+    new, new_problems, owners = _in_source_order(new_sources, cached, fresh)
+    new, seen = keep_first_seen(new, manifest.first_seen)
+    shown = [sources[i] for i in walked_at.values()]
+    loader = ContentLoader(shown, config, cache.texts, cache.store, fresh)
+    abandoned = _Abandoned(fresh, loader, retry)
+    counts = group_index.counts_of(index)
+    if not group_index.boilerplate_unchanged(index, new, config.thumbnail.boilerplate_threshold):
+        return abandoned
+    by_source = count_by_source((a.path for a in new), config.folders)
+    if by_source.keys() != manifest.articles.keys():
+        return abandoned
+    plan = group_index.plan_with_added(index, new, config, manifest.slugs, slug_helper)
+    if plan is None:
+        return abandoned
+    grouping = _group(plan, config, loader)
+    if not group_index.walks_complete(index, grouping, config.limit):
+        return abandoned
+    walked = {a.path: a for a in plan.articles}
+    for members in plan.members.values():
+        walked.update((a.path, a) for a in members)
+    with_images = [(a, source_of(a)) for a in walked.values() if a.image_candidates]
+    boilerplate = frozenset(index.boilerplate)
+    thumbnails = ChosenThumbnails(with_images, boilerplate, config.clean.image_proxy)
+    problems, positions = group_index.problems_in_order(
+        index, added, [(added[i], p) for i, p in zip(owners, new_problems, strict=True)]
+    )
+    return _Picked(
+        plan,
+        grouping,
+        loader,
+        thumbnails,
+        counts.with_added(new),
+        index.articles + len(new),
+        problems,
+        positions,
+        manifest.first_seen | seen,
+        {prefix: n + manifest.articles[prefix] for prefix, n in by_source.items()},
+        len(stale),
+        len(sources) - len(stale),
+        retry,
+        walked_at,
+    )
 
 
 def _parse(
@@ -206,20 +410,24 @@ def _parse(
 
 def _in_source_order(
     sources: Sequence[Source], cached: dict[str, Entry], fresh: dict[str, Entry]
-) -> tuple[list[Article], list[Problem]]:
+) -> tuple[list[Article], list[Problem], list[int]]:
     """The articles, and the problems, in source order: reports and ties never depend on
-    which came from the cache or on worker timing."""
+    which came from the cache or on worker timing; and the position of each problem's
+    source."""
     articles: list[Article] = []
     problems: list[Problem] = []
-    for source in sources:
+    owners: list[int] = []
+    for position, source in enumerate(sources):
         entry = cached.get(source.rel) or fresh[source.rel]
         if isinstance(entry, Problem):
             problems.append(entry)
+            owners.append(position)
         else:
             if entry.notes:  # few have any: no call for the others
                 problems.extend(entry.notes)
+                owners += [position] * len(entry.notes)
             articles.append(entry)
-    return articles, problems
+    return articles, problems, owners
 
 
 def _group(plan: Plan, config: Config, loader: ContentLoader) -> Grouping:

@@ -3,6 +3,7 @@ build still gives the right output. Plus the odd situations of a real archive.""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -120,6 +121,22 @@ def test_a_bad_cache_is_rebuilt_and_the_output_is_right(
     assert outputs(config) == clean
     assert is_ours(cache_db(config))
     assert build(runner, config)["parsed"] == 0
+
+
+def test_a_cache_of_before_the_feeds_index_is_kept_and_given_its_table(
+    runner: CliRunner, built: tuple[Path, dict[str, bytes]]
+) -> None:
+    config, _ = built
+    db = sqlite3.connect(cache_db(config))
+    db.execute("DROP TABLE feed_index")
+    db.commit()
+    db.close()
+    write_article(config.parent / "articles", "new/one.md", date="Mon, 06 May 2024 08:00:00 GMT")
+    report = build(runner, config)
+    assert (report["parsed"], report["cached"]) == (1, COUNT)  # nothing read again
+    assert is_ours(cache_db(config))
+    with contextlib.closing(sqlite3.connect(cache_db(config))) as db:
+        assert cache_module._tables(db) == cache_module._expected_tables()
 
 
 def notes(path: Path) -> None:

@@ -14,6 +14,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from feeds.models import Source
+from feeds.state.cache import ArticleCache
 from tests.helpers import CORPUS, MANIFEST, comparable_outputs, make_site, write_article
 from tests.helpers import build_json as build
 
@@ -28,6 +30,17 @@ def _new_newest(articles: Path) -> None:
         categories=("金融", "科技"),
         date="Mon, 06 May 2024 08:00:00 GMT",
         body="<p>今天的新闻。</p>",
+    )
+
+
+def _new_in_known_categories(articles: Path) -> None:
+    write_article(
+        articles,
+        "new/known.md",
+        title="已有分类里的新一篇",
+        categories=("金融", "36kr"),
+        date="Tue, 07 May 2024 08:00:00 GMT",
+        body="<p>另一条今天的新闻。</p>",
     )
 
 
@@ -73,27 +86,49 @@ def _outputs(folder: Path) -> tuple[dict[str, bytes], dict[str, Any], dict[str, 
     return files, manifest, manifest.pop("slugs")
 
 
-STEPS: list[Callable[[Path], None]] = [
-    _new_newest,
-    _copy_of_an_article,
-    _changed_title,
-    _deleted,
-    _boilerplate_of_one_author,
-    _deleted_newest,
+# Each step, and whether its rebuild picks from the last build's walks (group.index) and
+# not from every article: only a build whose change is added files can; None: it may,
+# the walks decide.
+STEPS: list[tuple[Callable[[Path], None], bool | None]] = [
+    (_new_newest, False),  # a new category
+    (_new_in_known_categories, True),
+    (_copy_of_an_article, None),
+    (_changed_title, False),
+    (_deleted, False),
+    (_boilerplate_of_one_author, False),  # its image becomes boilerplate
+    (_deleted_newest, False),
 ]
+
+
+@pytest.fixture
+def full_lookups(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The cache's full lookups, as they happen (each runs as it would): a build that
+    takes the shortcut of group.index makes none."""
+    calls: list[int] = []
+    lookup = ArticleCache.lookup
+
+    def counted(cache: ArticleCache, sources: list[Source]) -> tuple[dict[str, Any], list[Source]]:
+        calls.append(len(sources))
+        return lookup(cache, sources)
+
+    monkeypatch.setattr(ArticleCache, "lookup", counted)
+    return calls
 
 
 @pytest.mark.parametrize("limit", [3, 50])
 def test_each_rebuild_writes_what_a_cold_build_of_its_tree_writes(
-    runner: CliRunner, tmp_path: Path, limit: int
+    runner: CliRunner, tmp_path: Path, limit: int, full_lookups: list[int]
 ) -> None:
     settings = {"pages": False, "limit": limit, "categories": {"mode": "flat"}}
     config = make_site(tmp_path / "site", CORPUS, **settings)
     site = config.parent
     build(runner, config)
-    for number, step in enumerate(STEPS):
+    for number, (step, shortcut) in enumerate(STEPS):
         step(site / "articles")
+        before = len(full_lookups)
         rebuilt = build(runner, config, "--prune")  # a feed left empty goes, as cold has none
+        if shortcut is not None:
+            assert (len(full_lookups) == before) == shortcut, step.__name__
         cold_config = site / f"cold{number}.yaml"
         cold_settings = yaml.safe_load(config.read_text(encoding="utf-8"))
         cold_settings |= {"output": f"cold{number}", "cache": {"path": f"cold{number}.sqlite"}}

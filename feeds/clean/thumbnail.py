@@ -29,6 +29,9 @@ _IMG_SRC = re.compile(
     r"<[iI][mM][gG]\b[^>]*?\s[sS][rR][cC]\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+))"
 )
 _NO_PROXIES: Mapping[str, str] = MappingProxyType({})
+_NO_COUNTS: Mapping[tuple[str, str], int] = MappingProxyType({})
+# Pairs shown by fewer stories than this are not counted one by one (see ChosenThumbnails)
+COUNTED_FROM = 2
 
 
 # --- public API --------------------------------------------------------------------------------
@@ -38,7 +41,7 @@ def choose_thumbnail_urls(
     articles: Sequence[Article],
     config: ThumbnailConfig,
     proxies: Mapping[str, str] = _NO_PROXIES,
-) -> Mapping[str, str]:
+) -> ChosenThumbnails:
     """The thumbnail chosen for each article that gets one (proxied), by article path.
 
     The articles are as the reader makes them (feeds/article.py): their candidates went through
@@ -50,8 +53,11 @@ def choose_thumbnail_urls(
     """
     # An article without a candidate gets none, and counts for no image.
     with_images = [(a, source_of(a)) for a in articles if a.image_candidates]
-    boilerplate = _count_boilerplate(with_images, config.boilerplate_threshold)
-    return ChosenThumbnails(with_images, boilerplate, proxies)
+    counted = _count_stories(with_images, min(config.boilerplate_threshold, COUNTED_FROM))
+    threshold = config.boilerplate_threshold
+    boilerplate = frozenset(pair for pair, n in counted.items() if n >= threshold)
+    near = {pair: n for pair, n in counted.items() if n < threshold}
+    return ChosenThumbnails(with_images, boilerplate, proxies, near)
 
 
 class ChosenThumbnails(Mapping[str, str]):
@@ -66,6 +72,7 @@ class ChosenThumbnails(Mapping[str, str]):
         with_images: Sequence[tuple[Article, str]],
         boilerplate: frozenset[tuple[str, str]],
         proxies: Mapping[str, str],
+        near: Mapping[tuple[str, str], int] = _NO_COUNTS,
     ) -> None:
         # By path, each with its source. A build's paths are its sources' names, each once;
         # should two articles share one, the last that gets a thumbnail gives it, as a dict
@@ -76,6 +83,11 @@ class ChosenThumbnails(Mapping[str, str]):
             for article, source in with_images:
                 self._shared.setdefault(article.path, []).append((article, source))
         self._boilerplate = boilerplate
+        # What a build that only adds articles needs to tell whether they change the
+        # boilerplate (group.index): the boilerplate pairs, and the counts of the others
+        # shown by COUNTED_FROM stories or more (every other pair is below it).
+        self.boilerplate = boilerplate
+        self.near = near
         self._proxies = proxies
         self._chosen: dict[str, str | None] = {}
 
@@ -234,6 +246,14 @@ def _count_boilerplate(
 ) -> frozenset[tuple[str, str]]:
     """The (source, URL) pairs of images that ``threshold`` stories or more of one source
     show; ``articles`` are each with its source (``source_of``)."""
+    return frozenset(_count_stories(articles, threshold))
+
+
+def _count_stories(
+    articles: Sequence[tuple[Article, str]], at_least: int
+) -> dict[tuple[str, str], int]:
+    """How many stories of one source show each image, for the (source, URL) pairs that
+    ``at_least`` stories or more show; ``articles`` are each with its source."""
     # The candidates are the usable ones only: junk, which never wins, is not counted.
     # An article counts once per image however often it shows it, and re-scrapes of one story
     # (same guid) count once, so a film poster scraped three times is not mistaken for a logo.
@@ -247,9 +267,9 @@ def _count_boilerplate(
         images = set(article.image_candidates)
         counted = stories.get(story)
         stories[story] = images if counted is None else counted | images
-    return frozenset(
-        (source, url)
+    return {
+        (source, url): n
         for source, stories in stories_by_source.items()
         for url, n in Counter(itertools.chain.from_iterable(stories.values())).items()
-        if n >= threshold
-    )
+        if n >= at_least
+    }

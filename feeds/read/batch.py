@@ -116,6 +116,11 @@ class ContentLoader:
     def _by_rel(self) -> dict[str, Source]:
         return {s.rel: s for s in self._sources}
 
+    def widen(self, sources: Sequence[Source]) -> None:
+        """Load the articles of ``sources`` from now on, keeping what was loaded so far."""
+        self._sources = sources
+        self.__dict__.pop("_by_rel", None)
+
     def texts(self, rels: Iterable[str]) -> dict[str, tuple[str, str]]:
         """(HTML, summary) of each article named, by path."""
         wanted = [self._by_rel[rel] for rel in dict.fromkeys(rels)]

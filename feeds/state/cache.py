@@ -29,6 +29,7 @@ import contextlib
 import errno
 import functools
 import itertools
+import operator
 import os
 import sqlite3
 import stat
@@ -84,6 +85,15 @@ WHEN EXISTS (SELECT 1 FROM snapshot) BEGIN
     INSERT OR IGNORE INTO recent VALUES (old.key);
 END;
 """
+# Added to the schema after it was version 19: a cache of that version without it is given
+# it (see _is_ours), not made again from every file.
+_FEED_INDEX = """
+CREATE TABLE feed_index (
+    key TEXT PRIMARY KEY,
+    data BLOB NOT NULL,
+    crc INTEGER NOT NULL
+);
+"""
 # A table with rowids, not WITHOUT ROWID: rows hold a whole article's HTML, and SQLite's
 # clustered index is slow with rows that large.
 # Rows are committed in batches of 2 million characters: each commit waits for the disk, and
@@ -117,6 +127,7 @@ class _Part(msgspec.Struct, array_like=True, frozen=True):
     articles: list[Article]
 
 
+_key_of = operator.attrgetter("key")
 _PART_ENCODER = msgspec.msgpack.Encoder()
 _PART_DECODER = msgspec.msgpack.Decoder(_Part)
 
@@ -182,6 +193,10 @@ class ArticleCache:
     def without_own_files(self, sources: Sequence[Source]) -> list[Source]:
         """``sources`` less the cache's own files (``owns``), in order."""
         endings = self._own_endings
+        # Every ending starts "/name": asked of all keys at once first, by one search in C
+        # rather than an endswith per key; nearly always no key holds it.
+        if self.path is None or os.sep + self.path.name not in "\n".join(map(_key_of, sources)):
+            return list(sources)
         return [s for s in sources if not s.key.endswith(endings) or not self.owns(s)]
 
     def lookup(self, sources: Sequence[Source]) -> tuple[dict[str, Entry], list[Source]]:
@@ -415,6 +430,42 @@ class ArticleCache:
             return None
         return key, stored[4:]
 
+    def feed_index(self, key: str) -> bytes | None:
+        """The feeds' index ``save_feed_index`` kept under ``key``, if it is there and sound."""
+        try:
+            row = self.db.execute("SELECT data, crc FROM feed_index WHERE key = ?", (key,))
+            found = row.fetchone()
+        except sqlite3.Error:
+            return None  # the build goes the full way
+        if found is None or not _sound(found[0], found[1]):
+            return None
+        data: bytes = found[0]
+        return data
+
+    def save_feed_index(self, key: str | None, data: bytes | None) -> None:
+        """Keep ``data`` under ``key`` as the only feeds' index; None: keep none."""
+        if self.dropped:
+            return
+        try:
+            self.db.execute("DELETE FROM feed_index")
+            if key is not None and data is not None:
+                row = (key, data, zlib.crc32(data))
+                self.db.execute("INSERT INTO feed_index VALUES (?, ?, ?)", row)
+            self.db.commit()
+        except sqlite3.Error:
+            # Only time is lost: the next build goes the full way.
+            with contextlib.suppress(sqlite3.Error):
+                self.db.rollback()
+
+    def lookup_rows(self, sources: Sequence[Source]) -> tuple[dict[str, Entry], list[Source]]:
+        """``lookup`` of a few sources, from their rows alone (no snapshot, nothing deleted)."""
+        try:
+            cached = self._from_rows({s.key: s for s in sources}, scan=False)[0]
+        except sqlite3.Error as e:
+            self._recover_or_raise("read", e)
+            cached = {}
+        return cached, [s for s in sources if s.rel not in cached]
+
     def save_build(self, key: str, report: bytes) -> None:
         """Remember one build's report under a key of all its inputs (only the last one)."""
         if self.dropped:
@@ -496,7 +547,8 @@ def _open(path: Path | None, *, fresh: bool = False) -> sqlite3.Connection:
 
 
 def _is_ours(db: sqlite3.Connection) -> bool:
-    """Ours, this schema version, and its tables as this version makes them.
+    """Ours, this schema version, and its tables as this version makes them; one made
+    before the feeds' index table is given it.
 
     Damage found later (a truncated file, say) is handled where rows are read.
     """
@@ -504,7 +556,14 @@ def _is_ours(db: sqlite3.Connection) -> bool:
     (version,) = db.execute("PRAGMA user_version").fetchone()
     if (app_id, version) != (_APP_ID, SCHEMA_VERSION):
         return False
-    return _tables(db) == _expected_tables()
+    tables = _tables(db)
+    if tables == _expected_tables():
+        return True
+    if tables != _expected_tables(with_feed_index=False):
+        return False
+    db.executescript(_FEED_INDEX)  # a cache of before the feeds' index: everything else kept
+    db.commit()
+    return True
 
 
 def _tables(db: sqlite3.Connection) -> list[tuple[str, str, str | None]]:
@@ -513,12 +572,12 @@ def _tables(db: sqlite3.Connection) -> list[tuple[str, str, str | None]]:
 
 
 @functools.cache
-def _expected_tables() -> list[tuple[str, str, str | None]]:
-    with contextlib.closing(_create(sqlite3.connect(":memory:"))) as db:
+def _expected_tables(*, with_feed_index: bool = True) -> list[tuple[str, str, str | None]]:
+    with contextlib.closing(_create(sqlite3.connect(":memory:"), with_feed_index)) as db:
         return _tables(db)
 
 
-def _create(db: sqlite3.Connection) -> sqlite3.Connection:
+def _create(db: sqlite3.Connection, with_feed_index: bool = True) -> sqlite3.Connection:
     # A row holds an article's HTML, often 5-10 kB: with the default 4 kB pages each one
     # spills into a chain of overflow pages, which 16 kB pages avoid.
     db.execute("PRAGMA page_size = 16384")  # only before the first table is made
@@ -527,7 +586,7 @@ def _create(db: sqlite3.Connection) -> sqlite3.Connection:
     db.execute(f"PRAGMA application_id = {_APP_ID}")
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     db.commit()
-    db.executescript(_SCHEMA)
+    db.executescript(_SCHEMA + (_FEED_INDEX if with_feed_index else ""))
     db.commit()
     return db
 

@@ -1,0 +1,259 @@
+"""A build whose only change is added files picks each feed's items from the last build's
+walks and the new articles (group.index). It must write what a cold build of the same
+tree writes, byte for byte, and report the same problems; and it must go the full way
+whenever the walks cannot show the result: a new category, an image that may become
+boilerplate, a walk that runs out, a file edited or deleted, another config."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from random import Random
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from feeds.group.index import _insertions
+from feeds.models import Source
+from feeds.state.cache import ArticleCache
+from tests.helpers import MANIFEST, comparable_outputs, make_site, write_article
+from tests.helpers import build_json as build
+
+LOGO = "https://img.example.com/site/logo.jpg"
+SOURCES = ("甲站", "乙站", "丙站")
+
+
+@pytest.fixture
+def full_lookups(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The cache's full lookups, as they happen (each runs as it would): a build that
+    takes the shortcut makes none."""
+    calls: list[int] = []
+    lookup = ArticleCache.lookup
+
+    def counted(cache: ArticleCache, sources: list[Source]) -> tuple[dict[str, Any], list[Source]]:
+        calls.append(len(sources))
+        return lookup(cache, sources)
+
+    monkeypatch.setattr(ArticleCache, "lookup", counted)
+    return calls
+
+
+def _article(
+    articles: Path,
+    name: str,
+    day: int,
+    *,
+    categories: tuple[str, ...] = ("频道", "甲站"),
+    title: str | None = None,
+    body: str | None = None,
+    extra: str = "",
+    date: str | None = None,
+) -> None:
+    write_article(
+        articles,
+        name,
+        title=title or f"第{name}篇",
+        categories=categories,
+        date=date or f"{day:02d} May 2024 08:00:00 GMT",
+        body=body or f"<p>{name}的正文，每篇不同：{name * 3}。</p>",
+        extra=extra,
+    )
+
+
+def _site(tmp_path: Path, limit: int = 2) -> Path:
+    """A small archive: one category of ten stories over three sources, and a second
+    category of a few."""
+    config = make_site(tmp_path / "site", None, pages=False, limit=limit)
+    articles = config.parent / "articles"
+    for day in range(1, 11):
+        source = SOURCES[day % 3]
+        _article(articles, f"old/{day:02d}.md", day, categories=("频道", source))
+    for day in (2, 5):
+        _article(articles, f"other/{day:02d}.md", day, categories=("其他", "丙站"))
+    return config
+
+
+def _like_cold(runner: CliRunner, config: Path, name: str) -> dict[str, Any]:
+    """Rebuild, then build the same tree cold; both must write the same and report the
+    same problems. Returns the rebuild's report."""
+    rebuilt = build(runner, config, "--prune")
+    cold_config = config.parent / f"{name}.yaml"
+    settings = yaml.safe_load(config.read_text(encoding="utf-8"))
+    settings |= {"output": name, "cache": {"path": f"{name}.sqlite"}}
+    cold_config.write_text(yaml.safe_dump(settings, allow_unicode=True), "utf-8")
+    cold = build(runner, cold_config)
+    files, cold_files = (
+        comparable_outputs(config.parent / "output"),
+        comparable_outputs(config.parent / name),
+    )
+    manifest, cold_manifest = json.loads(files.pop(MANIFEST)), json.loads(cold_files.pop(MANIFEST))
+    assert files == cold_files
+    slugs, cold_slugs = manifest.pop("slugs"), cold_manifest.pop("slugs")
+    assert manifest == cold_manifest
+    assert cold_slugs.items() <= slugs.items()
+    assert rebuilt["problems"] == cold["problems"]
+    assert rebuilt["articles"] == cold["articles"]
+    shutil.rmtree(config.parent / name)
+    (config.parent / f"{name}.sqlite").unlink()
+    return rebuilt
+
+
+def test_added_files_take_the_shortcut_build_after_build(
+    runner: CliRunner, tmp_path: Path, full_lookups: list[int]
+) -> None:
+    config = _site(tmp_path)
+    articles = config.parent / "articles"
+    build(runner, config)
+    assert full_lookups == [12]
+    _article(articles, "new/newest.md", 20)
+    rebuilt = _like_cold(runner, config, "cold1")
+    assert (rebuilt["parsed"], rebuilt["cached"]) == (1, 12)
+    # Older than every feed's items: read, and no feed changes.
+    _article(articles, "new/oldest.md", 1, categories=("频道", "乙站"))
+    # No date: dated by its file, with a note, and recorded as first seen now.
+    _article(articles, "new/undated.md", 0, date="Invalid Date")
+    rebuilt = _like_cold(runner, config, "cold2")
+    assert [p["path"] for p in rebuilt["problems"]] == ["new/undated.md"]
+    # Between items; and one of the second category, not full (its walk is all of it).
+    _article(articles, "new/middle.md", 9, categories=("频道", "丙站"))
+    _article(articles, "new/other.md", 3, categories=("其他", "丙站"))
+    _like_cold(runner, config, "cold3")
+    # Each cold build made a full lookup of its own cache; the rebuilds made none.
+    assert len(full_lookups) == 4
+
+
+def test_a_new_category_goes_the_full_way(
+    runner: CliRunner, tmp_path: Path, full_lookups: list[int]
+) -> None:
+    config = _site(tmp_path)
+    build(runner, config)
+    _article(config.parent / "articles", "new/elsewhere.md", 20, categories=("新频道", "甲站"))
+    rebuilt = _like_cold(runner, config, "cold")
+    assert len(full_lookups) == 3  # the first build, the rebuild, the cold build
+    assert rebuilt["parsed"] == 1
+
+
+def test_a_new_article_that_makes_two_items_copies_goes_the_full_way(
+    runner: CliRunner, tmp_path: Path, full_lookups: list[int]
+) -> None:
+    """The newest two items are two stories; a new one has the first's link and the
+    second's title and text (another site passed it on), so both become its copies: the
+    feeds then need a story past the last build's walks (the third, in no feed's walk),
+    which the index does not hold."""
+    config = _site(tmp_path)
+    articles = config.parent / "articles"
+    body = "<p>同一条消息的全文，足够长，可以比较三字组是否相同。</p>"
+    _article(articles, "top/a.md", 30, extra="link: https://a.example.com/1\n")
+    _article(articles, "top/b.md", 29, title="转载的消息", body=body)
+    _article(articles, "top/c.md", 28)
+    build(runner, config)
+    _article(
+        articles, "new/both.md", 31, title="转载的消息", body=body,
+        extra="link: https://a.example.com/1\n",
+    )  # fmt: skip
+    rebuilt = _like_cold(runner, config, "cold")
+    assert len(full_lookups) == 3
+    dropped = {p["path"] for p in rebuilt["problems"] if p["stage"] == "duplicate"}
+    assert dropped == {"top/a.md", "top/b.md"}
+    shown = json.loads((config.parent / "output" / "all.json").read_text(encoding="utf-8"))
+    assert [item["title"] for item in shown["items"]] == ["转载的消息", "第top/c.md篇"]
+
+
+def test_a_copy_inside_the_walk_takes_the_shortcut(
+    runner: CliRunner, tmp_path: Path, full_lookups: list[int]
+) -> None:
+    """A re-scrape of the newest item, dated later: it replaces it, and the feed is
+    still full within the walk."""
+    config = _site(tmp_path)
+    articles = config.parent / "articles"
+    build(runner, config)
+    (articles / "new").mkdir()
+    (articles / "new" / "again.md").write_text(
+        (articles / "old" / "10.md").read_text(encoding="utf-8").replace("10 May", "20 May"),
+        encoding="utf-8",
+    )
+    rebuilt = _like_cold(runner, config, "cold")
+    assert len(full_lookups) == 2
+    assert any(p["path"] == "old/10.md" and p["stage"] == "duplicate" for p in rebuilt["problems"])
+
+
+@pytest.mark.parametrize(("earlier", "shortcut"), [(1, True), (2, False)])
+def test_an_image_that_may_become_boilerplate_goes_the_full_way(
+    runner: CliRunner, tmp_path: Path, full_lookups: list[int], earlier: int, shortcut: bool
+) -> None:
+    """The threshold is 3 stories of one source: a third story with the image makes it
+    boilerplate, and the earlier ones lose it as their thumbnail; a second does not."""
+    config = _site(tmp_path)
+    articles = config.parent / "articles"
+    for day in range(earlier):
+        _article(articles, f"logo/{day}.md", 20 + day, extra=f"thumbnail: {LOGO}\n")
+    build(runner, config)
+    _article(articles, "new/logo.md", 25, extra=f"thumbnail: {LOGO}\n")
+    _like_cold(runner, config, "cold")
+    assert len(full_lookups) == (2 if shortcut else 3)
+
+
+def test_an_edit_a_deletion_or_another_config_goes_the_full_way(
+    runner: CliRunner, tmp_path: Path, full_lookups: list[int]
+) -> None:
+    config = _site(tmp_path)
+    articles = config.parent / "articles"
+    build(runner, config)
+    _article(articles, "new/1.md", 20)
+    (articles / "old" / "03.md").unlink()
+    _like_cold(runner, config, "cold1")
+    assert len(full_lookups) == 3
+    _article(articles, "new/2.md", 21)
+    _article(articles, "old/04.md", 4, title="改过的标题")
+    _like_cold(runner, config, "cold2")
+    assert len(full_lookups) == 5
+    _article(articles, "new/3.md", 22)
+    settings = yaml.safe_load(config.read_text(encoding="utf-8"))
+    config.write_text(yaml.safe_dump(settings | {"limit": 3}, allow_unicode=True), "utf-8")
+    _like_cold(runner, config, "cold3")
+    assert len(full_lookups) == 7
+    _article(articles, "new/4.md", 23)  # and now the index is this config's
+    _like_cold(runner, config, "cold4")
+    assert len(full_lookups) == 8
+
+
+@given(
+    st.lists(st.integers(0, 3000), unique=True, max_size=3000),
+    st.sets(st.integers(3001, 6000), max_size=40),
+    st.randoms(use_true_random=False),
+)
+def test_insertions_are_found_wherever_they_are(
+    numbers: list[int], new: set[int], random: Random
+) -> None:
+    old = [str(n) for n in numbers]
+    now = list(old)
+    for n in sorted(new):
+        now.insert(random.randint(0, len(now)), str(n))
+    added = _insertions(now, old)
+    assert added is not None
+    assert sorted(now[i] for i in added) == sorted(map(str, new))
+    assert [key for i, key in enumerate(now) if i not in set(added)] == old
+
+
+@given(
+    st.lists(st.integers(0, 3000), unique=True, min_size=2, max_size=3000),
+    st.sets(st.integers(3001, 6000), max_size=5),
+    st.randoms(use_true_random=False),
+    st.booleans(),
+)
+def test_a_key_gone_or_moved_is_no_insertion(
+    numbers: list[int], new: set[int], random: Random, move: bool
+) -> None:
+    old = [str(n) for n in numbers]
+    now = list(old)
+    gone = now.pop(random.randrange(len(now)))
+    if move:  # elsewhere: another order
+        now.insert(random.choice([i for i in range(len(now) + 1) if i != old.index(gone)]), gone)
+    for n in sorted(new):
+        now.insert(random.randint(0, len(now)), str(n))
+    assert _insertions(now, old) is None
