@@ -111,9 +111,10 @@ def write_recorded(
     # Listed before they are written: a build killed in between leaves no file untracked.
     listed = _sorted(names | set(old.files))
     owner = owner_of(out, config_path)
-    # Sorted once for both records (each sorts its maps again: then in one pass).
-    pages = dict(sorted((old.pages | rendered.pages).items()))
-    prints = dict(sorted(rendered.fingerprints.items()))
+    # Not sorted here: the manifest's file is, in pieces (a sorted copy of 100,000 pages
+    # made whole would be on top of a large build's memory).
+    pages = old.pages | rendered.pages
+    prints = rendered.fingerprints
     # As the final record will be, but for the mtimes of the files about to be written,
     # unknown yet (0): a build killed part way leaves the old record or this one, never a
     # third, and the next build writes again every file this one may not have reached.
@@ -139,12 +140,11 @@ def write_recorded(
     # again: the others are as they were a moment ago, and this build holds the lock.
     now = {name: stat for name, stat in unchanged.items() if name in kept}
     now |= output_stats(out, rendered.outputs.keys())
-    stats = dict(sorted(now.items()))
     final = Manifest(
         _sorted(names) if options.prune else listed,
         slugs,
         prints,
-        stats,
+        now,
         report.by_source,
         owner,
         report.first_seen,
