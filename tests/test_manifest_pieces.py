@@ -150,3 +150,17 @@ def test_the_written_file_is_readable_by_all(tmp_path: Path) -> None:
     finally:
         os.umask(old)
     assert (tmp_path / MANIFEST).stat().st_mode & 0o777 == 0o644
+
+
+def test_an_outputs_name_is_held_once_by_the_manifest_read(tmp_path: Path) -> None:
+    manifest = _large(50)
+    write_manifest(tmp_path, manifest)
+    read = read_manifest(tmp_path)
+    assert read == manifest
+    listed = {name: name for name in read.files}
+    for name in read.fingerprints:
+        assert name is listed[name]
+    for name in read.stats:
+        assert name is listed[name]
+    for page in read.pages.values():
+        assert page is listed[page]

@@ -103,16 +103,28 @@ def read_manifest(out: Path) -> Manifest:
     try:
         data = json_value((out / MANIFEST).read_bytes())
         files = tuple(f for f in map(str, data["files"]) if is_output_path(f))
+        # An output's name is in up to four of the maps: each is kept once, not four times
+        # (100,000 pages' names are tens of MB).
+        same = {name: name for name in files}
         slugs = {str(k): str(v) for k, v in data["slugs"].items()}
-        prints = {str(k): str(v) for k, v in data.get("fingerprints", {}).items()}
-        stats = {str(k): (int(v[0]), int(v[1])) for k, v in data.get("stats", {}).items()}
+        prints = {same.get(k, k): str(v) for k, v in _map(data, "fingerprints")}
+        stats = {same.get(k, k): (int(v[0]), int(v[1])) for k, v in _map(data, "stats")}
         articles = {str(k): int(v) for k, v in data.get("articles", {}).items()}
         owner = str(data.get("owner", ""))
         first_seen = {str(k): int(v) for k, v in data.get("first_seen", {}).items()}
-        pages = {str(k): str(v) for k, v in data.get("pages", {}).items() if is_output_path(v)}
+        pages = {
+            str(k): same.get(page, page)
+            for k, v in _map(data, "pages")
+            if is_output_path(page := str(v))
+        }
     except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
         return Manifest()  # missing or damaged: start afresh, never trust half of it
     return Manifest(files, slugs, prints, stats, articles, owner, first_seen, pages)
+
+
+def _map(data: dict[str, Any], key: str) -> Any:
+    """The entries of the map ``key`` of the manifest's ``data`` (none if it has none)."""
+    return data.get(key, {}).items()
 
 
 def write_manifest(out: Path, manifest: Manifest) -> bool:
