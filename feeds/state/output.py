@@ -83,8 +83,10 @@ def refuse_accidents(
                 f"{source} had {before} articles at the last build and has none now (an "
                 f"unmounted disk? a checkout mid-swap?); nothing was written {_FORCE}"
             )
+    if not options.prune:
+        return  # and no sets of a large site's 100,000 pages made for nothing
     gone = set(old.files) - set(rendered.fingerprints)
-    if options.prune and len(gone) > share * len(old.files):
+    if len(gone) > share * len(old.files):
         raise BuildError(
             f"--prune would delete {len(gone)} of the {len(old.files)} files earlier builds "
             f"wrote, more than prune.max_share ({share:g}); nothing was written {_FORCE}"
@@ -132,13 +134,15 @@ def write_recorded(
         pages,
     )
     write_manifest(out, first)
+    del first, stats_ahead, coming  # a large site's: not held through the writes
     report.changed = write_outputs(out, rendered.outputs)
-    if options.prune:
-        report.removed = prune_outputs(out, old.files, names)
-    kept = names if options.prune else set(listed)
     # Only the files just written (or found unchanged by their bytes) have stats to take
     # again: the others are as they were a moment ago, and this build holds the lock.
-    now = {name: stat for name, stat in unchanged.items() if name in kept}
+    if options.prune:
+        report.removed = prune_outputs(out, old.files, names)
+        now = {name: stat for name, stat in unchanged.items() if name in names}
+    else:
+        now = unchanged  # every file listed is kept
     now |= output_stats(out, rendered.outputs.keys())
     final = Manifest(
         _sorted(names) if options.prune else listed,
