@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from feeds.publish.pages.catalog import Catalog
 from feeds.publish.pages.site import _hash, _Site
-from feeds.publish.spool import Spool, joined, omitting, output_size
+from feeds.publish.spool import Spool, joined, omitting, output_size, spooled
 from feeds.publish.write import write_outputs
 from feeds.run.jsontext import indented_json, indented_json_bytes
 from feeds.state.manifest import MANIFEST
@@ -59,6 +59,24 @@ def test_an_empty_spool_makes_no_file_and_joined_outputs_keep_every_part(tmp_pat
     spool.add("pages/x.html", b"<p>x</p>")
     both = joined([{"all.rss.xml": b"<rss/>"}, spool])
     assert dict(both) == {"pages/x.html": b"<p>x</p>", "all.rss.xml": b"<rss/>"}
+
+
+def test_outputs_spooled_are_kept_on_disk_and_joined_into_the_largest_spool(
+    tmp_path: Path,
+) -> None:
+    feeds = {"all.rss.xml": b"<rss/>", "all.json": b"{}"}
+    spooled_feeds = spooled(feeds, tmp_path)
+    assert isinstance(spooled_feeds, Spool) and dict(spooled_feeds) == feeds
+    assert spooled({}, tmp_path) == {}
+    assert spooled(spooled_feeds, tmp_path) is spooled_feeds
+    # Not made in an output folder that is none yet: in the system's temporary folder.
+    assert dict(spooled(feeds, tmp_path / "not yet")) == feeds
+    pages = Spool(tmp_path)
+    for n in range(5):
+        pages.add(f"pages/{n}.html", f"<p>{n}</p>".encode())
+    both = joined([spooled_feeds, pages])
+    assert both is pages  # the pages are not copied into the feeds' spool
+    assert dict(both) == feeds | {f"pages/{n}.html": f"<p>{n}</p>".encode() for n in range(5)}
 
 
 def test_the_writer_takes_spooled_outputs_and_writes_only_those_that_changed(

@@ -101,12 +101,24 @@ def omitting(outputs: Mapping[str, bytes], names: set[str]) -> Mapping[str, byte
     return {name: data for name, data in outputs.items() if name not in names}
 
 
+def spooled(outputs: Mapping[str, bytes], folder: Path) -> Mapping[str, bytes]:
+    """``outputs`` in a spool in ``folder`` (the system's temporary folder if it is none
+    yet); a spool, or no outputs, as they are."""
+    if isinstance(outputs, Spool) or not outputs:
+        return outputs
+    spool = Spool(folder if folder.is_dir() else None)
+    for name, data in outputs.items():
+        spool.add(name, data)
+    return spool
+
+
 def joined(parts: list[Mapping[str, bytes]]) -> Mapping[str, bytes]:
-    """The outputs of every part in one mapping: into the first spool among them, if any
+    """The outputs of every part in one mapping: into the largest spool among them, if any
     (the others are small: the feeds), else a dict."""
-    spool = next((part for part in parts if isinstance(part, Spool)), None)
-    if spool is None:
+    spools = [part for part in parts if isinstance(part, Spool)]
+    if not spools:
         return {name: data for part in parts for name, data in part.items()}
+    spool = max(spools, key=len)
     for part in parts:
         if part is not spool:
             for name, data in part.items():
