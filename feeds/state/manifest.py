@@ -65,8 +65,13 @@ class UnchangedOutputs:
     def __call__(self, name: str, fingerprint: str) -> bool:
         if self._fingerprints.get(name) != fingerprint:
             return False
-        found = self.stats[name] = output_stat(self._path(name))
-        return found is not None and found == self._stats.get(name)
+        found = output_stat(self._path(name))
+        before = self._stats.get(name)
+        if found is None or found != before:
+            self.stats[name] = found
+            return False
+        self.stats[name] = before  # the manifest's own: not a second tuple for every page
+        return True
 
 
 def output_stat(path: str) -> Stat | None:
