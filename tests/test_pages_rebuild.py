@@ -116,6 +116,24 @@ def test_a_listings_fingerprint_is_the_hash_of_the_rows_it_shows(tmp_path: Path)
         assert job.fingerprint == _hash(site.shaping, feed.slug, pager, rows)
 
 
+def test_a_listings_fingerprint_holds_for_titles_of_any_characters(tmp_path: Path) -> None:
+    titles = ["\ud83d lone", "\ude00", "😀 emoji", "é", "\x00 nul"]  # rows hashed apart
+    articles = [
+        make_article(f"{n}.md", hours=n, title=title, categories=("金融",))
+        for n, title in enumerate(titles)
+    ]
+    feed = make_feed(*articles)
+    config = make_config(tmp_path, pages={"per_page": 2})
+    pages = {a.guid: f"pages/{a.path}.html" for a in articles}
+    site = _Site([feed], config, Catalog(articles=articles[::-1], pages=pages))
+    jobs = list(site.listing_jobs())
+    assert len(jobs) == 3
+    for job in jobs:
+        _, shown, pager = job.value
+        rows = [(a.guid, a.title, a.author, a.date.isoformat()) for a in shown]
+        assert job.fingerprint == _hash(site.shaping, feed.slug, pager, rows)
+
+
 def manifest_prints(config: Path) -> dict[str, str]:
     data = json.loads((config.parent / "output" / MANIFEST).read_text(encoding="utf-8"))
     prints: dict[str, str] = data["fingerprints"]
