@@ -25,9 +25,9 @@ PIECE = 2000  # entries of a map or list encoded at once
 
 
 def indented_json_pieces(record: Mapping[str, Any], piece: int = PIECE) -> Iterator[bytes]:
-    """``indented_json_bytes(record)`` as pieces that join to it, for a dict of str keys
-    whose maps have their keys sorted (each is written so, without a sorted copy of it
-    made whole). Its maps and lists are cut every ``piece`` entries, each part encoded and
+    """What ``indented_json_bytes`` makes of ``record`` (a dict of str keys) with each
+    map it holds sorted by key, as pieces that join to it: no sorted copy of a map is made
+    whole. Its maps and lists are cut every ``piece`` entries, each part encoded and
     indented on its own."""
     if not record:
         yield from _whole(record)
