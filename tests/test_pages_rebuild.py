@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from feeds.publish.pages.catalog import Catalog
 from feeds.publish.pages.site import _hash, _Site
-from feeds.publish.spool import Spool, joined, omitting, output_size
+from feeds.publish.spool import Spool, joined, omitting, output_size, spooled
 from feeds.publish.write import write_outputs
 from feeds.run.jsontext import indented_json, indented_json_bytes
 from feeds.state.manifest import MANIFEST
@@ -61,6 +61,24 @@ def test_an_empty_spool_makes_no_file_and_joined_outputs_keep_every_part(tmp_pat
     assert dict(both) == {"pages/x.html": b"<p>x</p>", "all.rss.xml": b"<rss/>"}
 
 
+def test_outputs_spooled_are_kept_on_disk_and_joined_into_the_largest_spool(
+    tmp_path: Path,
+) -> None:
+    feeds = {"all.rss.xml": b"<rss/>", "all.json": b"{}"}
+    spooled_feeds = spooled(feeds, tmp_path)
+    assert isinstance(spooled_feeds, Spool) and dict(spooled_feeds) == feeds
+    assert spooled({}, tmp_path) == {}
+    assert spooled(spooled_feeds, tmp_path) is spooled_feeds
+    # Not made in an output folder that is none yet: in the system's temporary folder.
+    assert dict(spooled(feeds, tmp_path / "not yet")) == feeds
+    pages = Spool(tmp_path)
+    for n in range(5):
+        pages.add(f"pages/{n}.html", f"<p>{n}</p>".encode())
+    both = joined([spooled_feeds, pages])
+    assert both is pages  # the pages are not copied into the feeds' spool
+    assert dict(both) == feeds | {f"pages/{n}.html": f"<p>{n}</p>".encode() for n in range(5)}
+
+
 def test_the_writer_takes_spooled_outputs_and_writes_only_those_that_changed(
     tmp_path: Path,
 ) -> None:
@@ -88,6 +106,24 @@ def test_a_listings_fingerprint_is_the_hash_of_the_rows_it_shows(tmp_path: Path)
     ]
     feed = make_feed(*articles)
     config = make_config(tmp_path, pages={"per_page": 3})
+    pages = {a.guid: f"pages/{a.path}.html" for a in articles}
+    site = _Site([feed], config, Catalog(articles=articles[::-1], pages=pages))
+    jobs = list(site.listing_jobs())
+    assert len(jobs) == 3
+    for job in jobs:
+        _, shown, pager = job.value
+        rows = [(a.guid, a.title, a.author, a.date.isoformat()) for a in shown]
+        assert job.fingerprint == _hash(site.shaping, feed.slug, pager, rows)
+
+
+def test_a_listings_fingerprint_holds_for_titles_of_any_characters(tmp_path: Path) -> None:
+    titles = ["\ud83d lone", "\ude00", "😀 emoji", "é", "\x00 nul"]  # rows hashed apart
+    articles = [
+        make_article(f"{n}.md", hours=n, title=title, categories=("金融",))
+        for n, title in enumerate(titles)
+    ]
+    feed = make_feed(*articles)
+    config = make_config(tmp_path, pages={"per_page": 2})
     pages = {a.guid: f"pages/{a.path}.html" for a in articles}
     site = _Site([feed], config, Catalog(articles=articles[::-1], pages=pages))
     jobs = list(site.listing_jobs())

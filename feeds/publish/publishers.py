@@ -19,7 +19,7 @@ from feeds.models import Feed
 from feeds.publish.feeds import publish_feeds, with_item_links
 from feeds.publish.pages.catalog import Catalog
 from feeds.publish.pages.paths import item_links, page_paths
-from feeds.publish.spool import joined
+from feeds.publish.spool import joined, spooled
 from feeds.report import Rendered, Unchanged
 
 Publisher = Callable[[Sequence[Feed], Config, Unchanged, Catalog], Rendered]
@@ -54,9 +54,12 @@ def publish_all(
     deferred = 0
     for publish in PUBLISHERS.values():
         rendered = publish(feeds, config, unchanged, catalog)
-        outputs.append(rendered.outputs)
         fingerprints |= rendered.fingerprints
         deferred += rendered.deferred
+        # Held on disk, not in memory, while the next publishers render: the feeds of a
+        # large archive are tens of MB (each item's whole HTML), beside its pages' build.
+        outputs.append(spooled(rendered.outputs, config.output))
+        del rendered
     pages = dict(catalog.pages) if config.pages.enabled else {}
     return Rendered(joined(outputs), fingerprints, pages, deferred)
 

@@ -18,6 +18,9 @@ from typing import IO
 
 from feeds.run.files import TMP_PREFIX
 
+_LENGTH_BITS = 48  # an output of up to 256 TiB
+_LENGTH_MASK = (1 << _LENGTH_BITS) - 1
+
 
 class Spool(Mapping[str, bytes]):
     """``{relative path: bytes}``, the bytes in a temporary file in ``folder`` (the system's
@@ -27,7 +30,9 @@ class Spool(Mapping[str, bytes]):
     def __init__(self, folder: Path | None) -> None:
         self._folder = folder
         self._file: IO[bytes] | None = None
-        self._index: dict[str, tuple[int, int]] = {}  # name -> (offset, length)
+        # name -> offset << _LENGTH_BITS | length: one int, not a tuple of two, for each of
+        # a large archive's 100,000 pages (a third of the memory)
+        self._index: dict[str, int] = {}
         self._end = 0
         self._source: Spool | None = None  # the spool whose file this one reads, kept open
 
@@ -39,12 +44,12 @@ class Spool(Mapping[str, bytes]):
         while view:
             written = os.pwrite(fd, view, offset)
             view, offset = view[written:], offset + written
-        self._index[name] = (self._end, len(data))
+        self._index[name] = self._end << _LENGTH_BITS | len(data)
         self._end = offset
 
     def size(self, name: str) -> int:
         """The length of the output ``name``, without reading it back."""
-        return self._index[name][1]
+        return self._index[name] & _LENGTH_MASK
 
     def omitting(self, names: set[str]) -> Spool:
         """This spool without ``names``: the same file, read through a smaller index."""
@@ -55,7 +60,8 @@ class Spool(Mapping[str, bytes]):
         return view
 
     def __getitem__(self, name: str) -> bytes:
-        offset, length = self._index[name]
+        place = self._index[name]
+        offset, length = place >> _LENGTH_BITS, place & _LENGTH_MASK
         if not length:
             return b""
         assert self._file is not None  # something was added, so the file was made
@@ -101,12 +107,24 @@ def omitting(outputs: Mapping[str, bytes], names: set[str]) -> Mapping[str, byte
     return {name: data for name, data in outputs.items() if name not in names}
 
 
+def spooled(outputs: Mapping[str, bytes], folder: Path) -> Mapping[str, bytes]:
+    """``outputs`` in a spool in ``folder`` (the system's temporary folder if it is none
+    yet); a spool, or no outputs, as they are."""
+    if isinstance(outputs, Spool) or not outputs:
+        return outputs
+    spool = Spool(folder if folder.is_dir() else None)
+    for name, data in outputs.items():
+        spool.add(name, data)
+    return spool
+
+
 def joined(parts: list[Mapping[str, bytes]]) -> Mapping[str, bytes]:
-    """The outputs of every part in one mapping: into the first spool among them, if any
+    """The outputs of every part in one mapping: into the largest spool among them, if any
     (the others are small: the feeds), else a dict."""
-    spool = next((part for part in parts if isinstance(part, Spool)), None)
-    if spool is None:
+    spools = [part for part in parts if isinstance(part, Spool)]
+    if not spools:
         return {name: data for part in parts for name, data in part.items()}
+    spool = max(spools, key=len)
     for part in parts:
         if part is not spool:
             for name, data in part.items():

@@ -17,6 +17,7 @@ from pathlib import Path
 from feeds.config import Config
 from feeds.errors import ConfigError
 from feeds.publish.names import is_output_path
+from feeds.publish.spool import output_size
 from feeds.run.files import sync_dir, temporary_name, unchanged_file, write_many_atomic
 
 
@@ -68,26 +69,48 @@ def prepare_output(config: Config) -> Path:
     return out
 
 
+WRITE_BATCH = 5000  # files written, synced and renamed at a time
+
+
 def write_outputs(out: Path, outputs: Mapping[str, bytes]) -> list[str]:
     """Write each ``path -> bytes`` into ``out`` atomically; return the paths that changed.
 
     The bytes are asked of ``outputs`` one at a time (a spool reads them back from disk):
-    never all of them at once."""
+    never all of them at once, and not at all to tell that a file is missing or of
+    another size."""
     changed: list[str] = []
-    folders: set[Path] = set()
+    made: set[str] = set()
+    folders: set[str] = set()
     for name in sorted(outputs):
         path = out / name
-        if path.parent != out:
+        folder = os.path.dirname(name)
+        if folder not in made:
             path.parent.mkdir(parents=True, exist_ok=True)
-        if not unchanged_file(path, outputs[name]):
+            made.add(folder)
+        if not _unchanged(path, outputs, name):
             changed.append(name)
-            folders.add(path.parent)
-    # Written, synced to disk once for all, then renamed: a build of thousands of pages
-    # would spend most of its time in one fsync per file.
-    write_many_atomic(((out / name, outputs[name]) for name in changed), len(changed))
+            folders.add(folder)
+    # Written, synced to disk once for a batch, then renamed: a build of thousands of pages
+    # would spend most of its time in one fsync per file. In batches: the names of the
+    # temporary files of 100,000 pages, held until their renames, would be tens of MB. A
+    # build killed between two batches leaves some files new and some old, as one killed
+    # among the renames of a batch: its manifest has them all to be written again.
+    for start in range(0, len(changed), WRITE_BATCH):
+        batch = changed[start : start + WRITE_BATCH]
+        write_many_atomic(((out / name, outputs[name]) for name in batch), len(batch))
     for folder in sorted(folders):  # once for every rename in a folder, not once per file
-        sync_dir(folder)
+        sync_dir(out / folder)
     return changed
+
+
+def _unchanged(path: Path, outputs: Mapping[str, bytes], name: str) -> bool:
+    """Whether ``path`` holds the output ``name`` already: its bytes are read (from a
+    spool, from disk) only for a file of their size."""
+    try:
+        size = os.stat(path).st_size
+    except OSError:
+        return False  # missing or unreadable: write it
+    return size == output_size(outputs, name) and unchanged_file(path, outputs[name])
 
 
 def prune_outputs(out: Path, written: Collection[str], keep: Collection[str]) -> list[str]:

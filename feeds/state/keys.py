@@ -85,11 +85,7 @@ def _digest(value: object, length: int) -> str:
 
 
 def build_key(config: Config, sources: str, options: BuildOptions, manifest: Manifest) -> str:
-    state = (
-        sorted(manifest.files),
-        sorted(manifest.slugs.items()),
-        sorted(manifest.fingerprints.items()),
-    )
+    state = _manifest_digest(manifest)
     # How many processes, whether to read light first, to wait for a lock or to force shape
     # no output: a manual run with -j 1 between two cron runs must not cost the next one
     # its shortcut.
@@ -100,6 +96,22 @@ def build_key(config: Config, sources: str, options: BuildOptions, manifest: Man
     templates = _templates_digest(config) if config.pages.enabled else ""
     inputs = repr((__version__, config, options, state, sources, templates))
     return hashlib.sha256(inputs.encode()).hexdigest()
+
+
+def _manifest_digest(manifest: Manifest, piece: int = 2000) -> str:
+    """A hash of the outputs the manifest lists, the slugs and the fingerprints, sorted,
+    made ``piece`` entries at a time: for a site of 100,000 pages, their sorted copies and
+    the repr of them all made whole were the top of the build's memory at its end."""
+    digest = hashlib.sha256()
+    for entries in (manifest.files, manifest.slugs, manifest.fingerprints):
+        keys = sorted(entries)
+        digest.update(f"{len(keys)}:".encode())
+        for start in range(0, len(keys), piece):
+            chunk = keys[start : start + piece]
+            shown = [(key, entries[key]) for key in chunk] if isinstance(entries, dict) else chunk
+            # A line per entry (no repr holds a line break): the pieces do not count.
+            digest.update("".join([f"{entry!r}\n" for entry in shown]).encode())
+    return digest.hexdigest()
 
 
 def _templates_digest(config: Config) -> str:

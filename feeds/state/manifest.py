@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import field
 from pathlib import Path
+from typing import Any
 
 from feeds.publish.names import is_output_path
 from feeds.records import record
-from feeds.run.files import write_if_changed
-from feeds.run.jsontext import indented_json_bytes, json_value
+from feeds.run.jsontext import json_value
+from feeds.state.pieces import indented_json_pieces, write_pieces_if_changed
 
 MANIFEST = ".feeds-manifest.json"
 
@@ -64,8 +65,13 @@ class UnchangedOutputs:
     def __call__(self, name: str, fingerprint: str) -> bool:
         if self._fingerprints.get(name) != fingerprint:
             return False
-        found = self.stats[name] = output_stat(self._path(name))
-        return found is not None and found == self._stats.get(name)
+        found = output_stat(self._path(name))
+        before = self._stats.get(name)
+        if found is None or found != before:
+            self.stats[name] = found
+            return False
+        self.stats[name] = before  # the manifest's own: not a second tuple for every page
+        return True
 
 
 def output_stat(path: str) -> Stat | None:
@@ -102,29 +108,52 @@ def read_manifest(out: Path) -> Manifest:
     try:
         data = json_value((out / MANIFEST).read_bytes())
         files = tuple(f for f in map(str, data["files"]) if is_output_path(f))
+        # An output's name is in up to four of the maps: each is kept once, not four times
+        # (100,000 pages' names are tens of MB).
+        same = {name: name for name in files}
         slugs = {str(k): str(v) for k, v in data["slugs"].items()}
-        prints = {str(k): str(v) for k, v in data.get("fingerprints", {}).items()}
-        stats = {str(k): (int(v[0]), int(v[1])) for k, v in data.get("stats", {}).items()}
+        prints = {same.get(k, k): str(v) for k, v in _map(data, "fingerprints")}
+        stats = {same.get(k, k): (int(v[0]), int(v[1])) for k, v in _map(data, "stats")}
         articles = {str(k): int(v) for k, v in data.get("articles", {}).items()}
         owner = str(data.get("owner", ""))
         first_seen = {str(k): int(v) for k, v in data.get("first_seen", {}).items()}
-        pages = {str(k): str(v) for k, v in data.get("pages", {}).items() if is_output_path(v)}
+        pages = {
+            str(k): same.get(page, page)
+            for k, v in _map(data, "pages")
+            if is_output_path(page := str(v))
+        }
     except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
         return Manifest()  # missing or damaged: start afresh, never trust half of it
     return Manifest(files, slugs, prints, stats, articles, owner, first_seen, pages)
 
 
+def _map(data: dict[str, Any], key: str) -> Any:
+    """The entries of the map ``key`` of the manifest's ``data`` (none if it has none)."""
+    return data.get(key, {}).items()
+
+
 def write_manifest(out: Path, manifest: Manifest) -> bool:
-    data = {
+    """Write ``manifest`` unless the file holds it already; whether it wrote. In pieces:
+    a site of 100,000 pages has a manifest of tens of MB (see ``state.pieces``)."""
+
+    def pieces() -> Iterator[bytes]:
+        return indented_json_pieces(_record(manifest))
+
+    return write_pieces_if_changed(out / MANIFEST, pieces)
+
+
+def _record(manifest: Manifest) -> dict[str, Any]:
+    """The manifest as its file holds it, every map's keys sorted when it is written."""
+    record: dict[str, Any] = {
         "version": 1,
         "files": sorted(manifest.files),
-        "slugs": dict(sorted(manifest.slugs.items())),
-        "fingerprints": dict(sorted(manifest.fingerprints.items())),
-        "stats": dict(sorted(manifest.stats.items())),  # (size, mtime): a JSON array
-        "articles": dict(sorted(manifest.articles.items())),
+        "slugs": manifest.slugs,
+        "fingerprints": manifest.fingerprints,
+        "stats": manifest.stats,  # (size, mtime): a JSON array
+        "articles": manifest.articles,
         "owner": manifest.owner,
-        "first_seen": dict(sorted(manifest.first_seen.items())),
+        "first_seen": manifest.first_seen,
     }
     if manifest.pages:  # absent without pages: the manifests of feeds alone are as they were
-        data["pages"] = dict(sorted(manifest.pages.items()))
-    return write_if_changed(out / MANIFEST, indented_json_bytes(data))
+        record["pages"] = manifest.pages
+    return record

@@ -83,8 +83,10 @@ def refuse_accidents(
                 f"{source} had {before} articles at the last build and has none now (an "
                 f"unmounted disk? a checkout mid-swap?); nothing was written {_FORCE}"
             )
+    if not options.prune:
+        return  # and no sets of a large site's 100,000 pages made for nothing
     gone = set(old.files) - set(rendered.fingerprints)
-    if options.prune and len(gone) > share * len(old.files):
+    if len(gone) > share * len(old.files):
         raise BuildError(
             f"--prune would delete {len(gone)} of the {len(old.files)} files earlier builds "
             f"wrote, more than prune.max_share ({share:g}); nothing was written {_FORCE}"
@@ -111,9 +113,10 @@ def write_recorded(
     # Listed before they are written: a build killed in between leaves no file untracked.
     listed = _sorted(names | set(old.files))
     owner = owner_of(out, config_path)
-    # Sorted once for both records (each sorts its maps again: then in one pass).
-    pages = dict(sorted((old.pages | rendered.pages).items()))
-    prints = dict(sorted(rendered.fingerprints.items()))
+    # Not sorted here: the manifest's file is, in pieces (a sorted copy of 100,000 pages
+    # made whole would be on top of a large build's memory).
+    pages = old.pages | rendered.pages
+    prints = rendered.fingerprints
     # As the final record will be, but for the mtimes of the files about to be written,
     # unknown yet (0): a build killed part way leaves the old record or this one, never a
     # third, and the next build writes again every file this one may not have reached.
@@ -131,20 +134,21 @@ def write_recorded(
         pages,
     )
     write_manifest(out, first)
+    del first, stats_ahead, coming  # a large site's: not held through the writes
     report.changed = write_outputs(out, rendered.outputs)
-    if options.prune:
-        report.removed = prune_outputs(out, old.files, names)
-    kept = names if options.prune else set(listed)
     # Only the files just written (or found unchanged by their bytes) have stats to take
     # again: the others are as they were a moment ago, and this build holds the lock.
-    now = {name: stat for name, stat in unchanged.items() if name in kept}
+    if options.prune:
+        report.removed = prune_outputs(out, old.files, names)
+        now = {name: stat for name, stat in unchanged.items() if name in names}
+    else:
+        now = unchanged  # every file listed is kept
     now |= output_stats(out, rendered.outputs.keys())
-    stats = dict(sorted(now.items()))
     final = Manifest(
         _sorted(names) if options.prune else listed,
         slugs,
         prints,
-        stats,
+        now,
         report.by_source,
         owner,
         report.first_seen,

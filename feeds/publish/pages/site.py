@@ -56,11 +56,14 @@ def publish_pages(
     jobs = [*site.article_jobs(), *site.listing_jobs(), *site.fixed_jobs()]
     fingerprints = {job.path: job.fingerprint for job in jobs}
     wanted = [job for job in jobs if catalog.render and not unchanged(job.path, job.fingerprint)]
+    del jobs  # those not wanted (all but a few in a rebuild) are not held while rendering
     wanted, later = site.this_build(wanted)
     for job in later:  # recorded as not made yet: the next build renders them
         fingerprints[job.path] = LATER
+    deferred = len(later)
+    del later
     outputs = site.render(wanted)
-    return Rendered(outputs, fingerprints, deferred=len(later))  # publish_all records pages
+    return Rendered(outputs, fingerprints, deferred=deferred)  # publish_all records pages
 
 
 class _Job(NamedTuple):  # a tuple: one made per output, 100,000 for a large archive
@@ -75,7 +78,13 @@ def _hash(*parts: object) -> str:
 
 
 def _hash_text(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:24]
+    return hashlib.sha256(_utf8(text)).hexdigest()[:24]
+
+
+def _utf8(text: str) -> bytes:
+    """``text`` as hashed: the UTF-8 of each character, a lone surrogate's too (so that the
+    bytes of two parts are those of the two joined)."""
+    return text.encode("utf-8", "surrogatepass")
 
 
 def _date(date: datetime, config: Config) -> tuple[str, str]:
@@ -166,17 +175,19 @@ class _Site:
                 older = (count - 1 if number == 0 else number - 1) if count > 1 else 0
                 pager = (number, newer if number else None, older or None)
                 # As _hash(self.shaping, feed.slug, pager, rows) hashes it, with each row's
-                # repr made once: an article is listed by each of its feeds.
-                rows = ", ".join([row_of[id(article)] for article in shown])
-                fingerprint = _hash_text(f"({self.shaping!r}, {feed.slug!r}, {pager!r}, [{rows}])")
+                # repr made (and encoded) once: an article is listed by each of its feeds.
+                head = _utf8(f"({self.shaping!r}, {feed.slug!r}, {pager!r}, [")
+                rows = b", ".join([row_of[id(article)] for article in shown])
+                fingerprint = hashlib.sha256(head + rows + b"])").hexdigest()[:24]
                 path = feed_page(feed.slug, number)
                 yield _Job(path, fingerprint, "listing", (feed, shown, pager))
 
-    def _listing_rows(self) -> dict[int, str]:
+    def _listing_rows(self) -> dict[int, bytes]:
         """The repr of what a listing shows of each article (by its id: the catalog holds
-        them all meanwhile), made once per build."""
+        them all meanwhile), made once per build; UTF-8 encoded, as it is hashed, and as
+        it is smaller than a str of CJK text (two bytes a character), for 100,000."""
         return {
-            id(a): repr((a.guid, a.title, a.author, a.date.isoformat()))
+            id(a): _utf8(repr((a.guid, a.title, a.author, a.date.isoformat())))
             for a in self.catalog.articles
         }
 

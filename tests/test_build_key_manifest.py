@@ -1,0 +1,49 @@
+"""The build key's part of the manifest: hashed in pieces, it still tells every change."""
+
+from __future__ import annotations
+
+from feeds.state.keys import _manifest_digest
+from feeds.state.manifest import Manifest
+
+
+def _manifest(pages: int) -> Manifest:
+    names = [f"pages/{i:05d}.html" for i in range(pages)]
+    return Manifest(
+        files=tuple(names),
+        slugs={"金融": "jinrong"},
+        fingerprints={name: f"{i:024x}" for i, name in enumerate(names)},
+    )
+
+
+def test_the_order_the_manifest_holds_its_entries_in_does_not_count() -> None:
+    manifest = _manifest(7)
+    shuffled = Manifest(
+        files=tuple(reversed(manifest.files)),
+        slugs=manifest.slugs,
+        fingerprints=dict(reversed(manifest.fingerprints.items())),
+    )
+    assert _manifest_digest(manifest, 3) == _manifest_digest(shuffled, 3)
+    assert _manifest_digest(manifest) == _manifest_digest(manifest, 2)
+
+
+def test_every_change_to_what_it_lists_changes_the_digest() -> None:
+    manifest = _manifest(7)
+    changed = [
+        Manifest(manifest.files[:-1], manifest.slugs, manifest.fingerprints),
+        Manifest(manifest.files, {"金融": "finance"}, manifest.fingerprints),
+        Manifest(manifest.files, manifest.slugs, manifest.fingerprints | {"pages/00006.html": ""}),
+        Manifest(manifest.files, manifest.slugs, manifest.fingerprints | {"x.html": "1"}),
+        # A name moved from the files to the slugs: the same entries, otherwise grouped.
+        Manifest(manifest.files[:-1], {**manifest.slugs, manifest.files[-1]: ""}),
+    ]
+    digests = {_manifest_digest(m, 3) for m in [manifest, *changed]}
+    assert len(digests) == len(changed) + 1
+    # Stats, first dates and pages are not in it (the outputs' stats are checked apart).
+    same = Manifest(
+        manifest.files,
+        manifest.slugs,
+        manifest.fingerprints,
+        stats={"pages/00000.html": (1, 2)},
+        pages={"guid": "pages/00000.html"},
+    )
+    assert _manifest_digest(same, 3) == _manifest_digest(manifest, 3)
