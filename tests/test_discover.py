@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
 from feeds.config import config_from_dict
 from feeds.errors import ConfigError
 from feeds.models import Source, make_source
 from feeds.read.discover import _matcher, _regex_matcher, discover_files
-from tests.helpers import make_config
+from tests.helpers import build_json, make_config, write_article
 
 
 def test_real_tree_names(tmp_path: Path) -> None:
@@ -115,3 +116,43 @@ def test_a_source_made_fast_is_the_source_its_fields_make() -> None:
     assert [getattr(made, name) for name in Source.__slots__] == list(values)  # every slot set
     assert make_source(*values[:4]) == Source(*values[:4])
     assert make_source(*values[:4]).data == ""
+
+
+def _write_bytes_name(folder: Path, name: bytes, text: str) -> None:
+    path = os.path.join(os.fsencode(folder), name)
+    with open(path, "wb") as file:
+        file.write(text.encode("utf-8"))
+
+
+def test_a_name_that_is_not_utf8_is_reported_not_read(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    (src / "ok").mkdir(parents=True)
+    (src / "ok" / "好.md").write_text("x", encoding="utf-8")
+    _write_bytes_name(src / "ok", b"bad\xff.md", "x")
+    _write_bytes_name(src / "ok", b"notes\xff.json", "{}")  # not an article: not reported
+    os.mkdir(os.path.join(os.fsencode(src), b"dir\xfe"))
+    _write_bytes_name(src / os.fsdecode(b"dir\xfe"), b"inside.md", "x")
+    os.mkdir(os.path.join(os.fsencode(src), b".hidden\xfe"))
+    files, problems = discover_files(make_config(tmp_path, sources=["src"]))
+    assert [f.rel for f in files] == ["ok/好.md"]
+    assert [(p.path, p.stage, p.skipped) for p in problems] == [
+        ("dir\\xfe/", "discover", True),
+        ("ok/bad\\xff.md", "discover", True),
+    ]
+    assert all("not UTF-8" in p.reason for p in problems)
+
+
+def test_a_build_beside_a_name_that_is_not_utf8_reports_it_and_goes_on(tmp_path: Path) -> None:
+    articles = tmp_path / "articles"
+    write_article(articles, "good.md", title="好文章")
+    bad = os.path.join(os.fsencode(articles), b"bad\xff.md")
+    os.link(articles / "good.md", bad)
+    config = tmp_path / "config.yaml"
+    config.write_text("sources: [articles]\noutput: out\n", encoding="utf-8")
+    report = build_json(CliRunner(), config)
+    assert report["articles"] == 1
+    assert [(p["path"], p["stage"]) for p in report["problems"]] == [("bad\\xff.md", "discover")]
+    feed = (tmp_path / "out" / "jinrong.rss.xml").read_text("utf-8")
+    assert feed.count("<item>") == 1 and "好文章" in feed
+    again = build_json(CliRunner(), config)  # the shortcut: nothing changed
+    assert again["articles"] == 1 and len(again["problems"]) == 1

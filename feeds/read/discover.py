@@ -51,18 +51,18 @@ def discover_files(config: Config) -> tuple[list[Source], list[Problem]]:
     for source, prefix in source_prefixes(config.folders):
         for rel, entries, trouble in _walk(source, skip, matches, follow_links=follow):
             rel = prefix + rel
-            problems += [Problem(rel + name, "discover", reason) for name, reason in trouble]
+            problems += [_problem(rel + name, reason) for name, reason in trouble]
             for entry in entries:  # once per file of the archive, on every run: kept lean
                 name = rel + entry.name
                 try:
                     info = entry.stat()  # follows symlinks
                 except OSError as e:
-                    problems.append(Problem(name, "discover", _stat_reason(e, entry)))
+                    problems.append(_problem(name, _stat_reason(e, entry)))
                     continue
                 if S_ISREG(info.st_mode):
                     files[name] = file_source(entry.path, name, info)
                 else:
-                    problems.append(Problem(name, "discover", _NOT_REGULAR))
+                    problems.append(_problem(name, _NOT_REGULAR))
     return [files[k] for k in sorted(files)], sorted(problems, key=lambda p: p.path)
 
 
@@ -156,6 +156,10 @@ def _walk(
                 is_dir = entry.is_dir()  # follows symlinks; free (no system call) for real entries
             except OSError:
                 is_dir = False  # reported as a file that cannot be read, if its name matches
+            if not name.isascii() and not _is_utf8(name):
+                if (is_dir and not name.startswith(".")) or (not is_dir and matches(name)):
+                    trouble.append((name + "/" if is_dir else name, _NOT_UTF8))
+                continue
             if not is_dir:
                 if not matches(name):
                     continue
@@ -189,6 +193,27 @@ def _inside_of(root: str, follow_links: bool) -> Callable[[str], bool]:
 
 
 _NOT_REGULAR = "not a regular file (a FIFO, socket or device)"
+# Its path would be the article's name in every report, feed and cache row, and none of them
+# can hold what is not text.
+_NOT_UTF8 = "its path is not UTF-8 (the file system gave bytes that are not text); rename it"
+
+
+def _is_utf8(name: str) -> bool:
+    """Whether a name from the file system is text: os.fsdecode turns bytes that are not
+    UTF-8 into lone surrogates, which no encoder takes."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _problem(name: str, reason: str) -> Problem:
+    """A discovery problem, named so that any report can show it: bytes of the name that
+    are not UTF-8 are written as ``\\xff``."""
+    if not name.isascii() and not _is_utf8(name):
+        name = os.fsencode(name).decode("utf-8", "backslashreplace")
+    return Problem(name, "discover", reason)
 
 
 def _stat_reason(error: OSError, entry: os.DirEntry[str]) -> str:
