@@ -123,7 +123,7 @@ class TreeMemory:
 
     A thread takes a sample every ``interval`` seconds: the descendants of ``pid`` (not
     ``pid`` itself, the wrapper) as /proc lists them then, and the ``Pss`` of each from
-    its smaps_rollup. A process that ends between the two counts for nothing.
+    its smaps_rollup; a sample during which a process ended or started is not counted.
     """
 
     def __init__(self, pid: int, interval: float = 0.01) -> None:
@@ -143,8 +143,13 @@ class TreeMemory:
 
     def _sample(self) -> None:
         while not self._stop.wait(self._interval):
-            total = sum(pss_kib(pid) for pid in descendants(self._pid))
-            self.peak_kib = max(self.peak_kib, total)
+            pids = descendants(self._pid)
+            total = sum(pss_kib(pid) for pid in pids)
+            # A worker that ends (or starts) while the others are read hands its share of
+            # the pages they shared to them (or takes one): those pages would count twice.
+            # Such a sample is left out; the next one, 10 ms later, counts.
+            if descendants(self._pid) == pids and not any(map(ended, pids)):
+                self.peak_kib = max(self.peak_kib, total)
 
 
 def descendants(pid: int) -> list[int]:
@@ -166,6 +171,15 @@ def descendants(pid: int) -> list[int]:
             found += children
             parents += children
     return found
+
+
+def ended(pid: int) -> bool:
+    """Whether ``pid`` has ended: gone, or a zombie its parent has not reaped."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as file:
+            return file.read().rpartition(b")")[2].split()[0] == b"Z"
+    except (OSError, IndexError):
+        return True
 
 
 def pss_kib(pid: int) -> int:
