@@ -19,28 +19,11 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from feeds.group.index import _insertions
-from feeds.models import Source
-from feeds.state.cache import ArticleCache
 from tests.helpers import MANIFEST, comparable_outputs, make_site, write_article
 from tests.helpers import build_json as build
 
 LOGO = "https://img.example.com/site/logo.jpg"
 SOURCES = ("甲站", "乙站", "丙站")
-
-
-@pytest.fixture
-def full_lookups(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The cache's full lookups, as they happen (each runs as it would): a build that
-    takes the shortcut makes none."""
-    calls: list[int] = []
-    lookup = ArticleCache.lookup
-
-    def counted(cache: ArticleCache, sources: list[Source]) -> tuple[dict[str, Any], list[Source]]:
-        calls.append(len(sources))
-        return lookup(cache, sources)
-
-    monkeypatch.setattr(ArticleCache, "lookup", counted)
-    return calls
 
 
 def _article(

@@ -14,8 +14,6 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from feeds.models import Source
-from feeds.state.cache import ArticleCache
 from tests.helpers import CORPUS, MANIFEST, comparable_outputs, make_site, write_article
 from tests.helpers import build_json as build
 
@@ -98,21 +96,6 @@ STEPS: list[tuple[Callable[[Path], None], bool | None]] = [
     (_boilerplate_of_one_author, False),  # its image becomes boilerplate
     (_deleted_newest, False),
 ]
-
-
-@pytest.fixture
-def full_lookups(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The cache's full lookups, as they happen (each runs as it would): a build that
-    takes the shortcut of group.index makes none."""
-    calls: list[int] = []
-    lookup = ArticleCache.lookup
-
-    def counted(cache: ArticleCache, sources: list[Source]) -> tuple[dict[str, Any], list[Source]]:
-        calls.append(len(sources))
-        return lookup(cache, sources)
-
-    monkeypatch.setattr(ArticleCache, "lookup", counted)
-    return calls
 
 
 @pytest.mark.parametrize("limit", [3, 50])
