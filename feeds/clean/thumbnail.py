@@ -82,7 +82,6 @@ class ChosenThumbnails(Mapping[str, str]):
         if len(self._candidates) < len(with_images):
             for article, source in with_images:
                 self._shared.setdefault(article.path, []).append((article, source))
-        self._boilerplate = boilerplate
         # What a build that only adds articles needs to tell whether they change the
         # boilerplate (group.index): the boilerplate pairs, and the counts of the others
         # shown by COUNTED_FROM stories or more (every other pair is below it).
@@ -94,7 +93,7 @@ class ChosenThumbnails(Mapping[str, str]):
     def _choice(self, path: str) -> str | None:
         if path not in self._chosen:
             pairs = self._shared.get(path) or (self._candidates[path],)
-            urls = (_choose(a, source, self._boilerplate) for a, source in pairs)
+            urls = (_choose(a, source, self.boilerplate) for a, source in pairs)
             url = next(reversed([url for url in urls if url is not None]), None)
             self._chosen[path] = None if url is None else _proxied(url, self._proxies)
         return self._chosen[path]

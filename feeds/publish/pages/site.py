@@ -74,11 +74,11 @@ class _Job(NamedTuple):  # a tuple: one made per output, 100,000 for a large arc
 
 
 def _hash(*parts: object) -> str:
-    return _hash_text(repr(parts))
+    return _digest(_utf8(repr(parts)))
 
 
-def _hash_text(text: str) -> str:
-    return hashlib.sha256(_utf8(text)).hexdigest()[:24]
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:24]
 
 
 def _utf8(text: str) -> bytes:
@@ -178,7 +178,7 @@ class _Site:
                 # repr made (and encoded) once: an article is listed by each of its feeds.
                 head = _utf8(f"({self.shaping!r}, {feed.slug!r}, {pager!r}, [")
                 rows = b", ".join([row_of[id(article)] for article in shown])
-                fingerprint = hashlib.sha256(head + rows + b"])").hexdigest()[:24]
+                fingerprint = _digest(head + rows + b"])")
                 path = feed_page(feed.slug, number)
                 yield _Job(path, fingerprint, "listing", (feed, shown, pager))
 
@@ -200,7 +200,7 @@ class _Site:
             STYLESHEET: self._stylesheet(),
         }
         for path, data in outputs.items():
-            yield _Job(path, hashlib.sha256(data).hexdigest()[:24], "fixed", data)
+            yield _Job(path, _digest(data), "fixed", data)
 
     def this_build(self, wanted: Sequence[_Job]) -> tuple[list[_Job], list[_Job]]:
         """The pages to render now, and those left for the next builds: at most
