@@ -35,10 +35,11 @@ def write_if_changed(path: Path, data: bytes) -> bool:
     return True
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` in one rename, synced with its folder: a reader sees
-    the old file or the new, and so does the disk after a power cut. A disk that is full
-    or a folder where the file should be is a BuildError naming the file, not a crash."""
+def write_atomic(path: Path, data: bytes | Iterable[bytes]) -> None:
+    """Replace ``path`` with ``data`` (its bytes, or pieces of them written one after the
+    other) in one rename, synced with its folder: a reader sees the old file or the new,
+    and so does the disk after a power cut. A disk that is full or a folder where the file
+    should be is a BuildError naming the file, not a crash."""
     write_many_atomic([(path, data)], 1)
     sync_dir(path.parent)
 
@@ -64,7 +65,7 @@ def unchanged_file(path: Path, data: bytes) -> bool:
 SYNC_EACH_UP_TO = 64
 
 
-def write_many_atomic(items: Iterable[tuple[Path, bytes]], count: int) -> None:
+def write_many_atomic(items: Iterable[tuple[Path, bytes | Iterable[bytes]]], count: int) -> None:
     """Replace the ``count`` files of ``items``, each in one rename, with one flush to disk
     for them all. ``items`` may be made as they are written: their bytes are not kept.
 
@@ -87,7 +88,7 @@ def write_many_atomic(items: Iterable[tuple[Path, bytes]], count: int) -> None:
             written.append((tmp, os.fspath(path)))  # named before it exists: the cleanup knows it
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "wb") as f:
-                f.write(data)
+                f.writelines((data,) if isinstance(data, bytes) else data)
                 if few:
                     f.flush()
                     os.fsync(f.fileno())

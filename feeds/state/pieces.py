@@ -9,16 +9,13 @@ and newer builds read alike.
 
 from __future__ import annotations
 
-import contextlib
-import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
-from feeds.errors import BuildError
-from feeds.run.files import sync_dir, temporary_name
+from feeds.run.files import write_atomic
 from feeds.run.jsontext import indented_json_bytes
 
 PIECE = 2000  # entries of a map or list encoded at once
@@ -73,7 +70,7 @@ def write_pieces_if_changed(path: Path, pieces: Callable[[], Iterable[bytes]]) -
     neither time are the pieces held together."""
     if _holds(path, pieces()):
         return False
-    _write_atomic(path, pieces())
+    write_atomic(path, pieces())
     return True
 
 
@@ -83,25 +80,3 @@ def _holds(path: Path, pieces: Iterable[bytes]) -> bool:
             return all(f.read(len(part)) == part for part in pieces) and not f.read(1)
     except OSError:
         return False  # missing or unreadable: write it
-
-
-def _write_atomic(path: Path, pieces: Iterable[bytes]) -> None:
-    """As ``run.files.write_atomic`` writes, from pieces: a temporary file beside ``path``,
-    synced, renamed over it; a reader sees the old file or the new one."""
-    tmp = temporary_name(path.parent)
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            for part in pieces:
-                f.write(part)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)  # whatever the umask: the web server must read it
-        os.replace(tmp, path)
-    except BaseException as e:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(e, OSError):
-            raise BuildError(f"cannot write {path}: {e.strerror or e}") from None
-        raise
-    sync_dir(path.parent)
