@@ -142,6 +142,28 @@ def test_a_build_pauses_the_collector_and_leaves_the_process_as_it_found_it(
     assert gc.isenabled() and gc.get_threshold() == threshold
 
 
+@pytest.mark.parametrize("pages", [True, False], ids=["pages", "feeds-only"])
+def test_a_build_leaves_no_reference_cycle_holding_its_articles(site: Site, pages: bool) -> None:
+    """With the collector paused, what a build holds is freed as it returns, by reference
+    counting alone; a cycle would keep every article of the archive (and the cache, the
+    catalog) until the collector's first run after it, and make that run traverse them."""
+    config = site(pages={"enabled": pages})
+    two_categories(config)
+    cfg = load_config(config)
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)  # what a collection finds is kept in gc.garbage to look at
+    try:
+        build_feeds(cfg, BuildOptions())  # cold
+        write_article(config.parent / "articles", "fin/new.md", title="新的", body="<p>新</p>")
+        build_feeds(cfg, BuildOptions())  # one new article
+        gc.collect()
+        held = {type(o).__module__ + "." + type(o).__qualname__ for o in gc.garbage}
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    assert not {name for name in held if name.startswith("feeds.")}
+
+
 def test_builds_in_one_process_give_what_builds_in_new_processes_give(
     runner: CliRunner, tmp_path: Path
 ) -> None:

@@ -390,16 +390,18 @@ class _Site:
     def _tree(self) -> list[dict[str, Any]]:
         """The feeds as a tree of their category paths; the feed of all articles first."""
         top, nodes = feed_tree(self.feeds)
-
-        def listed(node: FeedNode) -> dict[str, Any]:
-            return {
-                "name": node.name,
-                "feed": self._feed_entry(node.feed) if node.feed is not None else None,
-                "children": [listed(child) for child in node.children.values()],
-            }
-
         shown = [{"name": self._title(f), "feed": self._feed_entry(f), "children": []} for f in top]
-        return shown + [listed(node) for node in nodes]
+        return shown + [self._listed(node) for node in nodes]
+
+    def _listed(self, node: FeedNode) -> dict[str, Any]:
+        # A method, not a function nested in _tree: one that calls itself holds its own
+        # closure, a reference cycle that kept this site, and every article of the catalog,
+        # alive until the cyclic collector ran once the build was over.
+        return {
+            "name": node.name,
+            "feed": self._feed_entry(node.feed) if node.feed is not None else None,
+            "children": [self._listed(child) for child in node.children.values()],
+        }
 
     def _feed_entry(self, feed: Feed) -> dict[str, Any]:
         items = self.members.get(feed.name, [])
