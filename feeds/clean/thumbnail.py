@@ -91,18 +91,30 @@ class ChosenThumbnails(Mapping[str, str]):
         self._chosen: dict[str, str | None] = {}
 
     def _choice(self, path: str) -> str | None:
-        if path not in self._chosen:
-            pairs = self._shared.get(path) or (self._candidates[path],)
-            urls = (_choose(a, source, self.boilerplate) for a, source in pairs)
-            url = next(reversed([url for url in urls if url is not None]), None)
-            self._chosen[path] = None if url is None else _proxied(url, self._proxies)
-        return self._chosen[path]
+        chosen = self._chosen
+        if path in chosen:
+            return chosen[path]
+        shared = self._shared.get(path)
+        if shared is None:  # one article of this path, as nearly always
+            article, source = self._candidates[path]
+            url = _choose(article, source, self.boilerplate)
+        else:
+            urls = [u for a, s in shared if (u := _choose(a, s, self.boilerplate)) is not None]
+            url = urls[-1] if urls else None
+        chosen[path] = url = None if url is None else _proxied(url, self._proxies)
+        return url
 
     def __getitem__(self, path: str) -> str:
         url = self._choice(path) if path in self._candidates else None
         if url is None:
             raise KeyError(path)
         return url
+
+    def get(self, path: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        # Asked of every article of a site with pages: without the KeyError of those
+        # that have no thumbnail, which Mapping.get would raise and catch.
+        url = self._choice(path) if path in self._candidates else None
+        return default if url is None else url
 
     def __iter__(self) -> Iterator[str]:
         return (path for path in self._candidates if self._choice(path) is not None)
