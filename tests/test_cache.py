@@ -291,42 +291,20 @@ def test_a_device_or_fifo_is_never_taken_for_a_cache(tmp_path: Path) -> None:
     assert fifo.is_fifo() and not (tmp_path / "fifo.lock").exists()
 
 
-def test_the_cache_keeps_a_write_ahead_log_and_leaves_it_folded_in(
-    built: tuple[Path, dict[str, bytes]],
+def test_a_hot_journal_of_a_killed_build_is_rolled_back(
+    runner: CliRunner, built: tuple[Path, dict[str, bytes]]
 ) -> None:
-    """Commits wait on no fsync (synchronous NORMAL needs the log); once the build has
-    closed the cache, the log is folded into the file and gone, so the file alone is the
-    cache (a copy of it, a backup, is whole)."""
-    config, _ = built
-    beside = sorted(p.name for p in config.parent.iterdir() if p.name.startswith("cache"))
-    assert beside == ["cache.sqlite", "cache.sqlite.lock"]
-    with contextlib.closing(sqlite3.connect(cache_db(config))) as db:
-        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-        assert db.execute("SELECT count(*) FROM sources").fetchone() == (COUNT,)
-
-
-@pytest.mark.parametrize(
-    ("mode", "left"),
-    [("WAL", "cache.sqlite-wal"), ("DELETE", "cache.sqlite-journal")],
-    ids=["write-ahead-log", "rollback-journal-of-an-older-cache"],
-)
-def test_a_killed_builds_transaction_is_rolled_back(
-    runner: CliRunner, built: tuple[Path, dict[str, bytes]], mode: str, left: str
-) -> None:
-    """The cache keeps a write-ahead log; one made before it did has a rollback journal
-    until its next build. Either way, what a killed build left half-written is undone."""
     config, clean = built
     # A transaction that never commits, as if the process died in the middle of it.
     script = (
         "import os, sqlite3, sys\n"
         "db = sqlite3.connect(sys.argv[1])\n"
-        f"assert db.execute('PRAGMA journal_mode = {mode}').fetchone() == ('{mode.lower()}',)\n"
-        "db.execute('PRAGMA cache_size = 1')\n"  # spill: the changed pages get written
+        "db.execute('PRAGMA cache_size = 1')\n"  # spill: the main file gets half-written
         "db.execute('DELETE FROM sources')\n"
         "os._exit(0)\n"
     )
     subprocess.run([sys.executable, "-c", script, str(cache_db(config))], check=True)
-    assert (config.parent / left).stat().st_size > 0
+    assert (config.parent / "cache.sqlite-journal").exists()
     report = build(runner, config)
     assert (report["parsed"], report["cached"]) == (0, COUNT)
     assert outputs(config) == clean

@@ -535,7 +535,7 @@ def _open(path: Path | None, *, fresh: bool = False) -> sqlite3.Connection:
         db = sqlite3.connect(path)
         try:
             if _is_ours(db):
-                return _write_ahead(db)
+                return db
         except sqlite3.DatabaseError as e:
             if not _damaged(e):
                 db.close()
@@ -543,22 +543,7 @@ def _open(path: Path | None, *, fresh: bool = False) -> sqlite3.Connection:
         db.close()
     # Not ours, damaged, or another version: start again rather than trust any of it.
     _delete(path)
-    return _write_ahead(_create(sqlite3.connect(path)))
-
-
-def _write_ahead(db: sqlite3.Connection) -> sqlite3.Connection:
-    """``db`` with a write-ahead log, synced at checkpoints rather than at every commit.
-
-    A build commits a few times (a batch of rows, its report, the feeds' index), and with a
-    rollback journal each commit waited on two or three fsyncs. With the log a crash of the
-    build still leaves the last commit whole; a crash of the machine may lose the last few
-    commits, never the file's consistency, and a cache that lost them only reads those
-    files again. Where the log cannot be kept (a file system without shared memory), SQLite
-    stays with its journal: nothing else changes.
-    """
-    db.execute("PRAGMA journal_mode = WAL")
-    db.execute("PRAGMA synchronous = NORMAL")
-    return db
+    return _create(sqlite3.connect(path))
 
 
 def _is_ours(db: sqlite3.Connection) -> bool:
