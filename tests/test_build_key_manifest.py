@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from feeds.state.keys import _manifest_digest
+from feeds.state.keys import manifest_digest
 from feeds.state.manifest import Manifest
 
 
@@ -22,8 +22,8 @@ def test_the_order_the_manifest_holds_its_entries_in_does_not_count() -> None:
         slugs=manifest.slugs,
         fingerprints=dict(reversed(manifest.fingerprints.items())),
     )
-    assert _manifest_digest(manifest, 3) == _manifest_digest(shuffled, 3)
-    assert _manifest_digest(manifest) == _manifest_digest(manifest, 2)
+    assert manifest_digest(manifest, 3) == manifest_digest(shuffled, 3)
+    assert manifest_digest(manifest) == manifest_digest(manifest, 2)
 
 
 def test_every_change_to_what_it_lists_changes_the_digest() -> None:
@@ -36,7 +36,7 @@ def test_every_change_to_what_it_lists_changes_the_digest() -> None:
         # A name moved from the files to the slugs: the same entries, otherwise grouped.
         Manifest(manifest.files[:-1], {**manifest.slugs, manifest.files[-1]: ""}),
     ]
-    digests = {_manifest_digest(m, 3) for m in [manifest, *changed]}
+    digests = {manifest_digest(m, 3) for m in [manifest, *changed]}
     assert len(digests) == len(changed) + 1
     # Stats, first dates and pages are not in it (the outputs' stats are checked apart).
     same = Manifest(
@@ -46,4 +46,4 @@ def test_every_change_to_what_it_lists_changes_the_digest() -> None:
         stats={"pages/00000.html": (1, 2)},
         pages={"guid": "pages/00000.html"},
     )
-    assert _manifest_digest(same, 3) == _manifest_digest(manifest, 3)
+    assert manifest_digest(same, 3) == manifest_digest(manifest, 3)

@@ -105,7 +105,7 @@ class ChosenThumbnails(Mapping[str, str]):
         return url
 
     def __getitem__(self, path: str) -> str:
-        url = self._choice(path) if path in self._candidates else None
+        url = self.get(path)
         if url is None:
             raise KeyError(path)
         return url

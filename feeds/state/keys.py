@@ -28,7 +28,7 @@ def parse_key(config: Config) -> str:
         "version": __version__,
         "schema": SCHEMA_VERSION,
         # An entry of a class whose fields changed can decode with defaults, and mean another thing.
-        "model": [(f.name, str(f.type)) for c in (Article, Problem) for f in dataclasses.fields(c)],
+        "model": model_shape(),
         "timezone": config.site.timezone,
         "read": dataclasses.asdict(dataclasses.replace(config.read, patterns=[], light_from=0)),
         "clean": dataclasses.asdict(dataclasses.replace(config.clean, rules=[])),
@@ -84,21 +84,29 @@ def _digest(value: object, length: int) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]
 
 
+def model_shape() -> list[tuple[str, str]]:
+    """The fields of the cached classes: an entry of a class whose fields changed can decode
+    with defaults, and mean another thing."""
+    return [(f.name, str(f.type)) for c in (Article, Problem) for f in dataclasses.fields(c)]
+
+
+def without_run_settings(config: Config) -> Config:
+    """``config`` less how a build runs (how many processes, whether to read light first),
+    which shapes no output: a manual run with -j 1 between two cron runs must not cost the
+    next one its shortcut."""
+    return dataclasses.replace(config, jobs=0, read=dataclasses.replace(config.read, light_from=0))
+
+
 def build_key(config: Config, sources: str, options: BuildOptions, manifest: Manifest) -> str:
-    state = _manifest_digest(manifest)
-    # How many processes, whether to read light first, to wait for a lock or to force shape
-    # no output: a manual run with -j 1 between two cron runs must not cost the next one
-    # its shortcut.
-    config = dataclasses.replace(
-        config, jobs=0, read=dataclasses.replace(config.read, light_from=0)
-    )
+    state = manifest_digest(manifest)
+    # Waiting for a lock or forcing past another owner shape no output either.
     options = dataclasses.replace(options, wait=False, force=False)
     templates = _templates_digest(config) if config.pages.enabled else ""
-    inputs = repr((__version__, config, options, state, sources, templates))
+    inputs = repr((__version__, without_run_settings(config), options, state, sources, templates))
     return hashlib.sha256(inputs.encode()).hexdigest()
 
 
-def _manifest_digest(manifest: Manifest, piece: int = 2000) -> str:
+def manifest_digest(manifest: Manifest, piece: int = 2000) -> str:
     """A hash of the outputs the manifest lists, the slugs and the fingerprints, sorted,
     made ``piece`` entries at a time: for a site of 100,000 pages, their sorted copies and
     the repr of them all made whole were the top of the build's memory at its end."""
