@@ -38,7 +38,7 @@ from feeds.state.output import (
 from feeds.state.shortcut import last_build, saved_report, unchanged_since_last_build
 
 if TYPE_CHECKING:
-    from feeds.group.feeds import Grouping, Plan
+    from feeds.group.feeds import Grouping, Listing, Plan
     from feeds.group.index import Counts, FeedIndex
     from feeds.group.slug import SlugProcess
     from feeds.read.batch import ContentLoader
@@ -179,7 +179,9 @@ def _run_stages(
     with SlugProcess() as slug_helper:
         picked = None
         if last_index is not None:
-            picked = _pick_with_added(last_index, config, sources, cache, manifest, slug_helper)
+            picked = _pick_with_added(
+                last_index, config, sources, cache, manifest, unchanged, slug_helper
+            )
         if picked is None or isinstance(picked, _Abandoned):
             picked = _pick_from_all(config, sources, cache, manifest, slug_helper, picked, progress)
     plan, grouping, loader, thumbnails = (
@@ -193,8 +195,16 @@ def _run_stages(
     # The pages are of every article: the catalog gives them, their sources' stamps (what
     # tells a page to render again without loading its HTML) and the loader of their HTML.
     # Without pages no stamp is asked for: the dict of every source is not made.
-    stamps = {source.rel: source.stamp for source in sources} if config.pages.enabled else {}
-    catalog = Catalog(plan.articles, stamps, thumbnails, loader.texts, manifest.pages)
+    stamps = _stamps(sources, picked.source_of_path) if config.pages.enabled else {}
+    catalog = Catalog(
+        plan.articles,
+        stamps,
+        thumbnails,
+        loader.texts,
+        manifest.pages,
+        listings=picked.listings or {},
+        carried=picked.carried,
+    )
     if not write:  # feeds check: no page is rendered, so no article's HTML is loaded for one
         catalog = dataclasses.replace(catalog, texts=None, render=False)
     rendered = publish_all(feeds, config, unchanged, catalog)
@@ -215,9 +225,18 @@ def _run_stages(
             grouping,
             picked.counts,
             config.limit,
+            picked.listings,
+            2 * config.pages.per_page,  # as many as publish.pages.site.listing_pages asks
             picked.source_of_path,
         )
     return picked.retry or loader.retry, rendered, index
+
+
+def _stamps(sources: Sequence[Source], where: Mapping[str, int] | None) -> dict[str, str]:
+    """The stamps of the sources, by path: of those ``where`` places, when it is given."""
+    if where is None:
+        return {source.rel: source.stamp for source in sources}
+    return {path: sources[i].stamp for path, i in where.items()}
 
 
 @dataclasses.dataclass(slots=True)
@@ -237,6 +256,8 @@ class _Picked:
     parsed: int
     cached: int
     retry: bool
+    listings: dict[str, Listing] | None = None  # with pages: each feed's listing
+    carried: Mapping[str, str] | None = None  # with pages, taking the shortcut: see Catalog
     source_of_path: dict[str, int] | None = None  # where some articles' sources are
 
 
@@ -262,7 +283,7 @@ def _pick_from_all(
     """Every article, from the cache or read, grouped: the full way."""
     from feeds.article import keep_first_seen
     from feeds.clean.thumbnail import choose_thumbnail_urls
-    from feeds.group.feeds import ISOLATE_SLUGS_FROM, plan_feeds
+    from feeds.group.feeds import ISOLATE_SLUGS_FROM, listings_of, plan_feeds
     from feeds.group.index import Counts
     from feeds.read.batch import ContentLoader
 
@@ -294,6 +315,7 @@ def _pick_from_all(
     # Per folder: a feed's entries must not hide a folder that emptied (an unmounted disk).
     entries = {s.rel for s in sources if s.kind == ENTRY_KIND}
     files = (a.path for a in articles if a.path not in entries)
+    listings = listings_of(plan, grouping.feeds) if config.pages.enabled else None
     return _Picked(
         plan,
         grouping,
@@ -308,6 +330,7 @@ def _pick_from_all(
         len(stale) + len(earlier),
         len(cached),
         retry,
+        listings,
     )
 
 
@@ -317,11 +340,12 @@ def _pick_with_added(
     sources: Sequence[Source],
     cache: ArticleCache,
     manifest: Manifest,
+    unchanged: Unchanged,
     slug_helper: SlugProcess,
 ) -> _Picked | _Abandoned | None:
     """The pick of a build whose only change since the last is added sources: from the
     last build's walks and the new articles (see group.index). None when the sources
-    show otherwise; _Abandoned when the new articles do."""
+    show otherwise; _Abandoned when the new articles do, or the last build's pages."""
     from feeds.article import keep_first_seen
     from feeds.clean.thumbnail import ChosenThumbnails, source_of
     from feeds.group import index as group_index
@@ -356,6 +380,11 @@ def _pick_with_added(
     grouping = _group(plan, config, loader)
     if not group_index.walks_complete(index, grouping, config.limit):
         return abandoned
+    listings = None
+    if config.pages.enabled:
+        listings = _listings_with_added(index, new, config, manifest, unchanged)
+        if listings is None:
+            return abandoned
     walked = {a.path: a for a in plan.articles}
     for members in plan.members.values():
         walked.update((a.path, a) for a in members)
@@ -379,8 +408,34 @@ def _pick_with_added(
         len(stale),
         len(sources) - len(stale),
         retry,
+        listings,
+        manifest.fingerprints if listings is not None else None,
         walked_at,
     )
+
+
+def _listings_with_added(
+    index: FeedIndex,
+    new: Sequence[Article],
+    config: Config,
+    manifest: Manifest,
+    unchanged: Unchanged,
+) -> dict[str, Listing] | None:
+    """The feeds' listings, in a build with pages that only adds articles, when the last
+    build's pages can stand (see Catalog.carried); None when a new article's guid is
+    listed already (or another new one's), when one is older than what its feeds list,
+    or when a page is not as the last build left it (edited, removed, left for later)."""
+    from feeds.group import index as group_index
+    from feeds.publish.pages.paths import is_page
+
+    guids = {article.guid for article in new}
+    if len(guids) < len(new) or not guids.isdisjoint(manifest.pages):
+        return None
+    listings = group_index.listings_with_added(index, new, config)
+    if listings is None:
+        return None
+    pages = ((name, print_) for name, print_ in manifest.fingerprints.items() if is_page(name))
+    return listings if all(unchanged(name, print_) for name, print_ in pages) else None
 
 
 def _parse(

@@ -6,8 +6,10 @@ boilerplate, a walk that runs out, a file edited or deleted, another config."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
+import sqlite3
 from pathlib import Path
 from random import Random
 from typing import Any
@@ -48,10 +50,10 @@ def _article(
     )
 
 
-def _site(tmp_path: Path, limit: int = 2) -> Path:
+def _site(tmp_path: Path, limit: int = 2, pages: object = False) -> Path:
     """A small archive: one category of ten stories over three sources, and a second
     category of a few."""
-    config = make_site(tmp_path / "site", None, pages=False, limit=limit)
+    config = make_site(tmp_path / "site", None, pages=pages, limit=limit)
     articles = config.parent / "articles"
     for day in range(1, 11):
         source = SOURCES[day % 3]
@@ -240,3 +242,125 @@ def test_a_key_gone_or_moved_is_no_insertion(
     for n in sorted(new):
         now.insert(random.randint(0, len(now)), str(n))
     assert _insertions(now, old) is None
+
+
+# --- with pages ----------------------------------------------------------------------------------
+
+
+def _rebuilt_both_ways(runner: CliRunner, config: Path) -> dict[str, Any]:
+    """Rebuild (it must take the shortcut); then from the same state again, the full way
+    (the cache keeps no index): both must render the same pages and leave the same output,
+    the manifest and every page's fingerprint with it. Returns the rebuild's report."""
+    root = config.parent
+    saved = root.parent / "saved"
+    shutil.copytree(root / "output", saved / "output")
+    shutil.copy2(root / "cache.sqlite", saved / "cache.sqlite")
+    shortcut = build(runner, config, "--prune")
+    made = comparable_outputs(root / "output")
+    shutil.rmtree(root / "output")
+    shutil.copytree(saved / "output", root / "output")
+    shutil.copy2(saved / "cache.sqlite", root / "cache.sqlite")
+    with contextlib.closing(sqlite3.connect(root / "cache.sqlite")) as db, db:
+        db.execute("DELETE FROM feed_index")
+    full = build(runner, config, "--prune")
+    shutil.rmtree(saved)
+    assert shortcut["changed"] == full["changed"]
+    assert comparable_outputs(root / "output") == made
+    return shortcut
+
+
+@pytest.mark.parametrize("per_page", [2, 3, 50])
+def test_with_pages_added_files_take_the_shortcut_and_render_what_the_full_way_renders(
+    runner: CliRunner, tmp_path: Path, full_lookups: list[int], per_page: int
+) -> None:
+    """The listings of every feed a new article enters gain it, page after page (the
+    listing of all articles grows from 12 to 18: a new numbered page every other time
+    with two a page, every third with three); every other page stands as it was."""
+    config = _site(tmp_path, pages={"per_page": per_page})
+    articles = config.parent / "articles"
+    build(runner, config)
+    added = [["new/20.md"], ["new/21.md", "new/22.md"], ["new/23.md"], ["new/24.md", "new/25.md"]]
+    for step, names in enumerate(added):
+        for name in names:
+            source = SOURCES[int(name[4:6]) % 3]
+            _article(articles, name, int(name[4:6]), categories=("频道", source))
+        rebuilt = _rebuilt_both_ways(runner, config)
+        # The first build's, the full rebuild's and a cold build's a step: not the shortcut's.
+        assert len(full_lookups) == 2 + 2 * step
+        pages = {name for name in rebuilt["changed"] if name.startswith("pages/")}
+        assert len(pages) == len(names)  # the new articles' own; no other article's
+        _like_cold(runner, config, f"cold{step}")
+    # And from the first page on: a feed of one page grows its second.
+    _article(articles, "new/other.md", 26, categories=("其他", "丙站"))
+    rebuilt = _like_cold(runner, config, "cold-other")
+    assert len(full_lookups) == 10
+    listings = {name for name in rebuilt["changed"] if name.startswith("c/")}
+    assert listings >= {"c/qita/index.html"}
+
+
+def test_with_pages_a_new_article_the_listings_cannot_take_goes_the_full_way(
+    runner: CliRunner, tmp_path: Path, full_lookups: list[int]
+) -> None:
+    """Older than the newest of a listing it enters, or a story already listed (the same
+    guid: a re-scrape dated later), it would move other articles from page to page."""
+    config = _site(tmp_path, pages={"per_page": 2})
+    articles = config.parent / "articles"
+    build(runner, config)
+    _article(articles, "new/older.md", 9, categories=("频道", "甲站"))
+    _like_cold(runner, config, "cold1")
+    assert len(full_lookups) == 3
+    (articles / "new" / "again.md").write_text(
+        (articles / "old" / "10.md").read_text(encoding="utf-8").replace("10 May", "20 May"),
+        encoding="utf-8",
+    )
+    _like_cold(runner, config, "cold2")
+    assert len(full_lookups) == 5
+    _article(articles, "new/newest.md", 21)  # and then the shortcut again
+    _like_cold(runner, config, "cold3")
+    assert len(full_lookups) == 6
+
+
+def test_with_pages_a_page_not_as_the_last_build_left_it_goes_the_full_way(
+    runner: CliRunner, tmp_path: Path, full_lookups: list[int]
+) -> None:
+    config = _site(tmp_path, pages={"per_page": 2})
+    articles, out = config.parent / "articles", config.parent / "output"
+    build(runner, config)
+    page = next((out / "pages").rglob("*.html"))
+    page.unlink()
+    listing = out / "c" / "pindao" / "1.html"
+    listing.write_bytes(b"damaged")
+    _article(articles, "new/newest.md", 20)
+    rebuilt = _like_cold(runner, config, "cold")
+    assert len(full_lookups) == 3
+    assert {page.relative_to(out).as_posix(), "c/pindao/1.html"} <= set(rebuilt["changed"])
+
+
+def test_with_pages_a_changed_template_or_pages_left_for_later_go_the_full_way(
+    runner: CliRunner, tmp_path: Path, full_lookups: list[int]
+) -> None:
+    config = _site(tmp_path, pages={"per_page": 2, "per_build": 5, "templates": "templates"})
+    articles = config.parent / "articles"
+    (config.parent / "templates").mkdir()
+    template = config.parent / "templates" / "article.html"
+    template.write_text('{% extends "base.html" %}{% block main %}one{% endblock %}', "utf-8")
+    first = build(runner, config)  # 12 pages to make, 5 a build
+    assert len(full_lookups) == 1
+    assert len([p for p in first["changed"] if p.startswith("pages/")]) == 5
+    for n, rendered in enumerate((5, 4), start=1):  # of 13, then the last 3 and a new one
+        _article(articles, f"new/{n}.md", 20 + n)
+        report = build(runner, config)
+        assert len(full_lookups) == 1 + n
+        assert len([p for p in report["changed"] if p.startswith("pages/")]) == rendered
+    _article(articles, "new/3.md", 23)  # every page made: the shortcut
+    build(runner, config)
+    assert len(full_lookups) == 3
+    template.write_text('{% extends "base.html" %}{% block main %}two{% endblock %}', "utf-8")
+    _article(articles, "new/4.md", 24)
+    report = build(runner, config)
+    assert len(full_lookups) == 4
+    # Every page is to be made again: 5 of them (pages.per_build), and the rest later.
+    assert len([p for p in report["changed"] if p.startswith("pages/")]) == 5
+    _article(articles, "new/5.md", 25)
+    build(runner, config)
+    assert len(full_lookups) == 5

@@ -10,6 +10,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from feeds.group.feeds import Listing
 from feeds.publish.pages.catalog import Catalog
 from feeds.publish.pages.site import _hash, _Site
 from feeds.publish.spool import Spool, joined, omitting, output_size, spooled
@@ -116,7 +117,9 @@ def test_a_listings_fingerprint_is_the_hash_of_the_rows_it_shows(
     feed = make_feed(*articles)
     config = make_config(tmp_path, pages={"per_page": per_page})
     pages = {a.guid: f"pages/{a.path}.html" for a in articles}
-    site = _Site([feed], config, Catalog(articles=articles[::-1], pages=pages))
+    listed = articles[::-1]
+    catalog = Catalog(articles=listed, pages=pages, listings={"金融": Listing(len(listed), listed)})
+    site = _Site([feed], config, catalog)
     jobs = list(site.listing_jobs())
     assert len(jobs) == 3
     for job in jobs:

@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import NamedTuple
 
 from feeds.config import CategoryMode, Config
 from feeds.group.identity import same_story
@@ -47,6 +48,35 @@ class Plan:
     members: dict[str, list[Article]]  # category name -> its articles
     slugs: dict[str, str]  # category name -> slug
     paths: dict[str, tuple[str, ...]]  # feed name -> its category path
+
+
+class Listing(NamedTuple):
+    """A feed's listing: every article of its category, newest first, once a story (by
+    guid); ``newest`` holds them all, or in a build that only adds articles its newest few,
+    as many as its changed listing pages show (see group.index)."""
+
+    total: int  # how many articles it lists
+    newest: list[Article]  # the first of them, newest first
+
+
+def listings_of(plan: Plan, feeds: Iterable[Feed]) -> dict[str, Listing]:
+    """Each feed's listing, by feed name, whole."""
+    listings = {}
+    for feed in feeds:
+        members = plan.members[feed.name] if feed.name else plan.articles
+        listed = _once_a_guid(members)
+        listings[feed.name] = Listing(len(listed), listed)
+    return listings
+
+
+def _once_a_guid(articles: Iterable[Article]) -> list[Article]:
+    seen: set[str] = set()
+    kept = []
+    for article in articles:
+        if article.guid not in seen:
+            seen.add(article.guid)
+            kept.append(article)
+    return kept
 
 
 def group_by_category(

@@ -32,6 +32,7 @@ from feeds.group.feeds import (
     ISOLATE_SLUGS_FROM,
     FeedNodes,
     Grouping,
+    Listing,
     Plan,
     category_slugs,
     newest_first,
@@ -63,6 +64,11 @@ class FeedIndex(msgspec.Struct, array_like=True):
     # Upper bounds of the stories of a source that show an image, for every pair whose
     # count may be COUNTED_FROM or more and is not boilerplate; any other is below it.
     counts: list[tuple[str, str, int]]
+    # With pages: each feed's listing (by feed name), as how many articles it lists and the
+    # newest of them (positions in ``listed``), as many as the changed listing pages of a
+    # build that adds newer articles show (publish.pages.site.listing_pages).
+    listings: dict[str, tuple[int, list[int]]]
+    listed: list[Article]  # the light articles of those, each once
 
 
 _ENCODER = msgspec.msgpack.Encoder()
@@ -82,8 +88,8 @@ def decode(data: bytes) -> FeedIndex | None:
 
 def usable(config: Config) -> bool:
     """Whether a build of ``config`` can keep an index: files only (a feed's entries are
-    reported apart), no pages (they are of every article)."""
-    return not config.feed_sources and not config.pages.enabled
+    reported apart)."""
+    return not config.feed_sources
 
 
 # --- the shortcut --------------------------------------------------------------------------------
@@ -226,6 +232,28 @@ def _before(a: Article, b: Article) -> bool:
     return (a.guid, a.path) < (b.guid, b.path)
 
 
+def listings_with_added(
+    index: FeedIndex, new: Sequence[Article], config: Config
+) -> dict[str, Listing] | None:
+    """Each feed's listing with the new articles first; None unless every new article is
+    newer than every article its feeds list (a listing page past the newest few would
+    show others). Their guids must be new, and once each: each is listed, and has a page."""
+    nodes = FeedNodes(config)
+    added: dict[str, list[Article]] = {name: [] for name in index.listings}
+    for article in newest_first(new):
+        for name in ("", *nodes.of(article)):
+            if name in added:
+                added[name].append(article)
+    listings = {}
+    for name, (count, positions) in index.listings.items():
+        newest = [index.listed[i] for i in positions]
+        more = added[name]
+        if more and newest and not _before(more[-1], newest[0]):
+            return None
+        listings[name] = Listing(count + len(more), more + newest)
+    return listings
+
+
 def walks_complete(index: FeedIndex, grouping: Grouping, limit: int) -> bool:
     """Whether every feed whose walk was cut is full: else its walk ran out of the
     articles the index holds, and a full walk would have gone on."""
@@ -289,11 +317,14 @@ def make_index(
     grouping: Grouping,
     counts: Counts,
     limit: int,
+    listings: Mapping[str, Listing] | None = None,
+    newest: int = 0,
     source_of_path: Mapping[str, int] | None = None,
 ) -> FeedIndex | None:
     """The index of a build, from its plan and its picked feeds (before their HTML is
-    loaded); None when its walks are too large to be worth keeping. ``source_of_path``
-    gives the position of an article's source, when known, by path."""
+    loaded), with the ``newest`` first articles of each of its ``listings`` (with pages);
+    None when its walks are too large to be worth keeping. ``source_of_path`` gives the
+    position of an article's source, when known, by path."""
     walked: dict[str, int] = {}
     pool: list[Article] = []
 
@@ -327,6 +358,9 @@ def make_index(
     at = _positions(sources, [a.path for a in pool], source_of_path or {})
     if at is None:
         return None
+    listed = _listed(listings or {}, newest)
+    if listed is None:
+        return None
     keys = list(map(_key_of, sources))
     root = _common_start(keys)
     return FeedIndex(
@@ -344,7 +378,31 @@ def make_index(
         paths={name: plan.paths[name] for name in walks},
         boilerplate=sorted(counts.boilerplate),
         counts=sorted((s, u, n) for (s, u), n in counts.bounds.items()),
+        listings=listed[0],
+        listed=listed[1],
     )
+
+
+def _listed(
+    listings: Mapping[str, Listing], newest: int
+) -> tuple[dict[str, tuple[int, list[int]]], list[Article]] | None:
+    """The listings as the index keeps them: each one's count and its ``newest`` first
+    articles, each article once; None when they are too many to be worth keeping."""
+    at: dict[int, int] = {}  # by id: the listings hold every one meanwhile
+    listed: list[Article] = []
+    kept = {}
+    for name, listing in listings.items():
+        positions = []
+        for article in listing.newest[:newest]:
+            position = at.get(id(article))
+            if position is None:
+                position = at[id(article)] = len(listed)
+                listed.append(article)
+            positions.append(position)
+        kept[name] = (listing.total, positions)
+        if len(listed) > _MAX_WALKED:
+            return None
+    return kept, listed
 
 
 def _walk_of(

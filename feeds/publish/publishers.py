@@ -65,10 +65,14 @@ def publish_all(
 
 
 def settle_links(feeds: Sequence[Feed], config: Config, catalog: Catalog) -> Catalog:
-    """The catalog with every article's page path and every feed item's link."""
+    """The catalog with every article's page path and every feed item's link. In a build
+    that only adds articles, the catalog holds a few, and the last build's pages hold the
+    rest: they are all there still."""
     items = {a.path: a for feed in feeds for a in feed.articles}
     if not catalog.articles:  # only the feeds' items are known (a caller without a catalog)
         catalog = dataclasses.replace(catalog, articles=tuple(items.values()))
     pages = page_paths(catalog.articles, catalog.pages, config.tz) if config.pages.enabled else {}
+    if config.pages.enabled and catalog.carried is not None:  # only new articles lack one
+        pages = {**catalog.pages, **pages}
     links = item_links(items.values(), pages, config)
     return dataclasses.replace(catalog, pages=pages, links=links)

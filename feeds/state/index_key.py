@@ -7,15 +7,16 @@ import hashlib
 from feeds import __version__
 from feeds.config import Config
 from feeds.group.index import FeedIndex
-from feeds.state.keys import manifest_digest, model_shape, without_run_settings
+from feeds.state.keys import manifest_digest, model_shape, templates_key, without_run_settings
 from feeds.state.manifest import Manifest
 
 
 def index_key(config: Config, manifest: Manifest) -> str:
-    """A hash of everything a build's grouping depends on, but its sources: the version,
-    the config and the manifest (its sticky slugs, first-seen dates and article counts
-    among them). Not the options: they shape what is written (``--prune``), which the
-    manifest then tells, not what is picked."""
+    """A hash of everything a build's grouping and its pages depend on, but its sources:
+    the version, the config, the pages' templates and the manifest (its sticky slugs,
+    first-seen dates and article counts among them, and every page's fingerprint). Not
+    the options: they shape what is written (``--prune``), which the manifest then tells,
+    not what is picked."""
     state = (
         manifest_digest(manifest),  # its outputs, slugs and fingerprints
         sorted(manifest.articles.items()),
@@ -23,5 +24,6 @@ def index_key(config: Config, manifest: Manifest) -> str:
     )
     shape = [(name, str(kind)) for name, kind in FeedIndex.__annotations__.items()]
     config = without_run_settings(config)
-    inputs = repr(("feed index", __version__, model_shape(), shape, config, state))
+    templates = templates_key(config)
+    inputs = repr(("feed index", __version__, model_shape(), shape, config, templates, state))
     return hashlib.sha256(inputs.encode()).hexdigest()

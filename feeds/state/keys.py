@@ -101,8 +101,9 @@ def build_key(config: Config, sources: str, options: BuildOptions, manifest: Man
     state = manifest_digest(manifest)
     # Waiting for a lock or forcing past another owner shape no output either.
     options = dataclasses.replace(options, wait=False, force=False)
-    templates = _templates_digest(config) if config.pages.enabled else ""
-    inputs = repr((__version__, without_run_settings(config), options, state, sources, templates))
+    inputs = repr(
+        (__version__, without_run_settings(config), options, state, sources, templates_key(config))
+    )
     return hashlib.sha256(inputs.encode()).hexdigest()
 
 
@@ -122,7 +123,11 @@ def manifest_digest(manifest: Manifest, piece: int = 2000) -> str:
     return digest.hexdigest()
 
 
-def _templates_digest(config: Config) -> str:
+def templates_key(config: Config) -> str:
+    """A hash of the pages' templates: what a change to a template file changes is in no
+    config. "" without pages."""
+    if not config.pages.enabled:
+        return ""
     # Imported here: a build without pages needs none of the pages' modules.
     from feeds.publish.pages.paths import templates_digest
 

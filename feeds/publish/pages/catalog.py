@@ -7,15 +7,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from feeds.models import Article
+
+if TYPE_CHECKING:
+    from feeds.group.feeds import Listing
 
 Texts = Callable[[Iterable[str]], Mapping[str, tuple[str, str]]]  # (HTML, summary) by path
 
 
 @dataclass(frozen=True, slots=True)
 class Catalog:
-    """What the pages are made of beyond the feeds: every article, and how to get its HTML."""
+    """What the pages are made of beyond the feeds: every article (or, in a build that only
+    adds articles, the few it looks at), and how to get its HTML."""
 
     articles: Sequence[Article] = ()  # every article, newest first; without HTML when light
     stamps: Mapping[str, str] = field(default_factory=dict)  # article path -> source stamp
@@ -24,3 +29,9 @@ class Catalog:
     pages: Mapping[str, str] = field(default_factory=dict)  # guid -> its page's path
     links: Mapping[str, str] = field(default_factory=dict)  # article path -> item link
     render: bool = True  # False: only say what the pages would be (feeds check)
+    listings: Mapping[str, Listing] = field(default_factory=dict)  # feed name -> its listing
+    # A build that only adds articles (see group.index): the fingerprints of the last
+    # build's pages, which it checked are as that build left them; a page this one does
+    # not make again (every article's but the new ones', most listing pages) stays so.
+    # None: every page is made again, and its fingerprint compared.
+    carried: Mapping[str, str] | None = None

@@ -56,6 +56,14 @@ def _new_page_path(guid: str, date: datetime, taken: set[str]) -> str:
     raise AssertionError("a SHA-256 collision")  # pragma: no cover
 
 
+def is_page(path: str) -> bool:
+    """Whether the output at ``path`` is an article's page or a listing page."""
+    return path.startswith(_PAGE_FOLDERS)
+
+
+_PAGE_FOLDERS = (f"{PAGES}/", f"{CATEGORIES}/")
+
+
 def feed_page(slug: str, number: int = 0) -> str:
     """The listing page of a feed: ``c/<slug>/index.html`` (its newest items), and its
     older pages ``c/<slug>/<number>.html``, numbered from the oldest so that they keep

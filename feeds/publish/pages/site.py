@@ -22,7 +22,7 @@ from markupsafe import Markup
 from feeds import __version__
 from feeds.clean.thumbnail import inline_thumbnail
 from feeds.config import CacheConfig, Config, Format, PruneConfig
-from feeds.group.feeds import FeedNodes
+from feeds.group.feeds import FeedNodes, Listing
 from feeds.models import Article, Feed
 from feeds.publish.feeds import RENDER_CHUNK, RENDER_PARALLEL_FROM
 from feeds.publish.names import HTML_MARK, MEDIA_TYPES, XML_MARK, output_name
@@ -35,6 +35,7 @@ from feeds.publish.pages.paths import (
     FeedNode,
     feed_page,
     feed_tree,
+    is_page,
     relative,
     site_url,
 )
@@ -46,6 +47,7 @@ from feeds.run.parallel import map_maybe_forked
 FORMAT_LABELS: dict[Format, str] = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
 DIED = "a rendering process died (killed for using too much memory?); nothing was written"
 LATER = "later"  # the fingerprint of a page left for a later build: never a real one
+_NOTHING_LISTED = Listing(0, [])
 TEXT_CHUNK = 1000  # articles whose HTML is loaded at once (read over the cores): memory stays flat
 
 
@@ -54,7 +56,7 @@ def publish_pages(
 ) -> Rendered:
     site = _Site(feeds, config, catalog)
     jobs = [*site.article_jobs(), *site.listing_jobs(), *site.fixed_jobs()]
-    fingerprints = {job.path: job.fingerprint for job in jobs}
+    fingerprints = site.carried() | {job.path: job.fingerprint for job in jobs}
     wanted = [job for job in jobs if catalog.render and not unchanged(job.path, job.fingerprint)]
     del jobs  # those not wanted (all but a few in a rebuild) are not held while rendering
     wanted, later = site.this_build(wanted)
@@ -113,26 +115,16 @@ class _Site:
         slugs = [(f.name, f.slug, f.title, f.path) for f in feeds]
         self.shaping = _hash(__version__, self.templates.digest, shaping, slugs)
         self.full = {a.path: a for feed in feeds for a in feed.articles}  # loaded feed items
-        self.members = self._members()
+        self.listings = catalog.listings
+        self.per_page = config.pages.per_page
 
     # --- what to render ----------------------------------------------------------------------
 
-    def _members(self) -> dict[str, list[Article]]:
-        """Each feed's listing: every article of its category, newest first, once a story."""
-        members: dict[str, list[Article]] = {feed.name: [] for feed in self.feeds}
-        seen: dict[str, set[str]] = {name: set() for name in members}
-        # Articles share a few hundred category lists: the feeds of each are found once.
-        listed_in: dict[object, list[str]] = {}
-        for article in self.catalog.articles:
-            key = self.nodes.key_of(article)  # all that _names_of depends on
-            names = listed_in.get(key)
-            if names is None:
-                names = listed_in[key] = [n for n in self._names_of(article) if n in members]
-            for name in names:
-                if article.guid not in seen[name]:
-                    seen[name].add(article.guid)
-                    members[name].append(article)
-        return members
+    def carried(self) -> dict[str, str]:
+        """In a build that only adds articles, the fingerprints of the last build's pages
+        (those this one makes again are fingerprinted again over them)."""
+        last = self.catalog.carried
+        return {} if last is None else {p: f for p, f in last.items() if is_page(p)}
 
     def article_jobs(self) -> Iterator[_Job]:
         done: set[str] = set()
@@ -161,19 +153,15 @@ class _Site:
             yield _Job(path, _hash(*inputs), "article", article)
 
     def listing_jobs(self) -> Iterator[_Job]:
-        per_page = self.config.pages.per_page
+        """The listing pages whose articles are known: all of them, but in a build that only
+        adds articles, where the pages past a listing's newest few are carried."""
         row_of = self._listing_rows()
         for feed in self.feeds:
-            items = self.members.get(feed.name, [])
-            count = -(-len(items) // per_page)  # pages numbered from the oldest
-            numbered = [(0, items[:per_page])]
-            for number in range(1, count):  # the newest page is the index's, not numbered
-                end = len(items) - (number - 1) * per_page
-                numbered.append((number, items[max(0, end - per_page) : end]))
-            for number, shown in numbered:
-                newer = 0 if number in (0, count - 1) else number + 1
-                older = (count - 1 if number == 0 else number - 1) if count > 1 else 0
-                pager = (number, newer if number else None, older or None)
+            listing = self.listings.get(feed.name, _NOTHING_LISTED)
+            for number, start, end, pager in listing_pages(listing.total, self.per_page):
+                if end > len(listing.newest):
+                    continue  # as the last build left it (see group.index)
+                shown = listing.newest[start:end]
                 # As _hash(self.shaping, feed.slug, pager, rows) hashes it, with each row's
                 # repr made (and encoded) once: an article is listed by each of its feeds.
                 head = _utf8(f"({self.shaping!r}, {feed.slug!r}, {pager!r}, [")
@@ -183,13 +171,16 @@ class _Site:
                 yield _Job(path, fingerprint, "listing", (feed, shown, pager))
 
     def _listing_rows(self) -> dict[int, bytes]:
-        """The repr of what a listing shows of each article (by its id: the catalog holds
-        them all meanwhile), made once per build; UTF-8 encoded, as it is hashed, and as
-        it is smaller than a str of CJK text (two bytes a character), for 100,000."""
-        return {
-            id(a): _utf8(repr((a.guid, a.title, a.author, a.date.isoformat())))
-            for a in self.catalog.articles
-        }
+        """The repr of what a listing shows of each article (by its id: the listings hold
+        them all meanwhile), made once per build however many feeds list it; UTF-8
+        encoded, as it is hashed, and as it is smaller than a str of CJK text (two bytes a
+        character), for 100,000."""
+        rows: dict[int, bytes] = {}
+        for listing in self.listings.values():
+            for a in listing.newest:
+                if id(a) not in rows:
+                    rows[id(a)] = _utf8(repr((a.guid, a.title, a.author, a.date.isoformat())))
+        return rows
 
     def fixed_jobs(self) -> Iterator[_Job]:
         """The index, the OPML and the stylesheet: few, rendered on every build (cheap), and
@@ -404,12 +395,12 @@ class _Site:
         }
 
     def _feed_entry(self, feed: Feed) -> dict[str, Any]:
-        items = self.members.get(feed.name, [])
-        latest = max((a.date for a in items), default=None)
+        listing = self.listings.get(feed.name, _NOTHING_LISTED)
+        latest = listing.newest[0].date if listing.newest else None  # newest first
         iso, shown = _date(latest, self.config) if latest else ("", "")
         return {
             "href": relative(feed_page(feed.slug), INDEX),
-            "count": len(items),
+            "count": listing.total,
             "latest": shown,
             "latest_iso": iso,
             "subscribe": self._subscribe(feed, INDEX),
@@ -437,6 +428,27 @@ def _release_freed_memory() -> None:
 
     with contextlib.suppress(OSError, AttributeError):  # a C library without it (musl)
         ctypes.CDLL(None).malloc_trim(0)
+
+
+Pager = tuple[int, int | None, int | None]  # its number, the newer's and the older's
+
+
+def listing_pages(count: int, per_page: int) -> Iterator[tuple[int, int, int, Pager]]:
+    """The pages of a listing of ``count`` articles: each one's number, the slice of the
+    listing it shows (``start``, ``end``) and its pager. Numbered from the oldest, so that
+    they keep their articles as new ones come; the newest (the feed's index) is not.
+
+    A build that only adds articles, newer than every one listed, makes again only the
+    pages whose slice lies within its new articles and the newest ``2 * per_page`` of the
+    last build's (``newest`` of group.index's listing): the newest page, and the pages whose
+    pager a new page changed. Every other page shows what it showed, pager and all.
+    """
+    pages = -(-count // per_page)
+    yield 0, 0, min(count, per_page), (0, None, pages - 1 if pages > 1 else None)
+    for number in range(1, pages):
+        end = count - (number - 1) * per_page
+        newer = 0 if number == pages - 1 else number + 1
+        yield number, max(0, end - per_page), end, (number, newer, number - 1 or None)
 
 
 def _starts(longer: tuple[str, ...], prefix: tuple[str, ...]) -> bool:
