@@ -175,6 +175,11 @@ def test_the_config_file_is_never_taken_for_a_cache(runner: CliRunner, site: Sit
     assert not (config.parent / "config.yaml.lock").exists()  # nothing made beside it
 
 
+# What any change to the archive or the config would make the next build forget: its key (it
+# would stop before reading any row) and the feeds' index (it would take the shortcut).
+FORGET_LAST_BUILD = ("DELETE FROM builds", "DELETE FROM feed_index")
+
+
 def tamper(config: Path, *statements: str) -> None:
     db = sqlite3.connect(cache_db(config))
     for statement in statements:
@@ -193,7 +198,7 @@ def test_text_that_is_not_utf8_is_damage_found_on_lookup(
 ) -> None:
     config, clean = built
     tamper(config, f"UPDATE sources SET {column} = {NOT_UTF8} WHERE key LIKE '%/007.md'",
-           "DELETE FROM builds")  # fmt: skip
+           *FORGET_LAST_BUILD)  # fmt: skip
     for _ in range(2):  # and the cache made afresh is a good one
         report = build(runner, config)
         assert outputs(config) == clean
@@ -267,7 +272,7 @@ def test_a_light_row_marked_complete_is_not_published(runner: CliRunner, site: S
         write_article(config.parent / "articles", f"{i}.md", title=f"文{i}", date=date,
                       body=f"<p>第{i}篇的正文。</p>")  # fmt: skip
     build(runner, config)
-    tamper(config, "UPDATE sources SET complete = 1 WHERE complete = 0", "DELETE FROM builds")
+    tamper(config, "UPDATE sources SET complete = 1 WHERE complete = 0", *FORGET_LAST_BUILD)
     fresh = make_site(config.parent / "fresh", config.parent / "articles", limit=6)
     config.write_text(fresh.read_text(encoding="utf-8"), encoding="utf-8")
     report = build(runner, config)
@@ -330,6 +335,7 @@ def test_an_untrustworthy_row_is_parsed_again(
     # No input changed, so the next build would stop before reading any row: forget the
     # last build, as any change to the archive or the config would.
     assert db.execute("DELETE FROM builds").rowcount == 1
+    assert db.execute("DELETE FROM feed_index").rowcount == 1
     db.commit()
     db.close()
     report = build(runner, config)
@@ -353,7 +359,8 @@ def test_a_value_changed_inside_a_row_is_not_published(
         changed = value.replace("第7篇", "第9篇")
     assert changed != value
     db.execute(f"UPDATE sources SET {column} = ? WHERE key = ?", (changed, path))
-    db.execute("DELETE FROM builds")
+    for statement in FORGET_LAST_BUILD:
+        db.execute(statement)
     db.commit()
     db.close()
     report = build(runner, config)
@@ -586,7 +593,8 @@ def test_a_pickle_in_the_cache_is_not_run(
     bomb = pickle.dumps(Payload())
     query = "UPDATE sources SET meta = ?, meta_crc = ? WHERE key LIKE '%/007.md'"
     assert db.execute(query, (bomb, zlib.crc32(bomb))).rowcount == 1
-    db.execute("DELETE FROM builds")
+    for statement in FORGET_LAST_BUILD:
+        db.execute(statement)
     db.commit()
     db.close()
     report = build(runner, config)
@@ -611,7 +619,7 @@ def test_a_build_leaves_a_snapshot_that_stands_for_its_rows(
 ) -> None:
     config, clean = built
     assert snapshot_rows(config) == (1, 0)
-    tamper(config, "DELETE FROM builds")
+    tamper(config, *FORGET_LAST_BUILD)
     report = build(runner, config)
     assert (report["parsed"], report["cached"]) == (0, COUNT)
     assert outputs(config) == clean
@@ -627,7 +635,8 @@ def test_a_damaged_snapshot_is_not_trusted_and_is_made_again(
     changed = data.replace("文章7".encode(), "文章9".encode())
     assert changed != data
     db.execute("UPDATE snapshot SET data = ?", (changed,))
-    db.execute("DELETE FROM builds")
+    for statement in FORGET_LAST_BUILD:
+        db.execute(statement)
     db.commit()
     db.close()
     report = build(runner, config)
@@ -659,7 +668,7 @@ def test_a_file_changed_since_the_snapshot_is_read_from_its_row(
     write_article(articles, "007.md", title="改过的标题")
     assert build(runner, config)["parsed"] == 1
     assert snapshot_rows(config) == (1, 1)  # kept: one row changed since
-    tamper(config, "DELETE FROM builds")
+    tamper(config, *FORGET_LAST_BUILD)
     again = build(runner, config)  # the new row, not the snapshot's entry
     assert (again["parsed"], again["cached"]) == (0, COUNT)
     feed = (config.parent / "output" / "all.json").read_text(encoding="utf-8")
@@ -677,12 +686,12 @@ def test_the_snapshot_is_made_again_once_enough_rows_changed(
         write_article(config.parent / "articles", f"{i:03d}.md", title=f"改过的标题{i}")
     assert build(runner, config)["parsed"] == 5
     assert snapshot_rows(config) == (1, 5)  # the next lookup finds them: it makes one
-    tamper(config, "DELETE FROM builds")
+    tamper(config, *FORGET_LAST_BUILD)
     again = build(runner, config)
     assert (again["parsed"], again["cached"]) == (0, COUNT)
     assert snapshot_rows(config) == (1, 0)
     monkeypatch.setattr(cache_module, "_RECENT_ALLOWED", 200)
-    tamper(config, "DELETE FROM builds")
+    tamper(config, *FORGET_LAST_BUILD)
     third = build(runner, config)  # from the new snapshot alone
     assert (third["parsed"], third["cached"]) == (0, COUNT)
     assert "改过的标题" in (config.parent / "output" / "all.json").read_text(encoding="utf-8")
@@ -694,7 +703,7 @@ def test_a_row_given_a_key_that_is_not_text_is_parsed_again(
     # Both keys are listed as changed since the snapshot: the old one, and one no file has.
     config, clean = built
     tamper(config, "UPDATE sources SET key = x'3132333435' WHERE key LIKE '%/007.md'",
-           "DELETE FROM builds")  # fmt: skip
+           *FORGET_LAST_BUILD)  # fmt: skip
     report = build(runner, config)
     assert (report["parsed"], report["cached"]) == (1, COUNT - 1)
     assert outputs(config) == clean
@@ -712,7 +721,8 @@ def test_a_damaged_part_after_good_ones_leaves_none_of_the_snapshot_used(
     assert snapshot_rows(config) == (COUNT // 10, 0)
     db = sqlite3.connect(cache_db(config))
     db.execute("UPDATE snapshot SET data = CAST(x'00' || data AS BLOB) WHERE part = 2")
-    db.execute("DELETE FROM builds")
+    for statement in FORGET_LAST_BUILD:
+        db.execute(statement)
     db.commit()
     db.close()
     report = build(runner, config)
