@@ -24,10 +24,10 @@ from feeds.models import Article, Problem, Progress, Source, forget_shared_value
 from feeds.publish.write import prepare_output
 from feeds.read.discover import count_by_source
 from feeds.read.readers import ENTRY_KIND, FORGETFUL, Memory, discover_all
-from feeds.report import BuildOptions, BuildReport, Rendered, Unchanged
+from feeds.report import BuildOptions, BuildReport, Rendered
 from feeds.run.locks import output_lock
 from feeds.state.cache import ArticleCache
-from feeds.state.keys import build_key, sources_digest
+from feeds.state.keys import build_key, manifest_digest, sources_digest
 from feeds.state.manifest import Manifest, UnchangedOutputs, read_manifest
 from feeds.state.output import (
     leave_files_in_the_way,
@@ -96,11 +96,13 @@ def _build_into(
     with contextlib.closing(ArticleCache(cache_path, config)) as cache:
         last = last_build(cache)
         report.seen_before = last.seen if last else frozenset()
-        key = build_key(config, digest, options, manifest)
+        # A hash of the outputs the manifest lists: both keys hold it (100,000 pages' worth).
+        outputs = manifest_digest(manifest)
+        key = build_key(config, digest, options, outputs)
         if unchanged_since_last_build(last, key, len(sources), manifest, out, report):
             return
         unchanged = UnchangedOutputs(out, manifest)  # keeps the stats it takes, for the write
-        last_index = _last_index(cache, config, manifest)
+        last_index = _last_index(cache, config, manifest, outputs)
         read_again, rendered, index = _run_stages(
             config, sources, cache, manifest, report, progress, unchanged, last_index
         )
@@ -118,13 +120,16 @@ def _build_into(
         report.outputs = len(rendered.fingerprints)
         # A file left in the way is looked at again by every run, until it is moved away.
         if not (read_again or report.unwritten or rendered.deferred):
-            cache.save_build(build_key(config, digest, options, final), saved_report(report))
-            _save_index(cache, config, final, index)
+            outputs = manifest_digest(final)
+            cache.save_build(build_key(config, digest, options, outputs), saved_report(report))
+            _save_index(cache, config, final, outputs, index)
         elif last_index is not None or index is not None:
             cache.save_feed_index(None, None)  # what it holds may not be what this build wrote
 
 
-def _last_index(cache: ArticleCache, config: Config, manifest: Manifest) -> FeedIndex | None:
+def _last_index(
+    cache: ArticleCache, config: Config, manifest: Manifest, outputs: str
+) -> FeedIndex | None:
     """The feeds' index the last build kept, if it was made under this config and the
     manifest it wrote (see group.index)."""
     from feeds.group import index
@@ -132,7 +137,7 @@ def _last_index(cache: ArticleCache, config: Config, manifest: Manifest) -> Feed
 
     if not index.usable(config):
         return None
-    data = cache.feed_index(index_key(config, manifest))
+    data = cache.feed_index(index_key(config, manifest, outputs))
     return None if data is None else index.decode(data)
 
 
@@ -140,6 +145,7 @@ def _save_index(
     cache: ArticleCache,
     config: Config,
     manifest: Manifest,
+    outputs: str,
     made: FeedIndex | None,
 ) -> None:
     from feeds.group import index
@@ -148,7 +154,7 @@ def _save_index(
     if made is None:
         cache.save_feed_index(None, None)
     else:
-        key = index_key(config, manifest)
+        key = index_key(config, manifest, outputs)
         cache.save_feed_index(key, index.encode(made))
 
 
@@ -159,7 +165,7 @@ def _run_stages(
     manifest: Manifest,
     report: BuildReport,
     progress: Progress | None,
-    unchanged: Unchanged,
+    unchanged: UnchangedOutputs,
     last_index: FeedIndex | None = None,
     *,
     write: bool = True,
@@ -340,7 +346,7 @@ def _pick_with_added(
     sources: Sequence[Source],
     cache: ArticleCache,
     manifest: Manifest,
-    unchanged: Unchanged,
+    unchanged: UnchangedOutputs,
     slug_helper: SlugProcess,
 ) -> _Picked | _Abandoned | None:
     """The pick of a build whose only change since the last is added sources: from the
@@ -419,14 +425,14 @@ def _listings_with_added(
     new: Sequence[Article],
     config: Config,
     manifest: Manifest,
-    unchanged: Unchanged,
+    unchanged: UnchangedOutputs,
 ) -> dict[str, Listing] | None:
     """The feeds' listings, in a build with pages that only adds articles, when the last
     build's pages can stand (see Catalog.carried); None when a new article's guid is
     listed already (or another new one's), when one is older than what its feeds list,
     or when a page is not as the last build left it (edited, removed, left for later)."""
     from feeds.group import index as group_index
-    from feeds.publish.pages.paths import is_page
+    from feeds.publish.pages.paths import PAGE_FOLDERS
 
     guids = {article.guid for article in new}
     if len(guids) < len(new) or not guids.isdisjoint(manifest.pages):
@@ -434,8 +440,8 @@ def _listings_with_added(
     listings = group_index.listings_with_added(index, new, config)
     if listings is None:
         return None
-    pages = ((name, print_) for name, print_ in manifest.fingerprints.items() if is_page(name))
-    return listings if all(unchanged(name, print_) for name, print_ in pages) else None
+    pages = (name for name in manifest.fingerprints if name.startswith(PAGE_FOLDERS))
+    return listings if unchanged.all_as_left(pages) else None
 
 
 def _parse(

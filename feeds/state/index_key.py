@@ -7,18 +7,18 @@ import hashlib
 from feeds import __version__
 from feeds.config import Config
 from feeds.group.index import FeedIndex
-from feeds.state.keys import manifest_digest, model_shape, templates_key, without_run_settings
+from feeds.state.keys import model_shape, templates_key, without_run_settings
 from feeds.state.manifest import Manifest
 
 
-def index_key(config: Config, manifest: Manifest) -> str:
+def index_key(config: Config, manifest: Manifest, outputs: str) -> str:
     """A hash of everything a build's grouping and its pages depend on, but its sources:
     the version, the config, the pages' templates and the manifest (its sticky slugs,
     first-seen dates and article counts among them, and every page's fingerprint). Not
     the options: they shape what is written (``--prune``), which the manifest then tells,
-    not what is picked."""
+    not what is picked. ``outputs`` is the manifest's ``manifest_digest``."""
     state = (
-        manifest_digest(manifest),  # its outputs, slugs and fingerprints
+        outputs,  # its outputs, slugs and fingerprints
         sorted(manifest.articles.items()),
         sorted(manifest.first_seen.items()),
     )

@@ -97,13 +97,13 @@ def without_run_settings(config: Config) -> Config:
     return dataclasses.replace(config, jobs=0, read=dataclasses.replace(config.read, light_from=0))
 
 
-def build_key(config: Config, sources: str, options: BuildOptions, manifest: Manifest) -> str:
-    state = manifest_digest(manifest)
+def build_key(config: Config, sources: str, options: BuildOptions, outputs: str) -> str:
+    """A hash of every input of a build: ``sources`` is ``sources_digest`` of its sources,
+    ``outputs`` the ``manifest_digest`` of the last build's manifest."""
     # Waiting for a lock or forcing past another owner shape no output either.
     options = dataclasses.replace(options, wait=False, force=False)
-    inputs = repr(
-        (__version__, without_run_settings(config), options, state, sources, templates_key(config))
-    )
+    templates = templates_key(config)
+    inputs = repr((__version__, without_run_settings(config), options, outputs, sources, templates))
     return hashlib.sha256(inputs.encode()).hexdigest()
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import field
 from pathlib import Path
 from typing import Any
@@ -40,12 +40,8 @@ class Manifest:
 
     def all_intact(self, out: Path) -> bool:
         """Whether every output of this manifest is still as the build that wrote it left it."""
-        path = _joiner(out)
-        return all(self._intact(path, name) for name in self.fingerprints)
-
-    def _intact(self, path: Callable[[str], str], name: str) -> bool:
-        found = output_stat(path(name))
-        return found is not None and found == self.stats.get(name)
+        folder, stats = os.path.join(out, ""), self.stats
+        return all(output_stat(folder + name) == stats.get(name, 0) for name in self.fingerprints)
 
 
 Stat = tuple[int, int]
@@ -58,20 +54,26 @@ class UnchangedOutputs:
     from the test to the write: nothing of this tool's changes them in between."""
 
     def __init__(self, out: Path, manifest: Manifest) -> None:
-        self._path = _joiner(out)
+        self._folder = os.path.join(out, "")  # see _joiner
         self._fingerprints, self._stats = manifest.fingerprints, manifest.stats
         self.stats: dict[str, Stat | None] = {}
 
     def __call__(self, name: str, fingerprint: str) -> bool:
         if self._fingerprints.get(name) != fingerprint:
             return False
-        found = output_stat(self._path(name))
+        found = output_stat(self._folder + name)
         before = self._stats.get(name)
         if found is None or found != before:
             self.stats[name] = found
             return False
         self.stats[name] = before  # the manifest's own: not a second tuple for every page
         return True
+
+    def all_as_left(self, names: Iterable[str]) -> bool:
+        """Whether each output of ``names`` is as the manifest's build left it, from the
+        inputs it recorded."""
+        recorded = self._fingerprints
+        return all(self(name, recorded[name]) for name in names)
 
 
 def output_stat(path: str) -> Stat | None:

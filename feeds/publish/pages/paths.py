@@ -27,6 +27,8 @@ CATEGORIES = "c"  # the folder of the feeds' listing pages: c/<slug>/index.html
 INDEX = "index.html"
 OPML = "feeds.opml"
 STYLESHEET = "feed.xsl"  # what a browser opening a feed file shows it with
+# An output whose path starts so is an article's page or a listing page.
+PAGE_FOLDERS = (f"{PAGES}/", f"{CATEGORIES}/")
 
 
 def page_paths(
@@ -54,14 +56,6 @@ def _new_page_path(guid: str, date: datetime, taken: set[str]) -> str:
         if path not in taken:
             return path
     raise AssertionError("a SHA-256 collision")  # pragma: no cover
-
-
-def is_page(path: str) -> bool:
-    """Whether the output at ``path`` is an article's page or a listing page."""
-    return path.startswith(_PAGE_FOLDERS)
-
-
-_PAGE_FOLDERS = (f"{PAGES}/", f"{CATEGORIES}/")
 
 
 def feed_page(slug: str, number: int = 0) -> str:

@@ -31,11 +31,11 @@ from feeds.publish.pages.opml import render_opml
 from feeds.publish.pages.paths import (
     INDEX,
     OPML,
+    PAGE_FOLDERS,
     STYLESHEET,
     FeedNode,
     feed_page,
     feed_tree,
-    is_page,
     relative,
     site_url,
 )
@@ -124,7 +124,7 @@ class _Site:
         """In a build that only adds articles, the fingerprints of the last build's pages
         (those this one makes again are fingerprinted again over them)."""
         last = self.catalog.carried
-        return {} if last is None else {p: f for p, f in last.items() if is_page(p)}
+        return {} if last is None else {p: f for p, f in last.items() if p.startswith(PAGE_FOLDERS)}
 
     def article_jobs(self) -> Iterator[_Job]:
         done: set[str] = set()
