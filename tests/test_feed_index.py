@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from feeds.group.index import _insertions
+from feeds.publish.pages.site import listing_pages
 from tests.helpers import MANIFEST, comparable_outputs, make_site, write_article
 from tests.helpers import build_json as build
 
@@ -364,3 +365,28 @@ def test_with_pages_a_changed_template_or_pages_left_for_later_go_the_full_way(
     _article(articles, "new/5.md", 25)
     build(runner, config)
     assert len(full_lookups) == 5
+
+
+@given(st.integers(0, 400), st.integers(1, 120), st.integers(1, 30))
+def test_a_listing_page_past_the_newest_known_shows_what_it_showed(
+    listed: int, added: int, per_page: int
+) -> None:
+    """What the shortcut with pages relies on: once ``added`` articles newer than all come
+    first in a listing of ``listed``, every page that shows an article past the new ones and
+    the last build's newest ``2 * per_page`` shows the articles it showed, with the same
+    pager; so its fingerprint carries over."""
+    old = [f"old{n}" for n in range(listed)]  # newest first
+    new = [f"new{n}" for n in range(added)] + old
+    before = {
+        number: (old[start:end], pager)
+        for number, start, end, pager in listing_pages(len(old), per_page)
+    }
+    known = added + min(listed, 2 * per_page)
+    after = list(listing_pages(len(new), per_page))
+    carried = 0
+    for number, start, end, pager in after:
+        if end > known:
+            assert before.get(number) == (new[start:end], pager)
+            carried += 1
+    # And it makes few again: the pages of the new articles, and three or four more.
+    assert len(after) - carried <= added // per_page + 4
