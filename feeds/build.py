@@ -198,9 +198,10 @@ def _run_stages(
     )
     report.first_seen = picked.first_seen
     feeds = with_thumbnails(loader.complete(grouping.feeds), thumbnails, config.thumbnail)
-    # The pages are of every article: the catalog gives them, their sources' stamps (what
-    # tells a page to render again without loading its HTML) and the loader of their HTML.
-    # Without pages no stamp is asked for: the dict of every source is not made.
+    # The pages are of every article: the catalog gives them (or, taking the shortcut, the
+    # few it looked at, and the last build's pages for the others), their sources' stamps
+    # (what tells a page to render again without loading its HTML) and the loader of their
+    # HTML. Without pages no stamp is asked for: the dict of every source is not made.
     stamps = _stamps(sources, picked.source_of_path) if config.pages.enabled else {}
     catalog = Catalog(
         plan.articles,

@@ -12,9 +12,16 @@ category, a category path that could differ, a boilerplate count that could reac
 threshold, a walk that runs out before its feed is full (a new article made an old item a
 copy, so the feed needs articles past the old walk).
 
-The index is only asked when its key (``state.index_key``: the version, the config and
-the manifest the last build wrote) is the build's: any config change, any output the
-manifest lists differently, goes the full way.
+With pages, the index also keeps each feed's listing (how many articles it lists, and the
+newest ``2 * pages.per_page`` of them): a build that only adds articles newer than every
+one their feeds list makes their pages, the listing pages they change and the index, and
+carries every other page over (see ``publish.pages.site.listing_pages``); the build gives
+that up when a new article's guid is listed already, or a page is not as the last build
+left it.
+
+The index is only asked when its key (``state.index_key``: the version, the config, the
+templates and the manifest the last build wrote) is the build's: any config change, any
+output the manifest lists differently, goes the full way.
 """
 
 from __future__ import annotations
