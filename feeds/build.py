@@ -431,7 +431,9 @@ def _listings_with_added(
     """The feeds' listings, in a build with pages that only adds articles, when the last
     build's pages can stand (see Catalog.carried); None when a new article's guid is
     listed already (or another new one's), when one is older than what its feeds list,
-    or when a page is not as the last build left it (edited, removed, left for later)."""
+    or when a page is not as the last build left it (edited, removed, never written). A
+    page left for a later build (pages.per_build) never meets an index: a build that
+    leaves one keeps none."""
     from feeds.group import index as group_index
     from feeds.publish.pages.paths import PAGE_FOLDERS
 
