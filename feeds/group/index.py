@@ -244,7 +244,8 @@ def listings_with_added(
 ) -> dict[str, Listing] | None:
     """Each feed's listing with the new articles first; None unless every new article is
     newer than every article its feeds list (a listing page past the newest few would
-    show others). Their guids must be new, and once each: each is listed, and has a page."""
+    show others). The caller has seen that their guids are new, and once each: each is
+    then listed once, and has a page of its own."""
     nodes = FeedNodes(config)
     added: dict[str, list[Article]] = {name: [] for name in index.listings}
     for article in newest_first(new):
