@@ -264,7 +264,7 @@ class _Picked:
     cached: int
     retry: bool
     listings: dict[str, Listing] | None = None  # with pages: each feed's listing
-    carried: Mapping[str, str] | None = None  # with pages, taking the shortcut: see Catalog
+    carried: dict[str, str] | None = None  # with pages, taking the shortcut: see Catalog
     source_of_path: dict[str, int] | None = None  # where some articles' sources are
 
 
@@ -387,11 +387,12 @@ def _pick_with_added(
     grouping = _group(plan, config, loader)
     if not group_index.walks_complete(index, grouping, config.limit):
         return abandoned
-    listings = None
+    listings = carried = None
     if config.pages.enabled:
-        listings = _listings_with_added(index, new, config, manifest, unchanged)
-        if listings is None:
+        site = _site_with_added(index, new, config, manifest, unchanged)
+        if site is None:
             return abandoned
+        listings, carried = site
     walked = {a.path: a for a in plan.articles}
     for members in plan.members.values():
         walked.update((a.path, a) for a in members)
@@ -416,24 +417,24 @@ def _pick_with_added(
         len(sources) - len(stale),
         retry,
         listings,
-        manifest.fingerprints if listings is not None else None,
+        carried,
         walked_at,
     )
 
 
-def _listings_with_added(
+def _site_with_added(
     index: FeedIndex,
     new: Sequence[Article],
     config: Config,
     manifest: Manifest,
     unchanged: UnchangedOutputs,
-) -> dict[str, Listing] | None:
-    """The feeds' listings, in a build with pages that only adds articles, when the last
-    build's pages can stand (see Catalog.carried); None when a new article's guid is
-    listed already (or another new one's), when one is older than what its feeds list,
-    or when a page is not as the last build left it (edited, removed, never written). A
-    page left for a later build (pages.per_build) never meets an index: a build that
-    leaves one keeps none."""
+) -> tuple[dict[str, Listing], dict[str, str]] | None:
+    """The feeds' listings and the last build's pages' fingerprints, in a build with pages
+    that only adds articles, when those pages can stand (see Catalog.carried); None when a
+    new article's guid is listed already (or another new one's), when one is older than
+    what its feeds list, or when a page is not as the last build left it (edited, removed,
+    never written). A page left for a later build (pages.per_build) never meets an
+    index: a build that leaves one keeps none."""
     from feeds.group import index as group_index
     from feeds.publish.pages.paths import PAGE_FOLDERS
 
@@ -443,8 +444,8 @@ def _listings_with_added(
     listings = group_index.listings_with_added(index, new, config)
     if listings is None:
         return None
-    pages = (name for name in manifest.fingerprints if name.startswith(PAGE_FOLDERS))
-    return listings if unchanged.all_as_left(pages) else None
+    pages = {n: f for n, f in manifest.fingerprints.items() if n.startswith(PAGE_FOLDERS)}
+    return (listings, pages) if unchanged.all_as_left(pages) else None
 
 
 def _parse(

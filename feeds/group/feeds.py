@@ -215,6 +215,10 @@ class FeedNodes:
             found = self._seen[key] = self._nodes(article, *key[0])
         return found
 
+    def names_of(self, article: Article) -> list[str]:
+        """The names of the feeds ``article`` is in, the feed of all articles ("") first."""
+        return ["", *self.of(article)]
+
     def _nodes(
         self, article: Article, mode: CategoryMode, tags_on: bool
     ) -> dict[str, tuple[str, ...]]:

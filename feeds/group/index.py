@@ -249,7 +249,7 @@ def listings_with_added(
     nodes = FeedNodes(config)
     added: dict[str, list[Article]] = {name: [] for name in index.listings}
     for article in newest_first(new):
-        for name in ("", *nodes.of(article)):
+        for name in nodes.names_of(article):
             if name in added:
                 added[name].append(article)
     listings = {}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import field
 from pathlib import Path
 from typing import Any
@@ -40,8 +40,7 @@ class Manifest:
 
     def all_intact(self, out: Path) -> bool:
         """Whether every output of this manifest is still as the build that wrote it left it."""
-        folder, stats = os.path.join(out, ""), self.stats
-        return all(output_stat(folder + name) == stats.get(name, 0) for name in self.fingerprints)
+        return UnchangedOutputs(out, self).all_as_left(self.fingerprints)
 
 
 Stat = tuple[int, int]
@@ -54,13 +53,19 @@ class UnchangedOutputs:
     from the test to the write: nothing of this tool's changes them in between."""
 
     def __init__(self, out: Path, manifest: Manifest) -> None:
-        self._folder = os.path.join(out, "")  # see _joiner
+        self._folder = output_folder(out)
         self._fingerprints, self._stats = manifest.fingerprints, manifest.stats
         self.stats: dict[str, Stat | None] = {}
 
     def __call__(self, name: str, fingerprint: str) -> bool:
-        if self._fingerprints.get(name) != fingerprint:
-            return False
+        return self._fingerprints.get(name) == fingerprint and self._as_left(name)
+
+    def all_as_left(self, names: Iterable[str]) -> bool:
+        """Whether each output of ``names`` is as the manifest's build left it (from the
+        inputs it recorded, whatever they were)."""
+        return all(map(self._as_left, names))
+
+    def _as_left(self, name: str) -> bool:
         found = output_stat(self._folder + name)
         before = self._stats.get(name)
         if found is None or found != before:
@@ -68,12 +73,6 @@ class UnchangedOutputs:
             return False
         self.stats[name] = before  # the manifest's own: not a second tuple for every page
         return True
-
-    def all_as_left(self, names: Iterable[str]) -> bool:
-        """Whether each output of ``names`` is as the manifest's build left it, from the
-        inputs it recorded."""
-        recorded = self._fingerprints
-        return all(self(name, recorded[name]) for name in names)
 
 
 def output_stat(path: str) -> Stat | None:
@@ -88,22 +87,22 @@ def output_stats(
     out: Path, names: Collection[str], known: Mapping[str, Stat | None] | None = None
 ) -> dict[str, Stat]:
     """The stats of the outputs ``names`` that exist; those ``known`` are not taken again."""
-    path = _joiner(out)
+    folder = output_folder(out)
     known = known or {}
     stats = {}
     for name in sorted(names):
-        stat = known[name] if name in known else output_stat(path(name))
+        stat = known[name] if name in known else output_stat(folder + name)
         if stat:
             stats[name] = stat
     return stats
 
 
-def _joiner(out: Path) -> Callable[[str], str]:
-    """The path of an output by its name, joined as plain strings: a build stats thousands,
-    and pathlib's joins cost as much as the system calls. A name that joins otherwise than
-    pathlib would join it (never one this tool wrote) is only found changed, so rendered."""
-    folder = os.path.join(out, "")
-    return lambda name: folder + name
+def output_folder(out: Path) -> str:
+    """The output folder as the start of its outputs' paths: ``output_folder(out) + name``.
+    Joined as plain strings: a build stats thousands, and pathlib's joins cost as much as
+    the system calls. A name that joins otherwise than pathlib would join it (never one
+    this tool wrote) is only found changed, so rendered."""
+    return os.path.join(out, "")
 
 
 def read_manifest(out: Path) -> Manifest:

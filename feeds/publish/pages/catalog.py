@@ -31,7 +31,8 @@ class Catalog:
     render: bool = True  # False: only say what the pages would be (feeds check)
     listings: Mapping[str, Listing] = field(default_factory=dict)  # feed name -> its listing
     # A build that only adds articles (see group.index): the fingerprints of the last
-    # build's pages, which it checked are as that build left them; a page this one does
-    # not make again (every article's but the new ones', most listing pages) stays so.
+    # build's pages (article pages and listings, no other output), which it checked are as
+    # that build left them; a page this one does not make again (every article's but the
+    # new ones', most listing pages) stays so.
     # None: every page is made again, and its fingerprint compared.
     carried: Mapping[str, str] | None = None

@@ -31,7 +31,6 @@ from feeds.publish.pages.opml import render_opml
 from feeds.publish.pages.paths import (
     INDEX,
     OPML,
-    PAGE_FOLDERS,
     STYLESHEET,
     FeedNode,
     feed_page,
@@ -56,7 +55,8 @@ def publish_pages(
 ) -> Rendered:
     site = _Site(feeds, config, catalog)
     jobs = [*site.article_jobs(), *site.listing_jobs(), *site.fixed_jobs()]
-    fingerprints = site.carried() | {job.path: job.fingerprint for job in jobs}
+    # In a build that only adds articles, the last build's pages stand but those made again.
+    fingerprints = {**(catalog.carried or {}), **{job.path: job.fingerprint for job in jobs}}
     wanted = [job for job in jobs if catalog.render and not unchanged(job.path, job.fingerprint)]
     del jobs  # those not wanted (all but a few in a rebuild) are not held while rendering
     wanted, later = site.this_build(wanted)
@@ -119,12 +119,6 @@ class _Site:
         self.per_page = config.pages.per_page
 
     # --- what to render ----------------------------------------------------------------------
-
-    def carried(self) -> dict[str, str]:
-        """In a build that only adds articles, the fingerprints of the last build's pages
-        (those this one makes again are fingerprinted again over them)."""
-        last = self.catalog.carried
-        return {} if last is None else {p: f for p, f in last.items() if p.startswith(PAGE_FOLDERS)}
 
     def article_jobs(self) -> Iterator[_Job]:
         done: set[str] = set()
@@ -274,13 +268,11 @@ class _Site:
     def _title(self, feed: Feed) -> str:
         return feed.title.strip() or feed.name or self.config.site.title
 
-    def _names_of(self, article: Article) -> list[str]:
-        """The names of the feeds ``article`` belongs in (the feed of all first), as
-        grouping names them: its category paths' nodes, or its names, and its tags."""
-        return ["", *self.nodes.of(article)]
-
     def _feeds_of(self, article: Article) -> list[Feed]:
-        return [self.by_name[name] for name in self._names_of(article) if name in self.by_name]
+        """The feeds ``article`` is in, as grouping names them: its category paths' nodes,
+        or its names, and its tags; the feed of all first."""
+        names = self.nodes.names_of(article)
+        return [self.by_name[name] for name in names if name in self.by_name]
 
     def _article(self, article: Article, page: str) -> bytes:
         iso, shown = _date(article.date, self.config)
