@@ -23,6 +23,7 @@ from feeds.read.batch import parse_sources
 from feeds.read.discover import discover_files
 from feeds.run.files import TMP_PREFIX
 from feeds.run.locks import LOCK, hold_lock, output_lock
+from feeds.state.manifest import PENDING, read_manifest
 from tests.helpers import (
     GENERATED_ARTICLES,
     build_command,
@@ -47,10 +48,16 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def assert_whole(out: Path, old: dict[str, bytes], new: dict[str, bytes], note: str) -> None:
-    """Every output file parses and is exactly the old or the new version, never torn."""
+    """Every output file parses and is exactly the old or the new version, never torn; and
+    the manifest, with the pending record of a killed build, tracks each of them."""
+    tracked = set(read_manifest(out).files)
     for name, data in comparable_outputs(out, lock=True).items():
         if name.rsplit("/", 1)[-1].startswith(TMP_PREFIX) or name == LOCK:
             continue  # a temporary file (in a folder of pages too), the lock
+        if name == PENDING:
+            continue  # the killed build's record of what it was writing: read just above
+        if not name.startswith("."):
+            assert name in tracked, f"{name} is tracked by no manifest; {note}"
         if name.endswith((".xml", ".opml", ".xsl")):
             etree.fromstring(data)
         elif name.endswith(".html"):  # a page: whole, to its end
@@ -91,6 +98,7 @@ def test_sigkill_at_any_moment_leaves_old_or_new_files(corpus: Path, tmp_path: P
     final = run_build(config, "--json")
     assert final.returncode == 0, final.stderr
     assert not list(out.rglob(TMP_PREFIX + "*"))
+    assert not (out / PENDING).exists()
     assert comparable_outputs(out, lock=True) == new
     again = json.loads(run_build(config, "--json").stdout)
     assert (again["parsed"], again["changed"]) == (0, [])

@@ -25,10 +25,12 @@ from feeds.cli import app
 from feeds.codec import decode_entry
 from feeds.config import load_config
 from feeds.errors import ConfigError
+from feeds.publish.pages.paths import INDEX
 from feeds.read import batch as reader
 from feeds.read.batch import parse_sources
 from feeds.read.discover import discover_files
 from feeds.report import BuildOptions
+from feeds.state.manifest import PENDING, Manifest, read_manifest, write_pending
 from tests.helpers import (
     CORPUS,
     EXAMPLES,
@@ -387,6 +389,34 @@ def test_feeds_go_on_updating_when_the_manifest_is_lost(
     changed = 3 * 3 if how == "site moved" else 2 * 3  # 金融 and all (or every feed) x 3
     assert len(report["changed"]) == changed
     assert "新的一篇" in (out / "all.rss.xml").read_text(encoding="utf-8")
+    assert build(runner, config)["changed"] == []
+
+
+def test_what_a_killed_build_was_writing_is_tracked_and_written_again(
+    runner: CliRunner, site: Site
+) -> None:
+    config = site()
+    two_categories(config)
+    build(runner, config)
+    out = config.parent / "output"
+    last = read_manifest(out)
+    # What a build killed while writing leaves beside the last manifest: its record of the
+    # files it was writing (one it had not reached yet, one new it wrote), and the new file.
+    feed, new = "all.rss.xml", "c/gone/index.html"
+    (out / new).parent.mkdir(parents=True)
+    (out / new).write_bytes((out / INDEX).read_bytes())
+    write_pending(out, Manifest(files=(feed,), pages={"urn:uuid:gone": "pages/2022/05/x.html"}))
+    write_pending(out, Manifest(files=(new,)))  # and then another build, killed too
+    read = read_manifest(out)
+    assert {feed, new} <= set(read.files) and set(last.files) <= set(read.files)
+    assert feed not in read.fingerprints and feed not in read.stats  # not held as written
+    assert read.fingerprints == {k: v for k, v in last.fingerprints.items() if k != feed}
+    assert read.pages == last.pages | {"urn:uuid:gone": "pages/2022/05/x.html"}
+    report = build(runner, config, "--prune")
+    assert report["problems"] == [] and report["removed"] == [new]  # tracked: it was ours
+    assert report["changed"] == []  # the feed made again is the file it was: left alone
+    assert not (out / PENDING).exists()
+    assert read_manifest(out).fingerprints == last.fingerprints
     assert build(runner, config)["changed"] == []
 
 

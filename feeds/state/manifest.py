@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import field
@@ -14,6 +15,12 @@ from feeds.run.jsontext import json_value
 from feeds.state.pieces import indented_json_pieces, write_pieces_if_changed
 
 MANIFEST = ".feeds-manifest.json"
+# Beside the manifest while a build writes: the files it is about to write (the manifest's
+# own maps for the new ones: slugs, pages, first seen). A build killed part way leaves the
+# manifest of the build before it and this, which read together track every file it may
+# have written, and hold none of those as written (so the next build writes them again).
+# Made of what changes only: a site of 100,000 pages does not write its manifest twice.
+PENDING = ".feeds-manifest-pending.json"
 
 
 @record
@@ -106,8 +113,15 @@ def output_folder(out: Path) -> str:
 
 
 def read_manifest(out: Path) -> Manifest:
+    """The manifest of the last build, with the files a build killed since was writing."""
+    manifest = _read_record(out / MANIFEST) or Manifest()
+    pending = _read_record(out / PENDING)
+    return manifest if pending is None else _with_pending(manifest, pending)
+
+
+def _read_record(path: Path) -> Manifest | None:
     try:
-        data = json_value((out / MANIFEST).read_bytes())
+        data = json_value(path.read_bytes())
         files = tuple(f for f in map(str, data["files"]) if is_output_path(f))
         # An output's name is in up to four of the maps: each is kept once, not four times
         # (100,000 pages' names are tens of MB).
@@ -124,8 +138,24 @@ def read_manifest(out: Path) -> Manifest:
             if is_output_path(page := str(v))
         }
     except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
-        return Manifest()  # missing or damaged: start afresh, never trust half of it
+        return None  # missing or damaged: start afresh, never trust half of it
     return Manifest(files, slugs, prints, stats, articles, owner, first_seen, pages)
+
+
+def _with_pending(manifest: Manifest, pending: Manifest) -> Manifest:
+    """``manifest`` tracking the files of ``pending`` too, none of them as written: the
+    killed build may have replaced each, or not yet."""
+    coming = set(pending.files)
+    return Manifest(
+        tuple(sorted(coming.union(manifest.files))),
+        manifest.slugs | pending.slugs,
+        {k: v for k, v in manifest.fingerprints.items() if k not in coming},
+        {k: v for k, v in manifest.stats.items() if k not in coming},
+        pending.articles or manifest.articles,
+        pending.owner or manifest.owner,
+        manifest.first_seen | pending.first_seen,
+        manifest.pages | pending.pages,
+    )
 
 
 def _map(data: dict[str, Any], key: str) -> Any:
@@ -135,12 +165,25 @@ def _map(data: dict[str, Any], key: str) -> Any:
 
 def write_manifest(out: Path, manifest: Manifest) -> bool:
     """Write ``manifest`` unless the file holds it already; whether it wrote. In pieces:
-    a site of 100,000 pages has a manifest of tens of MB (see ``state.pieces``)."""
+    a site of 100,000 pages has a manifest of tens of MB (see ``state.pieces``). A pending
+    record (``PENDING``) is gone once it is written."""
 
     def pieces() -> Iterator[bytes]:
         return indented_json_pieces(_record(manifest))
 
-    return write_pieces_if_changed(out / MANIFEST, pieces)
+    wrote = write_pieces_if_changed(out / MANIFEST, pieces)
+    with contextlib.suppress(FileNotFoundError):
+        (out / PENDING).unlink()
+    return wrote
+
+
+def write_pending(out: Path, pending: Manifest) -> None:
+    """Record the files a build is about to write (``PENDING``), with those a build killed
+    before it was writing: this one may be killed too."""
+    earlier = _read_record(out / PENDING)
+    if earlier is not None:
+        pending = _with_pending(earlier, pending)
+    write_pieces_if_changed(out / PENDING, lambda: indented_json_pieces(_record(pending)))
 
 
 def _record(manifest: Manifest) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""The output folder's record: what a build writes, between two writes of the manifest."""
+"""The output folder's record: what a build writes, listed before it writes it and recorded
+in the manifest after."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ from pathlib import Path
 from feeds.errors import BuildError
 from feeds.models import Problem
 from feeds.publish.names import made_here
-from feeds.publish.spool import omitting, output_size
+from feeds.publish.spool import omitting
 from feeds.publish.write import files_in_the_way, prune_outputs, write_outputs
 from feeds.report import BuildOptions, BuildReport, FeedReport, Rendered
-from feeds.state.manifest import Manifest, Stat, output_stats, write_manifest
+from feeds.state.manifest import Manifest, Stat, output_stats, write_manifest, write_pending
 
 
 def leave_files_in_the_way(
@@ -110,42 +111,30 @@ def write_recorded(
     not taken again."""
     slugs = old.slugs | {f.name: f.slug for f in report.feeds if f.name}
     names = set(rendered.fingerprints)
-    # Listed before they are written: a build killed in between leaves no file untracked.
     listed = _sorted(names | set(old.files))
     owner = owner_of(out, config_path)
     # Not sorted here: the manifest's file is, in pieces (a sorted copy of 100,000 pages
     # made whole would be on top of a large build's memory).
     pages = old.pages | rendered.pages
     prints = rendered.fingerprints
-    # As the final record will be, but for the mtimes of the files about to be written,
-    # unknown yet (0): a build killed part way leaves the old record or this one, never a
-    # third, and the next build writes again every file this one may not have reached.
-    unchanged = output_stats(out, [n for n in listed if n not in rendered.outputs], known)
-    coming = {name: (output_size(rendered.outputs, name), 0) for name in rendered.outputs}
-    stats_ahead = unchanged | coming
-    first = Manifest(
-        listed,
-        slugs,
-        prints,
-        stats_ahead,
-        report.by_source,
-        owner,
-        report.first_seen,
-        pages,
-    )
-    write_manifest(out, first)
-    del first, stats_ahead, coming  # a large site's: not held through the writes
+    # Listed before they are written, with the new names of the manifest's maps: a build
+    # killed in between leaves no file untracked, and the next writes them all again.
+    new = names.difference(old.files)
+    if rendered.outputs or new:
+        coming = _sorted(new.union(rendered.outputs))
+        new_pages = {g: page for g, page in rendered.pages.items() if old.pages.get(g) != page}
+        by_source, first_seen = report.by_source, report.first_seen
+        write_pending(out, Manifest(coming, slugs, {}, {}, by_source, owner, first_seen, new_pages))
     report.changed = write_outputs(out, rendered.outputs)
-    # Only the files just written (or found unchanged by their bytes) have stats to take
-    # again: the others are as they were a moment ago, and this build holds the lock.
     if options.prune:
         report.removed = prune_outputs(out, old.files, names)
-        now = {name: stat for name, stat in unchanged.items() if name in names}
-    else:
-        now = unchanged  # every file listed is kept
+    kept = _sorted(names) if options.prune else listed
+    # The files not written are as the publishers' test found them (this build holds the
+    # lock): the stats it took are not taken again.
+    now = output_stats(out, [name for name in kept if name not in rendered.outputs], known)
     now |= output_stats(out, rendered.outputs.keys())
     final = Manifest(
-        _sorted(names) if options.prune else listed,
+        kept,
         slugs,
         prints,
         now,
