@@ -46,6 +46,36 @@ def test_a_worker_hands_over_to_a_fresh_one_after_its_chunks(
     assert multiprocessing.active_children() == []
 
 
+@pytest.mark.parametrize(("jobs", "chunk", "fresh_after"), [(2, 1, 100), (2, 3, 2), (3, 2, 1)])
+def test_the_parent_can_do_a_share_of_the_work_in_turn(
+    jobs: int, chunk: int, fresh_after: int
+) -> None:
+    items = list(range(41))
+    results = list(
+        map_forked(
+            worker_pid, items, jobs, chunk, died="d", fresh_after=fresh_after, parent_works=True
+        )
+    )
+    assert [square for square, _ in results] == [i * i for i in items]
+    by_chunk = [results[i : i + chunk] for i in range(0, len(items), chunk)]
+    # Chunk k is the parent's when k % jobs is the last of the jobs; the others' are forks'.
+    for k, done in enumerate(by_chunk):
+        pids = {pid for _, pid in done}
+        assert len(pids) == 1
+        assert (pids == {os.getpid()}) == (k % jobs == jobs - 1)
+    chunks, rounds = len(by_chunk), -(-len(by_chunk) // (jobs * fresh_after))
+    forked = {pid for _, pid in results} - {os.getpid()}
+    assert rounds <= len(forked) <= rounds * (jobs - 1) < chunks
+    assert multiprocessing.active_children() == []
+
+
+def test_a_failure_in_the_parents_share_stops_the_workers() -> None:
+    results = map_forked(fail_on_seven, list(range(20)), 2, 1, died="d", parent_works=True)
+    with pytest.raises(BuildError, match=r"^cannot render item 7$"):  # 7 is the parent's
+        list(results)
+    assert multiprocessing.active_children() == []
+
+
 def test_a_failure_in_a_later_round_is_raised_and_leaves_no_process() -> None:
     results = map_forked(fail_on_seven, list(range(20)), 2, 1, died="died", fresh_after=1)
     with pytest.raises(BuildError, match=r"^cannot render item 7$"):

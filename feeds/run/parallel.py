@@ -48,10 +48,11 @@ def map_maybe_forked(
     *,
     died: str,
     fork_below: int | None = None,
+    parent_works: bool = False,
 ) -> Iterator[R]:
     """``function`` of each item, in order: over ``jobs`` processes (0: every core) when
     there are at least ``parallel_from`` items, else here, where starting processes would
-    cost more than it saves.
+    cost more than it saves. With ``parent_works``, this process is one of the ``jobs``.
 
     With ``fork_below``, only while this process holds fewer bytes than that in memory: for
     a short job. A worker copies each page of its parent's heap that it writes to, and its
@@ -63,7 +64,7 @@ def map_maybe_forked(
         return map(function, items)
     if fork_below is not None and resident_bytes() >= fork_below:
         return map(function, items)
-    return map_forked(function, items, jobs, chunk, died=died)
+    return map_forked(function, items, jobs, chunk, died=died, parent_works=parent_works)
 
 
 def resident_bytes() -> int:
@@ -92,28 +93,44 @@ def map_forked(
     *,
     died: str,
     fresh_after: int = FRESH_AFTER,
+    parent_works: bool = False,
 ) -> Iterator[R]:
-    """``function`` of each item, in order, computed by ``jobs`` forked processes.
+    """``function`` of each item, in order, computed by ``jobs`` forked processes, or by
+    ``jobs - 1`` and this one (``parent_works``).
 
     Items go out in chunks of ``chunk``, dealt round-robin. An exception in a worker is raised
     here, in the parent; a worker that dies (the OOM killer) raises BuildError(``died``).
     A worker does at most ``fresh_after`` chunks, then a fresh one is forked in its place.
+
+    A worker's memory of its own is the pages of its parent's it writes to (reference counts
+    included) and what it allocates; the parent's work costs neither. While the parent does
+    its chunk, a worker does its next one (a pipe holds only part of a chunk's results, so it
+    waits there for the parent to take them, not longer).
     """
     chunks = [items[i : i + chunk] for i in range(0, len(items), chunk)]
     per_round = jobs * fresh_after
     for start in range(0, len(chunks), per_round):
-        yield from _one_round(function, chunks[start : start + per_round], jobs, died)
+        part = chunks[start : start + per_round]
+        yield from _one_round(function, part, jobs, died, parent_works)
 
 
 def _one_round(
-    function: Callable[[T], R], chunks: Sequence[Sequence[T]], jobs: int, died: str
+    function: Callable[[T], R],
+    chunks: Sequence[Sequence[T]],
+    jobs: int,
+    died: str,
+    parent_works: bool,
 ) -> Iterator[R]:
     workers: list[Worker] = []
+    forked = jobs - 1 if parent_works else jobs
     try:  # started inside: a fork that fails (no memory) must not orphan the ones before it
-        for j in range(min(jobs, len(chunks))):
+        for j in range(min(forked, len(chunks))):
             workers.append(_start(function, chunks[j::jobs]))
         for k in range(len(chunks)):
-            yield from _receive(workers[k % len(workers)], died)
+            if k % jobs < forked:
+                yield from _receive(workers[k % jobs], died)
+            else:  # the parent's share
+                yield from [function(item) for item in chunks[k]]
     finally:
         for process, conn in workers:
             conn.close()

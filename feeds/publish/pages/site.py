@@ -224,8 +224,16 @@ class _Site:
         def render(job: _Job) -> bytes:
             return self._article(full[job.value.path], job.path)
 
+        # This process renders a share too: a worker's memory of its own (the parent's
+        # pages it touches) is a large site's peak, and one fewer is as quick on every core.
         pages = map_maybe_forked(
-            render, jobs, self.config.jobs, RENDER_PARALLEL_FROM, RENDER_CHUNK * 8, died=DIED
+            render,
+            jobs,
+            self.config.jobs,
+            RENDER_PARALLEL_FROM,
+            RENDER_CHUNK * 8,
+            died=DIED,
+            parent_works=True,
         )
         for job, page in zip(jobs, pages, strict=True):
             outputs.add(job.path, page)
