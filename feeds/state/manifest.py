@@ -167,11 +167,7 @@ def write_manifest(out: Path, manifest: Manifest) -> bool:
     """Write ``manifest`` unless the file holds it already; whether it wrote. In pieces:
     a site of 100,000 pages has a manifest of tens of MB (see ``state.pieces``). A pending
     record (``PENDING``) is gone once it is written."""
-
-    def pieces() -> Iterator[bytes]:
-        return indented_json_pieces(_record(manifest))
-
-    wrote = write_pieces_if_changed(out / MANIFEST, pieces)
+    wrote = _write_record(out / MANIFEST, manifest)
     with contextlib.suppress(FileNotFoundError):
         (out / PENDING).unlink()
     return wrote
@@ -183,7 +179,14 @@ def write_pending(out: Path, pending: Manifest) -> None:
     earlier = _read_record(out / PENDING)
     if earlier is not None:
         pending = _with_pending(earlier, pending)
-    write_pieces_if_changed(out / PENDING, lambda: indented_json_pieces(_record(pending)))
+    _write_record(out / PENDING, pending)
+
+
+def _write_record(path: Path, manifest: Manifest) -> bool:
+    def pieces() -> Iterator[bytes]:
+        return indented_json_pieces(_record(manifest))
+
+    return write_pieces_if_changed(path, pieces)
 
 
 def _record(manifest: Manifest) -> dict[str, Any]:
