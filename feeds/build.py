@@ -106,6 +106,9 @@ def _build_into(
         read_again, rendered, index = _run_stages(
             config, sources, cache, manifest, report, progress, unchanged, last_index
         )
+        # Every article is made: with the snapshot saved, the light articles go, and what
+        # is made from now on (the manifest, the outputs' stats) takes their memory.
+        cache.save()
         if cache.rebuilt:
             reason = "found damaged; started afresh, and read again what it held"
             report.problems.append(Problem(str(cache.path), "cache", reason, skipped=False))

@@ -178,11 +178,18 @@ class ArticleCache:
         """Save what is still to be saved, and close: even a build that failed part way
         keeps what it parsed, and does not parse it again."""
         try:
-            self.flush()
-            self._save_snapshot()
+            self.save()
         finally:
             self.db.close()
             self._lock.close()
+
+    def save(self) -> None:
+        """Save what is still to be saved, and the snapshot; then let go of the light
+        articles it was made from, which are most of a large build's memory: what the
+        build makes after its last article is in theirs."""
+        self.flush()
+        self._save_snapshot()
+        self._light = None
 
     def owns(self, source: Source) -> bool:
         """Whether ``source`` is one of the cache's own files (a cache inside a source folder)."""
