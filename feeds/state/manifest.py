@@ -91,14 +91,19 @@ def output_stat(path: str) -> Stat | None:
 
 
 def output_stats(
-    out: Path, names: Collection[str], known: Mapping[str, Stat | None] | None = None
+    out: Path,
+    names: Collection[str],
+    known: Mapping[str, Stat | None] | None = None,
+    written: Collection[str] = (),
 ) -> dict[str, Stat]:
-    """The stats of the outputs ``names`` that exist; those ``known`` are not taken again."""
+    """The stats of the outputs ``names`` that exist; those ``known`` are not taken again,
+    unless they were ``written`` since."""
     folder = output_folder(out)
     known = known or {}
     stats = {}
     for name in sorted(names):
-        stat = known[name] if name in known else output_stat(folder + name)
+        taken = name in known and name not in written
+        stat = known[name] if taken else output_stat(folder + name)
         if stat:
             stats[name] = stat
     return stats

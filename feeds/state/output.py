@@ -111,32 +111,24 @@ def write_recorded(
     not taken again."""
     slugs = old.slugs | {f.name: f.slug for f in report.feeds if f.name}
     names = set(rendered.fingerprints)
-    listed = _sorted(names | set(old.files))
     owner = owner_of(out, config_path)
-    # Not sorted here: the manifest's file is, in pieces (a sorted copy of 100,000 pages
-    # made whole would be on top of a large build's memory).
-    pages = old.pages | rendered.pages
-    prints = rendered.fingerprints
-    # Listed before they are written, with the new names of the manifest's maps: a build
-    # killed in between leaves no file untracked, and the next writes them all again.
-    new = names.difference(old.files)
-    if rendered.outputs or new:
-        coming = _sorted(new.union(rendered.outputs))
-        new_pages = {g: page for g, page in rendered.pages.items() if old.pages.get(g) != page}
-        by_source, first_seen = report.by_source, report.first_seen
-        write_pending(out, Manifest(coming, slugs, {}, {}, by_source, owner, first_seen, new_pages))
+    # Listed before they are written: a build killed in between leaves no file untracked.
+    _write_pending(out, old, rendered, names, slugs, owner, report)
     report.changed = write_outputs(out, rendered.outputs)
     if options.prune:
         report.removed = prune_outputs(out, old.files, names)
-    kept = _sorted(names) if options.prune else listed
+    kept = _sorted(names if options.prune else names.union(old.files))
+    del names  # each of these maps has 100,000 entries in a large site: one at a time
     # The files not written are as the publishers' test found them (this build holds the
     # lock): the stats it took are not taken again.
-    now = output_stats(out, [name for name in kept if name not in rendered.outputs], known)
-    now |= output_stats(out, rendered.outputs.keys())
+    now = output_stats(out, kept, known, written=rendered.outputs)
+    # Not sorted here: the manifest's file is, in pieces (a sorted copy of 100,000 pages
+    # made whole would be on top of a large build's memory).
+    pages = old.pages | rendered.pages
     final = Manifest(
         kept,
         slugs,
-        prints,
+        rendered.fingerprints,
         now,
         report.by_source,
         owner,
@@ -145,6 +137,27 @@ def write_recorded(
     )
     write_manifest(out, final)
     return final
+
+
+def _write_pending(
+    out: Path,
+    old: Manifest,
+    rendered: Rendered,
+    names: set[str],
+    slugs: dict[str, str],
+    owner: str,
+    report: BuildReport,
+) -> None:
+    """Record the files about to be written, with the new names of the manifest's maps,
+    when there are any: the next build tracks them all and writes them again."""
+    new = names.difference(old.files)
+    if not (rendered.outputs or new):
+        return
+    coming = _sorted(new.union(rendered.outputs))
+    del new
+    new_pages = {g: page for g, page in rendered.pages.items() if old.pages.get(g) != page}
+    by_source, first_seen = report.by_source, report.first_seen
+    write_pending(out, Manifest(coming, slugs, {}, {}, by_source, owner, first_seen, new_pages))
 
 
 def _sorted(names: set[str]) -> tuple[str, ...]:
