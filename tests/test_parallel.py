@@ -6,11 +6,17 @@ import errno
 import multiprocessing
 import os
 import threading
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from feeds.errors import BuildError
+from feeds.models import Feed
+from feeds.publish import feeds as feeds_module
 from feeds.run.parallel import map_forked, map_maybe_forked, resident_bytes
+from tests.helpers import build_json, write_article
 
 
 def worker_pid(item: int) -> tuple[int, int]:
@@ -104,6 +110,38 @@ def test_a_short_job_beside_a_large_heap_is_done_here() -> None:
     assert os.getpid() not in {pid for _, pid in forked}
     assert [square for square, _ in forked] == [i * i for i in items]
     assert multiprocessing.active_children() == []
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="Linux's /proc")
+@pytest.mark.parametrize("pages", [False, True])
+def test_a_large_build_renders_its_feeds_here_unless_it_has_pages(
+    runner: CliRunner,
+    site: Callable[..., Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    pages: bool,
+) -> None:
+    # Without pages the feeds' forked renderers would be the build's peak; with pages, what
+    # rendering them here leaves in this process would be under the pages' rendering.
+    config = site(pages=pages)
+    for i in range(12):
+        write_article(config.parent / "articles", f"{i:03d}.md", categories=(f"类{i}",))
+    where = tmp_path / "pids"
+    render_feed = feeds_module.render_feed
+
+    def noted(feed: Feed, *args: object) -> bytes:
+        with where.open("a") as f:
+            f.write(f"{os.getpid()}\n")
+        return render_feed(feed, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(feeds_module, "render_feed", noted)
+    monkeypatch.setattr(feeds_module, "RENDER_PARALLEL_FROM", 1)
+    monkeypatch.setattr(feeds_module, "RENDER_FORK_BELOW", 1)  # every build is "large"
+    build_json(runner, config, "--jobs", "2")
+    pids = where.read_text().split()
+    assert len(pids) == 13 * 3  # "all" and each category, in three formats
+    assert (str(os.getpid()) in pids) is not pages
+    assert (set(pids) == {str(os.getpid())}) is not pages
 
 
 def test_no_items_start_no_process() -> None:

@@ -265,7 +265,8 @@ RENDER_PARALLEL_FROM = 24
 RENDER_CHUNK = 4
 # Feeds are rendered here, not forked, once the build holds this much: a build of 100,000
 # articles. Its forked renderers would add more to the build's peak memory than the fraction
-# of a second they save is worth.
+# of a second they save is worth. Not with pages: there the peak is the pages' rendering,
+# and the ~25 MB that rendering the feeds here leaves in this process would be on top of it.
 RENDER_FORK_BELOW = 128 * 2**20
 
 
@@ -375,7 +376,7 @@ def render_all(wanted: Sequence[tuple[Feed, Format]], config: Config) -> Iterato
         RENDER_PARALLEL_FROM,
         RENDER_CHUNK,
         died=died,
-        fork_below=RENDER_FORK_BELOW,
+        fork_below=None if config.pages.enabled else RENDER_FORK_BELOW,
     )
 
 
