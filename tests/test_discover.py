@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from feeds.config import config_from_dict
 from feeds.errors import ConfigError
 from feeds.models import Source, make_source
+from feeds.read import discover
 from feeds.read.discover import _matcher, _regex_matcher, discover_files
 from tests.helpers import build_json, make_config, write_article
 
@@ -51,6 +52,35 @@ def test_symlinks_loops_and_output_folder(tmp_path: Path) -> None:
     files, problems = discover_files(make_config(tmp_path, sources=["src"], output="src/out"))
     assert [f.rel for f in files] == ["a/one.md"]
     assert [(p.path, p.stage) for p in problems] == [("broken.md", "discover")]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here")
+def test_a_large_archive_stated_from_two_processes_is_found_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # From discover.SPLIT_FROM files, half the stat()s are a forked process's: what cannot
+    # be read is reported the same, in either half.
+    src = tmp_path / "src"
+    for folder in ("a", "b", "c"):
+        (src / folder).mkdir(parents=True)
+        for i in range(7):
+            (src / folder / f"{i}.md").write_text(f"{folder}{i}", encoding="utf-8")
+    os.symlink(src / "missing.md", src / "a" / "broken.md")
+    os.symlink(src / "c" / "loop.md", src / "c" / "loop.md")
+    os.mkfifo(src / "c" / "pipe.md")
+    os.symlink(src / "b" / "3.md", src / "c" / "link.md")
+    config = make_config(tmp_path, sources=["src"])
+    alone = discover_files(config)
+    monkeypatch.setattr(discover, "SPLIT_FROM", 1)
+    shared = discover_files(config)
+    assert shared == alone
+    files, problems = shared
+    assert len(files) == 22 and "c/link.md" in [f.rel for f in files]
+    assert [(p.path, p.reason) for p in problems] == [
+        ("a/broken.md", "broken symlink (its target does not exist)"),
+        ("c/loop.md", "symlink loop"),
+        ("c/pipe.md", "not a regular file (a FIFO, socket or device)"),
+    ]
 
 
 def test_missing_source_is_a_config_error(tmp_path: Path) -> None:
