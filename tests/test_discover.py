@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 from feeds.config import config_from_dict
 from feeds.errors import ConfigError
 from feeds.models import Source, make_source
-from feeds.read import discover
 from feeds.read.discover import _matcher, _regex_matcher, discover_files
+from feeds.run import halves
 from tests.helpers import build_json, make_config, write_article
 
 
@@ -58,7 +58,7 @@ def test_symlinks_loops_and_output_folder(tmp_path: Path) -> None:
 def test_a_large_archive_stated_from_two_processes_is_found_the_same(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # From discover.SPLIT_FROM files, half the stat()s are a forked process's: what cannot
+    # From halves.SPLIT_FROM files, half the stat()s are a forked process's: what cannot
     # be read is reported the same, in either half.
     src = tmp_path / "src"
     for folder in ("a", "b", "c"):
@@ -71,7 +71,7 @@ def test_a_large_archive_stated_from_two_processes_is_found_the_same(
     os.symlink(src / "b" / "3.md", src / "c" / "link.md")
     config = make_config(tmp_path, sources=["src"])
     alone = discover_files(config)
-    monkeypatch.setattr(discover, "SPLIT_FROM", 1)
+    monkeypatch.setattr(halves, "SPLIT_FROM", 2)
     shared = discover_files(config)
     assert shared == alone
     files, problems = shared

@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 
 from feeds.group.index import _insertions
 from feeds.publish.pages.site import listing_pages
+from feeds.run import halves
 from tests.helpers import MANIFEST, comparable_outputs, make_site, write_article
 from tests.helpers import build_json as build
 
@@ -299,6 +300,18 @@ def test_with_pages_added_files_take_the_shortcut_and_render_what_the_full_way_r
     assert listings >= {"c/qita/index.html"}
 
 
+def test_with_pages_stated_half_in_a_forked_process_added_files_take_the_shortcut(
+    runner: CliRunner, tmp_path: Path, full_lookups: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(halves, "SPLIT_FROM", 2)  # as at 20,000 pages and more
+    config = _site(tmp_path, pages={"per_page": 2})
+    build(runner, config)
+    _article(config.parent / "articles", "new/20.md", 20, categories=("频道", "甲站"))
+    rebuilt = _rebuilt_both_ways(runner, config)
+    assert len(full_lookups) == 2  # the first build's, and the full rebuild's: not the shortcut's
+    assert [name for name in rebuilt["changed"] if name.startswith("pages/")] != []
+
+
 def test_with_pages_a_new_article_the_listings_cannot_take_goes_the_full_way(
     runner: CliRunner, tmp_path: Path, full_lookups: list[int]
 ) -> None:
@@ -321,9 +334,16 @@ def test_with_pages_a_new_article_the_listings_cannot_take_goes_the_full_way(
     assert len(full_lookups) == 6
 
 
+@pytest.mark.parametrize("split", [False, True], ids=["here", "half-forked"])
 def test_with_pages_a_page_not_as_the_last_build_left_it_goes_the_full_way(
-    runner: CliRunner, tmp_path: Path, full_lookups: list[int]
+    runner: CliRunner,
+    tmp_path: Path,
+    full_lookups: list[int],
+    monkeypatch: pytest.MonkeyPatch,
+    split: bool,
 ) -> None:
+    if split:  # the pages' stat()s half in a forked process, as at 20,000 pages and more
+        monkeypatch.setattr(halves, "SPLIT_FROM", 2)
     config = _site(tmp_path, pages={"per_page": 2})
     articles, out = config.parent / "articles", config.parent / "output"
     build(runner, config)

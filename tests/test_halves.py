@@ -8,9 +8,15 @@ from collections.abc import Sequence
 
 import pytest
 
+from feeds.run import halves
 from feeds.run.halves import in_two_halves
 
 PARENT = os.getpid()
+
+
+@pytest.fixture(autouse=True)
+def split_from_two(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(halves, "SPLIT_FROM", 2)
 
 
 def squares_and_pids(items: Sequence[int]) -> list[tuple[int, int]]:
@@ -31,6 +37,12 @@ def test_the_second_half_is_done_by_another_process_in_order(count: int) -> None
 def test_one_item_or_none_is_done_here() -> None:
     assert in_two_halves(squares_and_pids, [3]) == [(9, PARENT)]
     assert in_two_halves(squares_and_pids, []) == []
+
+
+def test_fewer_items_than_worth_it_are_done_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(halves, "SPLIT_FROM", 11)
+    assert in_two_halves(squares_and_pids, list(range(10))) == [(i * i, PARENT) for i in range(10)]
+    assert {pid for _, pid in in_two_halves(squares_and_pids, list(range(11)))} != {PARENT}
 
 
 def test_beside_another_thread_all_is_done_here() -> None:

@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 from typing import Any, NoReturn, TypeVar
 
 T = TypeVar("T")
+# Below this many items, the fork and the pipe would cost more than the half they save.
+SPLIT_FROM = 20_000
 
 
 def in_two_halves(work: Callable[[Sequence[T]], list[Any]], items: Sequence[T]) -> list[Any]:
@@ -22,10 +24,10 @@ def in_two_halves(work: Callable[[Sequence[T]], list[Any]], items: Sequence[T]) 
     ``work`` gives one result an item, each a value ``marshal`` takes (str, None, ...). The
     results are the same whichever process made them: where there is no fork, beside other
     threads (one may hold a lock the child would wait on), or when the fork or the child
-    fails, this process does it all.
+    fails, this process does it all; and below ``SPLIT_FROM`` items.
     """
     half = len(items) // 2
-    if not half or not hasattr(os, "fork") or threading.active_count() > 1:
+    if len(items) < max(SPLIT_FROM, 2) or not hasattr(os, "fork") or threading.active_count() > 1:
         return work(items)
     try:
         reader, writer = os.pipe()

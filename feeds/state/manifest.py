@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 from feeds.publish.names import is_output_path
 from feeds.records import record
+from feeds.run.halves import in_two_halves
 from feeds.run.jsontext import json_value
 from feeds.state.pieces import indented_json_pieces, write_pieces_if_changed
 
@@ -70,7 +71,22 @@ class UnchangedOutputs:
     def all_as_left(self, names: Iterable[str]) -> bool:
         """Whether each output of ``names`` is as the manifest's build left it (from the
         inputs it recorded, whatever they were)."""
-        return all(map(self._as_left, names))
+        names = list(names)
+        # Every page's stat() at 100,000 pages: half of them in a forked process.
+        found = in_two_halves(self._stats_of, names)
+        as_left = True
+        for name, stat in zip(names, found, strict=True):
+            before = self._stats.get(name)
+            if stat is None or stat != before:
+                self.stats[name] = stat
+                as_left = False
+            else:
+                self.stats[name] = before  # the manifest's own: not a second tuple a page
+        return as_left
+
+    def _stats_of(self, names: Sequence[str]) -> list[Stat | None]:
+        folder = self._folder
+        return [output_stat(folder + name) for name in names]
 
     def _as_left(self, name: str) -> bool:
         found = output_stat(self._folder + name)
