@@ -69,8 +69,9 @@ def test_only_the_cli_prints_or_exits() -> None:
                 called = ast.unparse(node.func)
                 if called in ("print", "sys.exit", "exit", "typer.echo", "os._exit"):
                     found.append((module_name(path), called))
-    # A forked worker whose parent died ends at once: it must not run the parent's cleanup.
-    assert found == [("feeds.run.parallel", "os._exit")]
+    # A forked process ends at once (a worker whose parent died, a half's stat()s sent): it
+    # must not run the parent's cleanup.
+    assert found == [("feeds.run.halves", "os._exit"), ("feeds.run.parallel", "os._exit")]
 
 
 def test_the_tests_read_nothing_beside_the_repository() -> None:
