@@ -74,22 +74,20 @@ class UnchangedOutputs:
         names = list(names)
         # Every page's stat() at 100,000 pages: half of them in a forked process.
         found = in_two_halves(self._stats_of, names)
-        as_left = True
-        for name, stat in zip(names, found, strict=True):
-            before = self._stats.get(name)
-            if stat is None or stat != before:
-                self.stats[name] = stat
-                as_left = False
-            else:
-                self.stats[name] = before  # the manifest's own: not a second tuple a page
-        return as_left
+        # Each one kept (all() would stop at the first change): the manifest written after
+        # takes them as they are.
+        kept = [self._kept(name, stat) for name, stat in zip(names, found, strict=True)]
+        return all(kept)
 
     def _stats_of(self, names: Sequence[str]) -> list[Stat | None]:
         folder = self._folder
         return [output_stat(folder + name) for name in names]
 
     def _as_left(self, name: str) -> bool:
-        found = output_stat(self._folder + name)
+        return self._kept(name, output_stat(self._folder + name))
+
+    def _kept(self, name: str, found: Stat | None) -> bool:
+        """Keep the stat ``found`` of ``name``; whether it is the manifest's."""
         before = self._stats.get(name)
         if found is None or found != before:
             self.stats[name] = found
@@ -117,7 +115,7 @@ def output_stats(
     folder = output_folder(out)
     known = known or {}
     stats = {}
-    for name in sorted(names):
+    for name in names:  # sorted by the caller, and the manifest's file is sorted anyway
         taken = name in known and name not in written
         stat = known[name] if taken else output_stat(folder + name)
         if stat:
