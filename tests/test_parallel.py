@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import multiprocessing
 import os
+import signal
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +16,7 @@ from typer.testing import CliRunner
 from feeds.errors import BuildError
 from feeds.models import Feed
 from feeds.publish import feeds as feeds_module
-from feeds.run.parallel import map_forked, map_maybe_forked, resident_bytes
+from feeds.run.parallel import map_forked, map_maybe_forked, resident_bytes, signals_held
 from tests.helpers import build_json, write_article
 
 
@@ -142,6 +143,41 @@ def test_a_large_build_renders_its_feeds_here_unless_it_has_pages(
     assert len(pids) == 13 * 3  # "all" and each category, in three formats
     assert (str(os.getpid()) in pids) is not pages
     assert (set(pids) == {str(os.getpid())}) is not pages
+
+
+class Arrived(Exception):
+    pass
+
+
+def arrived(signum: int, frame: object) -> None:
+    raise Arrived(signum)
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="no signal masks here")
+def test_a_stopping_signal_while_a_worker_starts_arrives_once_it_is_listed() -> None:
+    # Inside multiprocessing's start, the build's Stopped left a half-made finalizer behind,
+    # and its traceback on the way out.
+    previous = signal.signal(signal.SIGTERM, arrived)
+    try:
+        reached = False
+        with pytest.raises(Arrived), signals_held():
+            os.kill(os.getpid(), signal.SIGTERM)
+            reached = True
+        assert reached
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+        assert signal.SIGTERM not in held and signal.SIGINT not in held
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def held_signals(item: int) -> list[int]:
+    return sorted(int(s) for s in signal.pthread_sigmask(signal.SIG_BLOCK, []))
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="no signal masks here")
+def test_a_worker_started_with_the_signals_held_does_not_hold_them() -> None:
+    masks = list(map_forked(held_signals, [1, 2, 3, 4], 2, 1, died="died"))
+    assert all(signal.SIGINT not in mask and signal.SIGTERM not in mask for mask in masks)
 
 
 def test_no_items_start_no_process() -> None:

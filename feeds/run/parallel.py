@@ -8,6 +8,7 @@ Forking also hands each worker the parent's data (config, feeds) without picklin
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -125,7 +126,8 @@ def _one_round(
     forked = jobs - 1 if parent_works else jobs
     try:  # started inside: a fork that fails (no memory) must not orphan the ones before it
         for j in range(min(forked, len(chunks))):
-            workers.append(_start(function, chunks[j::jobs]))
+            with signals_held():
+                workers.append(_start(function, chunks[j::jobs]))
         for k in range(len(chunks)):
             if k % jobs < forked:
                 yield from _receive(workers[k % jobs], died)
@@ -136,6 +138,28 @@ def _one_round(
             conn.close()
             process.kill()  # finished ones are gone already; others were abandoned
             process.join()
+
+
+# The signals that stop a build (run.signals).
+_HELD = {signal.SIGINT, signal.SIGTERM}
+
+
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM held back within, and delivered as it ends: while a worker starts.
+
+    Arriving inside multiprocessing's start (a finalizer half made), the build's ``Stopped``
+    left a traceback of multiprocessing's on the way out; once the worker is listed, it is
+    stopped with the others. Where signals cannot be held (no pthread_sigmask), nothing is.
+    """
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 def _start(function: Callable[[T], R], chunks: Sequence[Sequence[T]]) -> Worker:
@@ -173,6 +197,8 @@ def _work(
     # The CLI's SIGTERM handler, copied by the fork, unwinds the build in the parent; a
     # worker told to end just ends.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "pthread_sigmask"):  # forked while they were held (signals_held)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)
     # A worker orphaned by a killed build would otherwise go on to the end of its share.
     die_with_parent()
     if os.getppid() != parent:  # the parent died before prctl took effect
