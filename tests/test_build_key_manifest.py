@@ -47,3 +47,16 @@ def test_every_change_to_what_it_lists_changes_the_digest() -> None:
         pages={"guid": "pages/00000.html"},
     )
     assert manifest_digest(same, 3) == manifest_digest(manifest, 3)
+
+
+def test_a_name_that_is_not_utf_8_is_hashed_all_the_same() -> None:
+    # A lone surrogate (a file name's byte that is not UTF-8) has no msgpack: its piece is
+    # hashed otherwise, and still tells one name from another.
+    manifest = _manifest(5)
+    odd = [
+        Manifest((*manifest.files, f"pages/{c}.html"), manifest.slugs, manifest.fingerprints)
+        for c in ("\udcff", "\udcfe", "\\udcff")
+    ]
+    digests = {manifest_digest(m, 2) for m in [manifest, *odd]}
+    assert len(digests) == 4
+    assert all(manifest_digest(m, 2) == manifest_digest(m) for m in odd)

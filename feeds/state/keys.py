@@ -6,6 +6,9 @@ import dataclasses
 import hashlib
 import json
 from collections.abc import Sequence
+from typing import Any
+
+import msgspec
 
 from feeds import __version__
 from feeds.codec import Entry
@@ -110,7 +113,10 @@ def build_key(config: Config, sources: str, options: BuildOptions, outputs: str)
 def manifest_digest(manifest: Manifest, piece: int = 2000) -> str:
     """A hash of the outputs the manifest lists, the slugs and the fingerprints, sorted,
     made ``piece`` entries at a time: for a site of 100,000 pages, their sorted copies and
-    the repr of them all made whole were the top of the build's memory at its end."""
+    the text of them all made whole were the top of the build's memory at its end. Each
+    piece is hashed as msgpack, self-delimiting and made in C (a build with pages makes
+    two digests of 100,000 entries); an entry msgpack cannot take (a name holding a lone
+    surrogate), as its repr, marked and counted."""
     digest = hashlib.sha256()
     for entries in (manifest.files, manifest.slugs, manifest.fingerprints):
         keys = sorted(entries)
@@ -118,9 +124,33 @@ def manifest_digest(manifest: Manifest, piece: int = 2000) -> str:
         for start in range(0, len(keys), piece):
             chunk = keys[start : start + piece]
             shown = [(key, entries[key]) for key in chunk] if isinstance(entries, dict) else chunk
-            # A line per entry (no repr holds a line break): the pieces do not count.
-            digest.update("".join([f"{entry!r}\n" for entry in shown]).encode())
+            digest.update(_piece_bytes(shown))
     return digest.hexdigest()
+
+
+def _piece_bytes(shown: list[Any]) -> bytes:
+    """The entries' msgpack, one after the other: the piece's own array header is left
+    out, so the pieces do not count."""
+    try:
+        return _PIECE_ENCODER.encode(shown)[_array_header_size(len(shown)) :]
+    except UnicodeEncodeError:
+        return b"".join(map(_entry_bytes, shown))
+
+
+def _entry_bytes(entry: Any) -> bytes:
+    try:
+        return _PIECE_ENCODER.encode(entry)
+    except UnicodeEncodeError:
+        text = repr(entry).encode("utf-8", "backslashreplace")
+        return b"\xc1" + f"{len(text)}:".encode() + text  # 0xc1: no msgpack starts so
+
+
+def _array_header_size(length: int) -> int:
+    """The bytes msgpack's header of an array of ``length`` takes (fixarray, array 16, 32)."""
+    return 1 if length < 16 else 3 if length < 2**16 else 5
+
+
+_PIECE_ENCODER = msgspec.msgpack.Encoder()
 
 
 def templates_key(config: Config) -> str:
