@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feeds.errors import BuildError
+from feeds.publish.names import is_output_path
 from feeds.run.files import TMP_PREFIX
 from feeds.run.jsontext import indented_json_bytes
 from feeds.state.manifest import MANIFEST, Manifest, _record, read_manifest, write_manifest
@@ -164,3 +165,71 @@ def test_an_outputs_name_is_held_once_by_the_manifest_read(tmp_path: Path) -> No
         assert name is listed[name]
     for page in read.pages.values():
         assert page is listed[page]
+
+
+def test_a_manifest_naming_files_that_are_not_utf_8_reads_back(tmp_path: Path) -> None:
+    # json writes a lone surrogate as an escape msgspec does not parse: json reads it then.
+    odd = "pages/\udcff.html"
+    manifest = Manifest(
+        files=("all.rss.xml", odd),
+        slugs={"\udcfe": "x"},
+        fingerprints={odd: "1"},
+        stats={odd: (1, 2)},
+        pages={"guid": odd},
+    )
+    assert write_manifest(tmp_path, manifest)
+    assert b"\\udcff" in (tmp_path / MANIFEST).read_bytes()
+    assert read_manifest(tmp_path) == manifest
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        {"files": ["a.xml", 3]},
+        {"slugs": {"x": None}},
+        {"fingerprints": {"a.xml": 12}},
+        {"stats": {"a.xml": [1, 2, 3]}},
+        {"stats": {"a.xml": [1, "2"]}},
+        {"articles": {"": True}},
+        {"first_seen": {"a.md": 1.5}},
+        {"owner": ["site.yaml"]},
+        {"pages": {"guid": None}},
+        {"files": None},
+    ],
+    ids=repr,
+)
+def test_a_manifest_holding_a_value_of_another_type_is_not_trusted(
+    tmp_path: Path, damage: dict[str, Any]
+) -> None:
+    record = _record(Manifest(files=("a.xml",), slugs={"x": "y"}, fingerprints={"a.xml": "1"}))
+    (tmp_path / MANIFEST).write_bytes(indented_json_bytes(record | damage))
+    assert read_manifest(tmp_path) == Manifest()
+    (tmp_path / MANIFEST).write_bytes(indented_json_bytes(record))
+    assert read_manifest(tmp_path).fingerprints == {"a.xml": "1"}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    files=st.lists(st.text(max_size=12), max_size=9),
+    prints=st.dictionaries(st.text(max_size=12), st.text(max_size=12), max_size=9),
+    stats=st.dictionaries(
+        st.text(max_size=12), st.tuples(st.integers(0, 2**62), st.integers(0, 2**62)), max_size=9
+    ),
+    pages=st.dictionaries(st.text(max_size=12), st.text(max_size=12), max_size=9),
+)
+def test_what_is_written_reads_back_but_the_paths_no_build_may_write(
+    tmp_path_factory: pytest.TempPathFactory,
+    files: list[str],
+    prints: dict[str, str],
+    stats: dict[str, tuple[int, int]],
+    pages: dict[str, str],
+) -> None:
+    # Any text, lone surrogates too: names read back as written, or left out as unsafe.
+    folder = tmp_path_factory.mktemp("m")
+    written = Manifest(tuple(files), dict(prints), prints, stats, {"": 2}, "o", {}, pages)
+    write_manifest(folder, written)
+    read = read_manifest(folder)
+    assert read.files == tuple(sorted(f for f in files if is_output_path(f)))
+    assert read.fingerprints == prints and read.stats == stats and read.slugs == prints
+    assert read.pages == {k: v for k, v in pages.items() if is_output_path(v)}
+    assert (read.articles, read.owner) == ({"": 2}, "o")

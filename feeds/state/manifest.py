@@ -9,6 +9,8 @@ from dataclasses import field
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from feeds.publish.names import is_output_path
 from feeds.records import record
 from feeds.run.halves import in_two_halves
@@ -140,25 +142,38 @@ def read_manifest(out: Path) -> Manifest:
 
 def _read_record(path: Path) -> Manifest | None:
     try:
-        data = json_value(path.read_bytes())
-        files = tuple(f for f in map(str, data["files"]) if is_output_path(f))
-        # An output's name is in up to four of the maps: each is kept once, not four times
-        # (100,000 pages' names are tens of MB).
-        same = {name: name for name in files}
-        slugs = {str(k): str(v) for k, v in data["slugs"].items()}
-        prints = {same.get(k, k): str(v) for k, v in _map(data, "fingerprints")}
-        stats = {same.get(k, k): (int(v[0]), int(v[1])) for k, v in _map(data, "stats")}
-        articles = {str(k): int(v) for k, v in data.get("articles", {}).items()}
-        owner = str(data.get("owner", ""))
-        first_seen = {str(k): int(v) for k, v in data.get("first_seen", {}).items()}
-        pages = {
-            str(k): same.get(page, page)
-            for k, v in _map(data, "pages")
-            if is_output_path(page := str(v))
-        }
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
+        data = json_value(path.read_bytes(), _Record)
+    except (OSError, ValueError):
         return None  # missing or damaged: start afresh, never trust half of it
-    return Manifest(files, slugs, prints, stats, articles, owner, first_seen, pages)
+    files = tuple(f for f in data.files if is_output_path(f))
+    # An output's name is in up to four of the maps: each is kept once, not four times
+    # (100,000 pages' names are tens of MB).
+    same = {name: name for name in files}
+    prints = {same.get(k, k): v for k, v in data.fingerprints.items()}
+    stats = {same.get(k, k): v for k, v in data.stats.items()}
+    pages: dict[str, str] = {}
+    for guid, page in data.pages.items():
+        name = same.get(page)  # a name in ``files`` passed is_output_path already
+        if name is not None:
+            pages[guid] = name
+        elif is_output_path(page):
+            pages[guid] = page
+    return Manifest(
+        files, data.slugs, prints, stats, data.articles, data.owner, data.first_seen, pages
+    )
+
+
+class _Record(msgspec.Struct):
+    """The manifest's file, as ``_record`` writes it: checked as it is decoded."""
+
+    files: list[str]
+    slugs: dict[str, str]
+    fingerprints: dict[str, str] = {}
+    stats: dict[str, tuple[int, int]] = {}
+    articles: dict[str, int] = {}
+    owner: str = ""
+    first_seen: dict[str, int] = {}
+    pages: dict[str, str] = {}
 
 
 def _with_pending(manifest: Manifest, pending: Manifest) -> Manifest:
@@ -175,11 +190,6 @@ def _with_pending(manifest: Manifest, pending: Manifest) -> Manifest:
         manifest.first_seen | pending.first_seen,
         manifest.pages | pending.pages,
     )
-
-
-def _map(data: dict[str, Any], key: str) -> Any:
-    """The entries of the map ``key`` of the manifest's ``data`` (none if it has none)."""
-    return data.get(key, {}).items()
 
 
 def write_manifest(out: Path, manifest: Manifest) -> bool:
