@@ -238,6 +238,12 @@ class Config:
     prune: PruneConfig = field(default_factory=PruneConfig)
     fetch: FetchConfig = field(default_factory=FetchConfig)
     pages: PagesConfig = field(default_factory=PagesConfig)
+    # Whether ``path`` is a file that was read (else there is none: every default), and the
+    # keys the command line set, as given (``output`` -> ``--output out``): a message names
+    # where a value came from, never a config file that does not exist. Not in the repr:
+    # the build's key hashes that, and where a value came from shapes no output.
+    from_file: bool = field(default=True, repr=False, compare=False)
+    options: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -270,7 +276,17 @@ def load_config_or_defaults(path: Path | None) -> Config:
     must exist."""
     if path is not None or os.path.lexists(DEFAULT_PATH):
         return load_config(path or DEFAULT_PATH)
-    return config_from_dict({}, DEFAULT_PATH.absolute())
+    defaults = config_from_dict({}, DEFAULT_PATH.absolute())
+    return dataclasses.replace(defaults, from_file=False)
+
+
+def where(config: Config, key: str) -> str:
+    """What a message about ``key`` starts with: the option that set it (``--output out``),
+    else the config file and the key (``config.yaml: output``), else, with no config file,
+    the key alone (its default)."""
+    if key in config.options:
+        return config.options[key]
+    return f"{config.path}: {key}" if config.from_file else key
 
 
 def load_config(path: Path) -> Config:
@@ -294,8 +310,9 @@ def load_config(path: Path) -> Config:
 
 def config_from_dict(data: dict[str, Any], path: Path) -> Config:
     """Build a Config from already-parsed data; ``path`` locates the file for messages."""
-    if "path" in data:  # set by the loader, never by the file
-        raise ConfigError(f"{path}: path: unknown key")
+    for key in _SET_BY_LOADER:  # never by the file
+        if key in data:
+            raise ConfigError(f"{path}: {key}: unknown key")
     try:
         config = _convert({**data, "path": str(path)}, Config, "")
     except _Invalid as e:
@@ -307,7 +324,23 @@ def config_from_dict(data: dict[str, Any], path: Path) -> Config:
         # must not share a cache, or each run would re-parse what the other one stored.
         default = Path(".feeds-cache") / f"{path.stem}.sqlite"
         config = dataclasses.replace(config, cache=dataclasses.replace(config.cache, path=default))
-    return _resolve_paths(config, path.parent)
+    config = _resolve_paths(config, path.parent)
+    _check_templates(config)
+    return config
+
+
+# The fields of Config that the loader sets: a file that names them names an unknown key.
+_SET_BY_LOADER = ("path", "from_file", "options")
+
+
+def _check_templates(config: Config) -> None:
+    """``pages.templates`` must be a folder (resolved: relative to the config's folder): a
+    typo would otherwise build with the bundled templates and say nothing."""
+    folder = config.pages.templates
+    if folder is None or folder.is_dir():
+        return
+    reason = "not a folder" if os.path.lexists(folder) else "no such folder"
+    raise ConfigError(f"{config.path}: pages.templates: {reason}: {folder}")
 
 
 class _Invalid(Exception):
@@ -383,7 +416,7 @@ def _convert_dataclass(value: Any, cls: type[Any], key: str) -> Any:
     prefix = f"{key}." if key else ""
     for k in value:
         if k not in names:
-            shown = ", ".join(n for n in names if not (cls is Config and n == "path"))
+            shown = ", ".join(n for n in names if not (cls is Config and n in _SET_BY_LOADER))
             raise _Invalid(f"{prefix}{k}", f"unknown key (expected one of: {shown})")
     kwargs = {k: _convert(v, hints[k], f"{prefix}{k}") for k, v in value.items()}
     return cls(**kwargs)
@@ -439,6 +472,7 @@ def _check_values(config: Config) -> None:
             raise ConfigError(f"{config.path}: {key}: must be plain text (no markup, no "
                               f"control characters), got {_shown(value)}")  # fmt: skip
     _check_sources(config)
+    _check_image_proxies(config)
     _check_slugs(config)
     _check_link_pattern(config)
     for name, target in config.categories.aliases.items():
@@ -500,6 +534,29 @@ def feed_source_problem(source: SourceConfig) -> tuple[str, str] | None:
     if not all(LETTER_OR_DIGIT.search(name) for name in source.categories):
         return "categories", "names a category without a name"
     return None
+
+
+# What an image proxy's template may hold for the image's URL (clean.urls.apply_image_proxy).
+IMAGE_PROXY_PLACEHOLDERS = ("{url}", "{url_encoded}")
+
+
+def _check_image_proxies(config: Config) -> None:
+    """Each ``clean.image_proxy`` template must say where the image's URL goes, and be an
+    http(s) URL once it is there: else every image of its host would be silently left as
+    it is, or point at whatever the template says (it becomes each image's src)."""
+    for host, template in config.clean.image_proxy.items():
+        key = f"{config.path}: clean.image_proxy.{host}"
+        if not any(p in template for p in IMAGE_PROXY_PLACEHOLDERS):
+            raise ConfigError(
+                f"{key}: must hold {{url}} or {{url_encoded}} where the image's URL goes, "
+                f"got {_shown(template)}"
+            )
+        filled = template.replace("{url_encoded}", "x").replace("{url}", "x")
+        if not _is_web_url(filled):
+            raise ConfigError(
+                f"{key}: must be an absolute http(s) URL with {{url}} or {{url_encoded}}, "
+                f"got {_shown(template)}"
+            )
 
 
 def is_feed_url(value: str) -> bool:
@@ -616,7 +673,7 @@ def check_cache_outside_output(config: Config) -> None:
     out = os.path.realpath(config.output)
     if cache == out or cache.startswith(os.path.join(out, "")):
         raise ConfigError(
-            f"{config.path}: cache.path: the cache {config.cache.path} would be inside the "
+            f"{where(config, 'cache.path')}: the cache {config.cache.path} would be inside the "
             f"output folder {out}, which is served as it is (set cache.path to a file "
             "outside it, or cache.enabled: false)"
         )
@@ -628,9 +685,10 @@ def check_output_outside_sources(config: Config) -> None:
     for i, source in numbered_folders(config):
         folder = os.path.realpath(source)
         if out == folder or out.startswith(os.path.join(folder, "")):
+            named = config.options.get(f"sources[{i}]", f"sources[{i}]")
             raise ConfigError(
-                f"{config.path}: output: the output folder {config.output} is inside the "
-                f"source folder sources[{i}] ({source}); put it beside the sources"
+                f"{where(config, 'output')}: the output folder {config.output} is inside the "
+                f"source folder {named} ({source}); put it beside the sources"
             )
 
 

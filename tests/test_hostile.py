@@ -512,8 +512,9 @@ def test_missing_source_folder_is_a_config_error(
     before = snapshot(tmp_path)
     result = run(runner, command, "-c", str(config), "--source", str(tmp_path / "nowhere"))
     assert result.exit_code == 1
+    # The value came from the command line, not from the config file: the option is named.
     assert result.stderr == (
-        f"Error: {config}: sources[0]: no such folder: {tmp_path / 'nowhere'}\n"
+        f"Error: --source {tmp_path / 'nowhere'}: no such folder: {tmp_path / 'nowhere'}\n"
     )
     assert snapshot(tmp_path) == before
 

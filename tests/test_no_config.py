@@ -63,3 +63,44 @@ def test_config_yaml_here_is_read_when_none_is_named(runner: CliRunner, empty_fo
     feeds = json.loads(result.stdout)["feeds"]
     assert feeds and max(feed["items"] for feed in feeds) == 2
     assert (empty_folder / "output" / "all.json").is_file()
+
+
+def test_without_a_config_file_an_error_names_the_option_not_a_config_yaml(
+    runner: CliRunner, empty_folder: Path, tmp_path: Path
+) -> None:
+    missing = runner.invoke(app, ["build", "--source", "nonexist", "--output", "out"])
+    assert (missing.exit_code, missing.stderr) == (
+        1,
+        f"Error: --source nonexist: no such folder: {empty_folder / 'nonexist'}\n",
+    )
+    (empty_folder / "taken").write_text("a file where the output must be", encoding="utf-8")
+    shutil.copytree(EXAMPLES, tmp_path / "articles")
+    source = str(tmp_path / "articles")
+    blocked = runner.invoke(app, ["build", "--source", source, "--output", "taken/out"])
+    assert blocked.exit_code == 1
+    assert blocked.stderr.startswith("Error: --output taken/out: cannot write to "), blocked.stderr
+    inside = runner.invoke(app, ["build", "--source", source, "--output", f"{source}/out"])
+    assert inside.stderr == (
+        f"Error: --output {source}/out: the output folder {source}/out is inside the source "
+        f"folder --source {source} ({source}); put it beside the sources\n"
+    )
+    assert "config.yaml" not in missing.stderr + blocked.stderr + inside.stderr
+    assert sorted(p.name for p in empty_folder.iterdir()) == ["taken"]  # nothing made
+
+
+def test_builds_without_a_config_file_are_named_by_the_folder_they_ran_in(
+    runner: CliRunner, empty_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copytree(EXAMPLES, tmp_path / "articles")
+    args = ["build", "--source", str(tmp_path / "articles"), "--output", str(tmp_path / "out")]
+    assert runner.invoke(app, [*args, "-q"]).exit_code == 0
+    other = tmp_path / "other"
+    other.mkdir()
+    monkeypatch.chdir(other)
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: the output folder {tmp_path / 'out'} is written by the builds run without a "
+        f"config file in {empty_folder}, not by the builds run without a config file in "
+        f"{other}; give this build another --output (--force hands the folder over)\n"
+    )

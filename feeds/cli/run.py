@@ -55,16 +55,35 @@ def load(
         cfg = load_config_or_defaults(path)
     except FeedsError as e:
         fail(str(e))
-    if not (source or cfg.path.exists() or all(s.is_dir() for s in cfg.folders)):
+    if not (source or cfg.from_file or all(s.is_dir() for s in cfg.folders)):
         fail(
             f"no {cfg.path.name} here, and no folder {cfg.folders[0]}: name the articles "
             "with --source DIR (and the output with --output DIR), or write a config file"
         )
     changes: dict[str, Any] = {"limit": limit, "jobs": jobs}
     # Paths given on the command line are relative to where the command runs.
-    changes["sources"] = [source_option(s) for s in source] if source else None
+    changes["sources"] = [_source_given(s) for s in source] if source else None
     changes["output"] = output.absolute() if output else None
+    changes["options"] = _options_given(source or [], output)
     return dataclasses.replace(cfg, **{k: v for k, v in changes.items() if v is not None})
+
+
+def _source_given(value: str) -> SourceConfig:
+    """A --source, which must be there: its error names the option, not a config file
+    (with none, a ``config.yaml`` that does not exist)."""
+    source = source_option(value)
+    if source.folder is not None and not source.folder.is_dir():
+        fail(f"--source {value}: no such folder: {source.folder}")
+    return source
+
+
+def _options_given(source: list[str], output: Path | None) -> dict[str, str]:
+    """The config's keys the command line set, each with the option as given: a message
+    about one of them names the option."""
+    given = {f"sources[{i}]": f"--source {value}" for i, value in enumerate(source)}
+    if output:
+        given["output"] = f"--output {output}"
+    return given
 
 
 def source_option(value: str) -> SourceConfig:

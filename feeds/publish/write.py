@@ -14,8 +14,8 @@ import stat
 from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 
-from feeds.config import Config
-from feeds.errors import ConfigError
+from feeds.config import Config, where
+from feeds.errors import BuildError, ConfigError
 from feeds.publish.names import is_output_path
 from feeds.publish.spool import output_size
 from feeds.run.files import sync_dir, temporary_name, unchanged_file, write_many_atomic
@@ -60,8 +60,9 @@ def prepare_output(config: Config) -> Path:
         out.mkdir(parents=True, exist_ok=True)
         os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     except OSError as e:
-        reason = e.strerror or str(e)
-        raise ConfigError(f"{config.path}: output: cannot write to {out}: {reason}") from None
+        raise ConfigError(
+            f"{where(config, 'output')}: cannot write to {out}: {_reason(e)}"
+        ) from None
     finally:
         # A running build may delete it first, taking it for its own killed run's garbage.
         with contextlib.suppress(OSError):
@@ -85,7 +86,7 @@ def write_outputs(out: Path, outputs: Mapping[str, bytes]) -> list[str]:
         path = out / name
         folder = os.path.dirname(name)
         if folder not in made:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            _make_folder(path.parent)
             made.add(folder)
         if not _unchanged(path, outputs, name):
             changed.append(name)
@@ -101,6 +102,20 @@ def write_outputs(out: Path, outputs: Mapping[str, bytes]) -> list[str]:
     for folder in sorted(folders):  # once for every rename in a folder, not once per file
         sync_dir(out / folder)
     return changed
+
+
+def _make_folder(folder: Path) -> None:
+    """Make ``folder`` and those above it, or raise a BuildError naming the one that could
+    not be made: a folder of the output made read-only, or a file where it must be, stops
+    the build before any file is written (the folders come first), not as a crash."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise BuildError(f"cannot write {e.filename or folder}: {_reason(e)}") from None
+
+
+def _reason(error: OSError) -> str:
+    return error.strerror or str(error)
 
 
 def _unchanged(path: Path, outputs: Mapping[str, bytes], name: str) -> bool:
@@ -119,11 +134,25 @@ def prune_outputs(out: Path, written: Collection[str], keep: Collection[str]) ->
     removed = []
     for name in sorted(set(written) - set(keep)):
         path = out / name
-        if is_output_path(name) and _inside(out, path) and path.is_file():
-            path.unlink()
+        if _prune_one(out, name, path):
             removed.append(name)
             _remove_empty_folders(out, path.parent)
     return removed
+
+
+def _prune_one(out: Path, name: str, path: Path) -> bool:
+    """Delete ``path`` if it is an output of this tool's in ``out``; whether it did. A file
+    that cannot be deleted (its folder read-only) is a BuildError naming it: the manifest is
+    not written then, so the next build still lists it and deletes it."""
+    try:
+        if not (is_output_path(name) and _inside(out, path) and path.is_file()):
+            return False
+        path.unlink()
+    except FileNotFoundError:
+        return False  # gone already: nothing to delete
+    except OSError as e:
+        raise BuildError(f"cannot delete {path}: {_reason(e)}") from None
+    return True
 
 
 def _remove_empty_folders(out: Path, folder: Path) -> None:

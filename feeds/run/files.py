@@ -82,10 +82,14 @@ def write_many_atomic(items: Iterable[tuple[Path, bytes | Iterable[bytes]]], cou
     # writes 100,000 pages, and a Path weighs several times its string.
     written: list[tuple[str, str]] = []
     renamed = 0
+    # The file being written or renamed, for the message: not the first of those not yet
+    # renamed, which is another file when the tenth temporary file cannot be made.
+    current = ""
     try:
         for path, data in items:
             tmp = os.fspath(temporary_name(path.parent))
-            written.append((tmp, os.fspath(path)))  # named before it exists: the cleanup knows it
+            current = os.fspath(path)
+            written.append((tmp, current))  # named before it exists: the cleanup knows it
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "wb") as f:
                 f.writelines((data,) if isinstance(data, bytes) else data)
@@ -95,16 +99,15 @@ def write_many_atomic(items: Iterable[tuple[Path, bytes | Iterable[bytes]]], cou
             os.chmod(tmp, 0o644)  # whatever the umask: the web server must read it
         if written and not few:
             _sync_file_system(written[0][0])
-        for tmp, final in written:
-            os.replace(tmp, final)
+        for tmp, current in written:
+            os.replace(tmp, current)
             renamed += 1
     except BaseException as e:
         for tmp, _ in written[renamed:]:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
         if isinstance(e, OSError):
-            where = written[renamed][1] if renamed < len(written) else e.filename
-            raise BuildError(f"cannot write {where}: {e.strerror or e}") from None
+            raise BuildError(f"cannot write {current or e.filename}: {e.strerror or e}") from None
         raise
 
 

@@ -50,11 +50,24 @@ def refuse_another_owner(out: Path, old: Manifest, config_path: Path, force: boo
     every run, and its --prune delete them. ``--force`` hands the folder over."""
     owner = owner_of(out, config_path)
     if old.owner and old.owner != owner and not force:
+        theirs = _builds_of(Path(os.path.normpath(out / old.owner)))
+        if os.path.lexists(config_path):
+            ours, fix = f"of {config_path}", "give this config another output"
+        else:
+            ours, fix = f"by {_builds_of(config_path)}", "give this build another --output"
         raise BuildError(
-            f"the output folder {out} is written by the builds of "
-            f"{os.path.normpath(out / old.owner)}, not of "
-            f"{config_path}; give this config another output (--force hands the folder over)"
+            f"the output folder {out} is written by {theirs}, not {ours}; {fix} (--force "
+            "hands the folder over)"
         )
+
+
+def _builds_of(config_path: Path) -> str:
+    """The builds of a config, as a message names them. A build without a config file owns
+    its output by the ``config.yaml`` of the folder it ran in, which does not exist: it is
+    named by that folder, not by a file nobody can find."""
+    if os.path.lexists(config_path):
+        return f"the builds of {config_path}"
+    return f"the builds run without a config file in {config_path.parent}"
 
 
 def owner_of(out: Path, config_path: Path) -> str:
