@@ -22,7 +22,7 @@ from typing import Any
 
 from feeds.clean.text import plain_text
 from feeds.config import Config
-from feeds.errors import BuildError
+from feeds.errors import ArticleError, BuildError
 from feeds.models import Problem, Source
 
 # What the archive's script replaces in a title to make a file name (and path separators)
@@ -36,6 +36,7 @@ class Archived:
     written: list[str] = field(default_factory=list)  # paths relative to the folder
     unchanged: int = 0
     problems: list[Problem] = field(default_factory=list)
+    left_out: int = 0  # entries not written (an empty one): each is one of ``problems``
 
 
 def archive(config: Config, into: Path) -> Archived:
@@ -48,7 +49,12 @@ def archive(config: Config, into: Path) -> Archived:
     sources, problems = discover_entries(config, FORGETFUL)
     done = Archived(problems=list(problems))
     for source in sources:
-        rel, text = article_file(source)
+        try:
+            rel, text = article_file(source)
+        except ArticleError as e:  # as a build skips it: reported, and the others written
+            done.problems.append(Problem(source.rel, e.stage, e.reason))
+            done.left_out += 1
+            continue
         path = into / rel
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -63,8 +69,12 @@ def archive(config: Config, into: Path) -> Archived:
 
 
 def article_file(source: Source) -> tuple[str, str]:
-    """The relative path and the text of an entry's article file."""
+    """The relative path and the text of an entry's article file; raises ArticleError for
+    an entry that says nothing (no title, content or link)."""
+    from feeds.read.entries import refuse_empty_entry
+
     front: dict[str, Any] = json.loads(source.data)
+    refuse_empty_entry(front)
     folders = [_name(c) or "_" for c in front["categories"]]
     digest = hashlib.sha256(source.key.encode("utf-8", "surrogatepass")).hexdigest()[:8]
     title = _name(plain_text(front["title"] or ""))[:MAX_NAME].strip()

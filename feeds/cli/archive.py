@@ -6,8 +6,7 @@ from typing import Annotated
 import typer
 
 from feeds.cli.app import ConfigOpt, QuietOpt, SourceOpt, app
-from feeds.cli.run import fail, load, stoppable, tell_problem
-from feeds.errors import FeedsError
+from feeds.cli.run import errors_as_one_line, fail, load, stoppable, tell_problem
 
 
 @app.command("archive")
@@ -29,15 +28,15 @@ def archive_command(
         cfg = load(config, source=source)
         if not any(s.feed is not None for s in cfg.sources):
             fail("no feed sources to archive (name them in the config, or with --source URL)")
-        try:
+        with errors_as_one_line():  # a bug too: one Error line, never a traceback
             done = archive(cfg, into.absolute())
-        except FeedsError as e:
-            fail(str(e))
         for problem in done.problems:
             tell_problem(problem)
         if not quiet:
             total = len(done.written) + done.unchanged
+            left_out = f", {done.left_out} left out" if done.left_out else ""
+            failed = sum(p.skipped for p in done.problems) - done.left_out  # not notes
             typer.echo(
                 f"Archived {total} entries into {into} ({len(done.written)} written, "
-                f"{done.unchanged} unchanged; {len(done.problems)} feeds failed)"
+                f"{done.unchanged} unchanged{left_out}; {failed} feeds failed)"
             )

@@ -6,7 +6,8 @@ entry says and how its feed is shaped, and carrying the entry's fields. So an un
 entry is a cache hit, a new one is one parse, and an unchanged feed (a 304) is not parsed
 at all: its entries come from the record of its last good fetch, which the build keeps
 between runs and hands over as two plain functions (``Memory``). A feed that cannot be
-fetched or parsed is reported, and its entries of the last good fetch stay.
+fetched or parsed is reported, and its entries of the last good fetch stay. An entry that
+says nothing (no title, content, summary or link) is skipped when read, as an empty file is.
 
 Shaping per feed (``SourceConfig``): ``filter`` / ``filterout`` regexes on chosen fields,
 the newest ``limit`` entries, and ``brief``, a plain summary for a body.
@@ -19,18 +20,18 @@ import hashlib
 import json
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from feeds.config import Config, SourceConfig, is_feed_url
-from feeds.errors import ArticleError
+from feeds.errors import ArticleError, wrapped_interruption
 from feeds.models import FrontMatter, Problem, RawArticle, Source
 from feeds.read.readers import ENTRY_KIND, Memory
 
 if TYPE_CHECKING:
-    from feeds.read.feedparse import FeedEntry
+    from feeds.read.feedparse import FeedEntry, ParsedFeed
     from feeds.read.fetch import Response
 
 KIND = ENTRY_KIND
@@ -53,7 +54,13 @@ class Record:
 
     def dump(self) -> bytes:
         values = [_RECORD_VERSION, self.etag, self.last_modified, self.title, self.entries]
-        return json.dumps([*values, self.digest, self.not_before], ensure_ascii=False).encode()
+        values += [self.digest, self.not_before]
+        try:
+            return json.dumps(values, ensure_ascii=False).encode()
+        except UnicodeEncodeError:
+            # A lone surrogate (a full text's, say: the parse repairs the feed's own) has no
+            # UTF-8; in ASCII escapes json reads it back as it was, and no feed is lost.
+            return json.dumps(values).encode("ascii")
 
     def validated(self, response: Response, digest: str | None = None) -> Record:
         """This record with a fetch's validators (and document digest)."""
@@ -175,9 +182,7 @@ def parsed_record(body: bytes, content_type: str, url: str, known: Record | None
 
     An entry seen before keeps the time it was first seen: an undated entry's date.
     """
-    from feeds.read.feedparse import parse_feed
-
-    parsed = parse_feed(body, content_type, url)
+    parsed = _parsed_feed(body, content_type, url)
     earlier = {e.get("id"): e for e in known.entries} if known else {}
     entries = []
     for entry in parsed.entries:
@@ -187,6 +192,21 @@ def parsed_record(body: bytes, content_type: str, url: str, known: Record | None
         data["full"] = before.get("full")  # an article's page is fetched once
         entries.append(data)
     return Record(title=parsed.title, entries=entries, repaired=parsed.repaired)
+
+
+def _parsed_feed(body: bytes, content_type: str, url: str) -> ParsedFeed:
+    """``parse_feed``'s feed; what a bug in reading it raises is an ArticleError too, so
+    that one feed's document never stops the build, the check or the conversion of others."""
+    from feeds.read.feedparse import parse_feed
+
+    try:
+        return parse_feed(body, content_type, url)
+    except ArticleError:
+        raise
+    except Exception as e:  # a bug, not bad input: report the source, go on with the others
+        if (interruption := wrapped_interruption(e)) is not None:
+            raise interruption from None
+        raise ArticleError("internal", f"{type(e).__name__}: {e}") from e
 
 
 def add_full_texts(
@@ -256,6 +276,10 @@ def entry_sources(feed: SourceConfig, record: Record, name: str = "") -> list[So
             "body": brief(body, feed.brief) if feed.brief else body,
             "seen": entry.seen,
         }
+        if entry.says_nothing():
+            # Refused when read (``refuse_empty_entry``), and so stamped apart from the
+            # junk item an earlier version cached for it
+            front["empty"] = True
         data = json.dumps(front, ensure_ascii=False, sort_keys=True)
         stamp = hashlib.sha256(data.encode("utf-8", "surrogatepass")).hexdigest()[:24]
         key = f"{name}#{entry.id}"
@@ -320,6 +344,7 @@ def read_entry(source: Source, config: Config) -> RawArticle:
         front = json.loads(source.data)
     except ValueError:
         raise ArticleError("read", "the entry's fields were not handed over") from None
+    refuse_empty_entry(front)
     fields = FrontMatter(
         title=front["title"] or None,
         categories=tuple(front["categories"]),
@@ -330,3 +355,13 @@ def read_entry(source: Source, config: Config) -> RawArticle:
         link=front["link"],
     )
     return RawArticle(source, fields, front["body"], front["seen"] or None, FALLBACK_NAME)
+
+
+EMPTY_ENTRY = "an empty entry (no title, content, summary or link)"
+
+
+def refuse_empty_entry(front: Mapping[str, Any]) -> None:
+    """Raise ArticleError for the fields of an entry that says nothing (``{}`` in a JSON
+    Feed, an empty ``<item/>``): published, it would be an item named after its feed."""
+    if front.get("empty"):
+        raise ArticleError("read", EMPTY_ENTRY)

@@ -5,6 +5,9 @@ Each entry keeps its id, link, title, dates, author, categories, enclosures and 
 thumbnails; its content, else its summary, is its body. A document that is not a feed (an
 HTML page), or XML that is not well-formed (a body cut short), raises ``ArticleError``: its
 earlier items are better than a part of it.
+
+Text that names a lone UTF-16 surrogate (``&#xDCFF;``, ``"\\udcff"``) has no UTF-8, so no
+cache, record or output can hold it: it is read as U+FFFD, with a note.
 """
 
 from __future__ import annotations
@@ -20,13 +23,32 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from feeds.errors import ArticleError
+from feeds.errors import ArticleError, wrapped_interruption
 
 _JSON_FEED = "https://jsonfeed.org/version/"
 # The end tag of a whole feed, then only blanks and comments
 _ENDS_WHOLE = re.compile(
     rb"</(?:[\w.-]+:)?(?:rss|feed|RDF)\s*>\s*(?:<!--.*?-->\s*)*\Z", re.IGNORECASE | re.DOTALL
 )
+# A character reference that names no character: a UTF-16 surrogate (D800-DFFF, in hex or
+# decimal), or a number past U+10FFFF. XML forbids them; expat refuses the document, and
+# feedparser's lenient parser, which then reads it, raises on them (``chr(c).encode()``,
+# ``chr(c)``) instead of reading on. A run of them is one match: a surrogate pair written as
+# two references (JavaScript's way with an emoji) is the one character it encodes.
+_NO_CHAR_REF = (
+    rb"&#(?:[xX]0*(?:[dD][89a-fA-F][0-9a-fA-F]{2}|1[1-9a-fA-F][0-9a-fA-F]{4}"
+    rb"|[2-9a-fA-F][0-9a-fA-F]{5}|[1-9a-fA-F][0-9a-fA-F]{6,})"
+    rb"|0*(?:5[5-7][0-9]{3}|[1-9][0-9]{6,}));"  # decimal: candidates, checked by number
+)
+_NO_CHAR_REFS = re.compile(rb"(?:%s)+" % _NO_CHAR_REF)
+_CHAR_REF = re.compile(rb"&#([xX]?)([0-9a-fA-F]+);")
+# A JSON escape of a surrogate: json.loads joins a pair, one left alone stays a surrogate
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# The notes of those repairs
+_LONE_REFS = "character references to no character (like &#xDCFF;) read as U+FFFD"
+_PAIRED_REFS = "surrogate pairs written as two character references joined"
+_LONE_ESCAPES = "escapes of a lone surrogate (like \\uDCFF) read as U+FFFD"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +71,11 @@ class FeedEntry:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+    def says_nothing(self) -> bool:
+        """No title, no content or summary, no link: nothing a reader could be shown (an
+        ``<item/>``, a JSON Feed's ``{}``), whatever id, date or picture it has."""
+        return not (self.link or self.title.strip() or self.body.strip() or self.summary.strip())
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> FeedEntry:
@@ -88,20 +115,26 @@ def _parse_xml_feed(body: bytes, content_type: str, base: str, seen: int) -> Par
     headers = {"content-type": content_type} if content_type else {}
     if base.startswith(("http://", "https://")):
         headers["content-location"] = base
-    parsed = feedparser.parse(body, response_headers=headers, sanitize_html=False)
+    body, lone, pairs = _with_char_refs_repaired(body)
+    try:
+        parsed = feedparser.parse(body, response_headers=headers, sanitize_html=False)
+    except Exception as e:  # feedparser's own failure on input it cannot read: the source's
+        if (interruption := wrapped_interruption(e)) is not None:
+            raise interruption from None
+        raise ArticleError("feed", f"unreadable ({type(e).__name__}: {e})") from None
     error = parsed.get("bozo_exception")
     if not parsed.get("version"):
         start = body.lstrip()[:40].decode("ascii", "replace").lower()
         shown = "an HTML page" if "<html" in start or "<!doctype" in start else "no RSS or Atom"
         raise ArticleError("feed", f"not a feed ({shown})")
-    repaired = ""
+    repaired = _joined(_counted(lone, _LONE_REFS), _counted(pairs, _PAIRED_REFS))
     if isinstance(error, xml.sax.SAXException):
         # Real feeds hold HTML entities (&nbsp;) and bare ampersands, which feedparser reads
         # leniently; a document that stops before its root's end tag was cut short, and a
         # part of it must not replace the whole of the last good fetch.
         if not _ENDS_WHOLE.search(body[-200:]):
             raise ArticleError("feed", f"XML cut short (no end tag of the feed): {error}")
-        repaired = f"not well-formed XML ({error}); read leniently"
+        repaired = _joined(repaired, f"not well-formed XML ({error}); read leniently")
     meta = parsed.get("feed", {})
     entries = [_entry(e, i, seen) for i, e in enumerate(parsed.get("entries", []))]
     return ParsedFeed(_text(meta.get("title")), meta.get("link"), entries, repaired)
@@ -146,6 +179,69 @@ def _entry(entry: dict[str, Any], index: int, seen: int) -> FeedEntry:
         enclosures=enclosures,
         seen=seen,
     )
+
+
+def _with_char_refs_repaired(body: bytes) -> tuple[bytes, int, int]:
+    """``body`` with each character reference that names no character made ``&#xFFFD;``
+    and each surrogate pair's two made the one character; how many of each there were.
+
+    Done on the bytes, before feedparser, which raises on them: any encoding that writes
+    ASCII as ASCII (UTF-8, GB18030, Shift_JIS...) holds them as written here. (In UTF-16,
+    feedparser's failure is reported as the source's.)"""
+    pieces: list[bytes] = []
+    start = lone = pairs = 0
+    for run in _NO_CHAR_REFS.finditer(body):
+        fixed, run_lone, run_pairs = _repaired_refs(run[0])
+        pieces += [body[start : run.start()], fixed]
+        start, lone, pairs = run.end(), lone + run_lone, pairs + run_pairs
+    if not (lone or pairs):
+        return body, 0, 0
+    pieces.append(body[start:])
+    return b"".join(pieces), lone, pairs
+
+
+def _repaired_refs(run: bytes) -> tuple[bytes, int, int]:
+    """A run of references as characters; how many named none, how many pairs were joined."""
+    refs = [(m[0], int(m[2], 16 if m[1] else 10)) for m in _CHAR_REF.finditer(run)]
+    out: list[bytes] = []
+    lone = pairs = i = 0
+    while i < len(refs):
+        text, code = refs[i]
+        low = refs[i + 1][1] if i + 1 < len(refs) else 0
+        if 0xD800 <= code <= 0xDBFF and 0xDC00 <= low <= 0xDFFF:
+            out.append(b"&#x%X;" % (0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)))
+            pairs, i = pairs + 1, i + 2
+            continue
+        if 0xD800 <= code <= 0xDFFF or code > 0x10FFFF:
+            out.append(b"&#xFFFD;")
+            lone += 1
+        else:
+            out.append(text)  # a decimal candidate that is a character after all
+        i += 1
+    return b"".join(out), lone, pairs
+
+
+def _without_lone_surrogates(value: Any) -> tuple[Any, int]:
+    """A parsed JSON value with each lone surrogate in its strings (keys too) made U+FFFD,
+    and how many there were."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.subn("\ufffd", value)
+    if isinstance(value, list):
+        done = [_without_lone_surrogates(v) for v in value]
+        return [v for v, _ in done], sum(n for _, n in done)
+    if isinstance(value, dict):
+        keys, in_keys = _without_lone_surrogates(list(value))
+        values, in_values = _without_lone_surrogates(list(value.values()))
+        return dict(zip(keys, values, strict=True)), in_keys + in_values
+    return value, 0
+
+
+def _counted(count: int, what: str) -> str:
+    return f"{count} {what}" if count else ""
+
+
+def _joined(*notes: str) -> str:
+    return "; ".join(n for n in notes if n)
 
 
 def _html_of(detail: Mapping[str, Any] | None) -> str:
@@ -205,6 +301,9 @@ def _parse_json_feed(body: bytes, seen: int) -> ParsedFeed:
         data = json.loads(body.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise ArticleError("feed", f"not a feed (JSON that does not parse: {e})") from None
+    surrogates = 0
+    if _SURROGATE_ESCAPE.search(body):  # else json.loads made none: no walk through it all
+        data, surrogates = _without_lone_surrogates(data)
     if not isinstance(data, dict) or not str(data.get("version", "")).startswith(_JSON_FEED):
         raise ArticleError("feed", "not a feed (JSON without a JSON Feed version)")
     items = data.get("items")
@@ -212,7 +311,9 @@ def _parse_json_feed(body: bytes, seen: int) -> ParsedFeed:
         raise ArticleError("feed", "JSON Feed without an items list")
     entries = [_json_entry(item, i, seen) for i, item in enumerate(items) if isinstance(item, dict)]
     link = data.get("home_page_url")
-    return ParsedFeed(_text(data.get("title")), link if isinstance(link, str) else None, entries)
+    repaired = _counted(surrogates, _LONE_ESCAPES)
+    title = _text(data.get("title"))
+    return ParsedFeed(title, link if isinstance(link, str) else None, entries, repaired)
 
 
 def _json_entry(item: Mapping[str, Any], index: int, seen: int) -> FeedEntry:
