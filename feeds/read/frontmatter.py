@@ -8,7 +8,8 @@ read dedented, and its body too. Keys are read in any case (``pubDate``, ``canon
 About 4% of the real archive is not valid YAML: titles
 that start with ``@``, or that wrap ``'第2集'`` in runs of seven double quotes. Those blocks are
 read line by line instead, with a warning: their fields are still ``key: value`` and ``- item``
-lines.
+lines, and a quoted value there reads as YAML would read it (escapes, ``''``, folded lines).
+A lone surrogate, which JSON reads from an escape and no text may hold, becomes U+FFFD.
 """
 
 from __future__ import annotations
@@ -135,9 +136,9 @@ def _other_shapes(text: str, warnings: list[str]) -> tuple[Fields, str]:
         block = textwrap.dedent(text[opening.end() : closing.start()])
         body = _dedent_body(text[closing.end() + 1 :], indent)
         if fence == "+++":
-            return _toml_fields(block), body
+            return _toml_fields(block, warnings), body
         if fence == ";;;":
-            return _json_fields(block), body
+            return _json_fields(block, warnings), body
         first_line = text.count("\n", 0, opening.end()) + 1
         return _parse_block(block, first_line, warnings), body
     start = _LEADING_BLANKS.match(text)
@@ -147,9 +148,11 @@ def _other_shapes(text: str, warnings: list[str]) -> tuple[Fields, str]:
             data, end = json.JSONDecoder().raw_decode(text, at)
         except ValueError as e:
             raise ArticleError("frontmatter", f"front matter is not valid JSON ({e})") from None
-        return _mapping(data, "JSON"), text[end:].lstrip(" \t").removeprefix("\n")
+        fields = _mapping(data, "JSON")
+        _repair_surrogates(fields, text[at:end], warnings)
+        return fields, text[end:].lstrip(" \t").removeprefix("\n")
     if text.startswith('"', at) and (closing := _JSON_END.search(text, at)) is not None:
-        return _json_fields(text[at : closing.start()]), text[closing.end() + 1 :]
+        return _json_fields(text[at : closing.start()], warnings), text[closing.end() + 1 :]
     raise ArticleError("frontmatter", "no front matter block")
 
 
@@ -161,15 +164,50 @@ def _dedent_body(body: str, indent: str) -> str:
     return "\n".join(line.removeprefix(indent) for line in body.split("\n"))
 
 
-def _toml_fields(block: str) -> Fields:
-    try:
-        data = tomllib.loads(block)
-    except (tomllib.TOMLDecodeError, RecursionError) as e:
-        raise ArticleError("frontmatter", f"front matter is not valid TOML ({e})") from None
-    return _mapping(data, "TOML")
+def _toml_fields(block: str, warnings: list[str]) -> Fields:
+    """The TOML block's fields; an escape of a surrogate, which TOML refuses, is repaired."""
+    replaced = 0
+    for _ in range(_MAX_TOML_REPAIRS):
+        try:
+            data = tomllib.loads(block)
+        except (tomllib.TOMLDecodeError, RecursionError) as e:
+            repaired = _without_surrogate_escape(block, e)
+            if repaired is None:
+                raise ArticleError("frontmatter", f"front matter is not valid TOML ({e})") from None
+            block, lone = repaired
+            replaced += lone
+        else:
+            _note_surrogates(replaced, warnings)
+            return _mapping(data, "TOML")
+    raise ArticleError("frontmatter", "front matter is not valid TOML (too many surrogate escapes)")
 
 
-def _json_fields(block: str) -> Fields:
+def _without_surrogate_escape(block: str, error: Exception) -> tuple[str, int] | None:
+    """``block`` with the surrogate escape tomllib refused rewritten, and 1 if it was a lone
+    one (now ``\\uFFFD``) or 0 for the first half of a pair (now one ``\\U`` escape, as JSON
+    and the JavaScript of Hexo read a pair); None for any other error.
+
+    tomllib (before Python 3.14) says where only in its message: just after the escape.
+    """
+    where = _TOML_SURROGATE_ERROR.fullmatch(str(error))
+    if where is None:
+        return None
+    line_start = 0
+    for _ in range(int(where[1]) - 1):
+        line_start = block.find("\n", line_start) + 1
+    end = line_start + int(where[2]) - 1
+    escape = _SURROGATE_ESCAPE_END.search(block[max(end - 10, 0) : end])
+    if escape is None:
+        return None
+    start, code = end - len(escape[0]), int(escape[1], 16)
+    low = _SURROGATE_ESCAPE.match(block, end)
+    if code < 0xDC00 and low is not None and int(low[1], 16) >= 0xDC00:
+        pair = 0x10000 + ((code - 0xD800) << 10) + (int(low[1], 16) - 0xDC00)
+        return f"{block[:start]}\\U{pair:08X}{block[low.end() :]}", 0
+    return f"{block[:start]}\\uFFFD{block[end:]}", 1
+
+
+def _json_fields(block: str, warnings: list[str]) -> Fields:
     """Hexo's JSON block: the members of an object, with or without its braces."""
     text = block.strip()
     if not text.startswith("{"):
@@ -178,7 +216,61 @@ def _json_fields(block: str) -> Fields:
         data = json.loads(text)
     except (ValueError, RecursionError) as e:
         raise ArticleError("frontmatter", f"front matter is not valid JSON ({e})") from None
-    return _mapping(data, "JSON")
+    fields = _mapping(data, "JSON")
+    _repair_surrogates(fields, block, warnings)
+    return fields
+
+
+# Lone surrogates. JSON reads the escape "\\udcff" as one, TOML and libyaml refuse it, the line
+# reader decodes it as PyYAML does; but no text may hold one (UTF-8 cannot encode it, so it
+# would fail the build of the article far from here). A pair of escapes is one character, as
+# JSON and the JavaScript of Hexo read it; a lone one becomes U+FFFD, with a note.
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_HINT = re.compile(r"\\(?:u|U0000)[dD][89a-fA-F]|[\ud800-\udfff]")  # in a block
+_SURROGATE_ESCAPE = re.compile(r"\\(?:u|U0000)([dD][89a-fA-F][0-9a-fA-F]{2})")
+_SURROGATE_ESCAPE_END = re.compile(_SURROGATE_ESCAPE.pattern + r"\Z")
+_TOML_SURROGATE_ERROR = re.compile(
+    r"Escaped character is not a Unicode scalar value \(at line (\d+), column (\d+)\)"
+)
+_MAX_TOML_REPAIRS = 64  # each is one more parse of the block
+
+
+def _repair_surrogates(fields: Fields, block: str, warnings: list[str]) -> None:
+    """Make the surrogates in the values read from ``block`` whole characters, in place.
+
+    A block with no escape of a surrogate (nearly all) costs one search of its text.
+    """
+    if not _SURROGATE_HINT.search(block):
+        return
+    replaced = 0
+    stack: list[object] = [fields]  # not recursive: JSON may nest as deep as it likes
+    while stack:
+        container = stack.pop()
+        if isinstance(container, dict):
+            slots = list(container.items())
+        elif isinstance(container, list):
+            slots = list(enumerate(container))
+        else:
+            continue
+        for slot, value in slots:
+            if isinstance(value, str) and _SURROGATE.search(value):
+                container[slot] = text = _whole_characters(value)
+                replaced += text.count("\ufffd") - value.count("\ufffd")
+            elif isinstance(value, dict | list):
+                stack.append(value)
+    _note_surrogates(replaced, warnings)
+
+
+def _whole_characters(text: str) -> str:
+    """``text`` with each surrogate pair one character and each lone surrogate U+FFFD."""
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
+def _note_surrogates(replaced: int, warnings: list[str]) -> None:
+    if replaced:
+        what = "a lone surrogate" if replaced == 1 else f"{replaced} lone surrogates"
+        warnings.append(f"{what} (half of a UTF-16 pair, not a character) replaced by U+FFFD")
 
 
 def _mapping(data: object, language: str) -> Fields:
@@ -201,6 +293,7 @@ def _parse_block(block: str, first_line: int, warnings: list[str]) -> Fields:
         if not fields:
             raise ArticleError("frontmatter", problem) from None
         warnings.append(f"{problem}; read line by line")
+        _repair_surrogates(fields, block, warnings)
         return fields
     if data is None:
         return {}
@@ -378,18 +471,21 @@ class _LineReader:
         self.raw: dict[str, str | list[str]] = {}
         self.key: str | None = None  # the key the following lines belong to
         self.open_key: str | None = None  # the key whose quoted value is not closed yet
+        self.quoted: list[str] = []  # the lines of that value so far
 
     def read(self, block: str) -> None:
         for line in block.split("\n"):
             if self.open_key is not None:
-                self._extend_quoted(self.open_key, line.strip())
+                self._extend_quoted(self.open_key, line)
             elif line.strip() and not line.lstrip().startswith("#"):
                 self._read_line(line)
 
     def _extend_quoted(self, key: str, line: str) -> None:
-        value = f"{self.raw[key]} {line}".strip()
-        self.raw[key] = value
-        if _closes_quote(value):
+        # Kept as written: YAML folds the lines of a quoted value by its own rules (a final
+        # backslash joins two lines with no space, a blank line is a line break).
+        self.quoted.append(line)
+        if _closes_quote(line, self.quoted[0][0]):
+            self.raw[key] = "\n".join(self.quoted)
             self.open_key = None
 
     def _read_line(self, line: str) -> None:
@@ -413,6 +509,7 @@ class _LineReader:
         self.raw[key] = value
         if self.follow_quotes and _opens_quote(value):
             self.open_key = key
+            self.quoted = [value]
 
 
 # The line reader's two kinds of line, read in time linear in the line: a regex with two
@@ -470,11 +567,27 @@ def _continue(value: str | list[str], line: str) -> str | list[str]:
 
 
 def _opens_quote(value: str) -> bool:
-    return value[:1] in ("'", '"') and not _closes_quote(value)
+    return value[:1] in _QUOTES and not _closes_quote(value, value[0], first_line=True)
 
 
-def _closes_quote(value: str) -> bool:
-    return len(value) >= 2 and value[-1] == value[0]
+def _closes_quote(line: str, quote: str, *, first_line: bool = False) -> bool:
+    """Whether a line of a value opened by ``quote`` ends with one that closes it: not an
+    escaped ``\\"`` nor the second quote of a doubled ``''``, which YAML reads as text."""
+    line = line.rstrip()
+    if len(line) < (2 if first_line else 1) or line[-1] != quote:
+        return False
+    before = line[1:-1] if first_line else line[:-1]  # a line break ends any run of quotes
+    escaped = len(before) - len(before.rstrip("\\" if quote == '"' else "'"))
+    if escaped % 2 == 0:
+        return True
+    # An escaped quote ends the line. If the line also holds an escape YAML has not, the
+    # value was never YAML: its last quote closes it, as the line reader always read it (so
+    # a title ``"C:\dir\"`` does not swallow the lines after it).
+    return quote == '"' and _has_unknown_escape(line)
+
+
+def _has_unknown_escape(line: str) -> bool:
+    return any(escape[1] for escape in _ESCAPE_SEQUENCE.finditer(line))
 
 
 def _unquote_value(key: str, value: str | list[str]) -> object:
@@ -482,20 +595,220 @@ def _unquote_value(key: str, value: str | list[str]) -> object:
         return [_unquote(item) for item in value]
     # A flow list, [a, b], only where a list is expected: a title may well look like "[Hot] ...".
     if key in _CATEGORY_KEYS and value.startswith("[") and value.endswith("]"):
-        return [_unquote(item.strip()) for item in value[1:-1].split(",")]
+        return [_unquote(item) for item in _flow_items(value[1:-1])]
     return _unquote(value) if value else None
 
 
-def _unquote(value: str) -> str:
-    """Strip one level of matching quotes; a quote run around a quoted value goes entirely.
+def _flow_items(inner: str) -> list[str]:
+    """The items of a flow list's inside, split at its commas: those outside quoted items."""
+    items: list[str] = []
+    pos = 0
+    while pos <= len(inner):
+        start = _after_blanks(inner, pos)
+        if inner[start : start + 1] in _QUOTES and (scanned := _scan_quoted(inner, start)):
+            after = _after_blanks(inner, scanned[1])
+            if after == len(inner) or inner[after] == ",":  # the quoted item is the whole item
+                items.append(inner[start : scanned[1]])
+                pos = after + 1
+                continue
+        comma = inner.find(",", pos)
+        if comma < 0:
+            items.append(inner[pos:].strip())
+            break
+        items.append(inner[pos:comma].strip())
+        pos = comma + 1
+    return items
 
-    ``'it''s'`` gives ``it's``, and seven double quotes around ``'第2集'`` give ``第2集``.
+
+def _after_blanks(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] in " \t":
+        pos += 1
+    return pos
+
+
+def _unquote(value: str) -> str:
+    """The text of a value: a quoted one read as YAML reads it, else one level of matching
+    quotes stripped, or a quote run around a quoted value entirely.
+
+    ``'it''s'`` gives ``it's``, ``"Caf\\u00e9"`` gives ``Café``, and seven double quotes around
+    ``'第2集'`` (not YAML) give ``第2集``.
     """
-    value = quote_run_inner(value)
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+    if value[:1] not in _QUOTES:
+        return value
+    # A value of quotes only is a quote run around nothing, as quote_run_inner has it: no
+    # title, though YAML would read four single quotes as one.
+    if value.strip(value[0]) and (text := _quoted_text(value)) is not None:
+        return text
+    # Not one YAML scalar: a quote run, an unknown escape, a quote that does not close.
+    value = quote_run_inner(_fold_as_before(value))
+    if (text := _quoted_text(value)) is not None:
+        return text
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in _QUOTES:
         inner = value[1:-1]
         return inner.replace("''", "'") if value[0] == "'" else inner
     return value
+
+
+def _fold_as_before(value: str) -> str:
+    """The lines of a quoted value that is not YAML, joined as the line reader joins lines."""
+    if "\n" not in value:
+        return value
+    return " ".join(part for line in value.split("\n") if (part := line.strip()))
+
+
+# YAML's quoted scalars, read as PyYAML's scanner reads them (libyaml agrees, but refuses the
+# escape of a lone surrogate, which is repaired after). Only the line reader uses this.
+
+_QUOTES = ("'", '"')
+_ESCAPES = {
+    "0": "\0",
+    "a": "\a",
+    "b": "\b",
+    "t": "\t",
+    "\t": "\t",
+    "n": "\n",
+    "v": "\v",
+    "f": "\f",
+    "r": "\r",
+    "e": "\x1b",
+    " ": " ",
+    '"': '"',
+    "/": "/",
+    "\\": "\\",
+    "N": "\x85",
+    "_": "\xa0",
+    "L": "\u2028",
+    "P": "\u2029",
+}
+_HEX_DIGITS = {"x": 2, "u": 4, "U": 8}
+_HEX = re.compile(r"[0-9A-Fa-f]+")
+_BREAK_CHARS = "\r\n\x85\u2028\u2029"
+_QUOTED_PLAIN = re.compile(r"[^'\"\\\0 \t\r\n\x85\u2028\u2029]+")  # text as it stands, either quote
+# An escape, read left to right (so ``\\`` is one); group 1 is the character after a
+# backslash that starts no escape YAML has.
+_ESCAPE_SEQUENCE = re.compile(
+    r"\\(?:[0abt\tnvfre \"/\\N_LP\r\n\x85\u2028\u2029]|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}"
+    r"|U[0-9a-fA-F]{8}|(.))",
+    re.DOTALL,
+)
+_DOCUMENT_MARKER = re.compile(r"(?:---|\.\.\.)(?:[\0 \t\r\n\x85\u2028\u2029]|\Z)")
+
+
+def _quoted_text(value: str) -> str | None:
+    """The text of ``value`` read as one YAML quoted scalar with only blanks after it; None
+    when it is not one (YAML would refuse it)."""
+    scanned = _scan_quoted(value, 0) if value[:1] in _QUOTES else None
+    if scanned is None or value[scanned[1] :].strip(" \t"):
+        return None
+    return scanned[0]
+
+
+def _scan_quoted(text: str, start: int) -> tuple[str, int] | None:
+    """The text of the quoted scalar opening at ``start``, and where it ends; None if it
+    does not close or holds an escape YAML has not."""
+    quote = text[start]
+    chunks: list[str] = []
+    pos = start + 1
+    while True:
+        pos = _scan_non_blanks(text, pos, quote, chunks)
+        if pos < 0:
+            return None
+        if text.startswith(quote, pos):
+            return "".join(chunks), pos + 1
+        pos = _scan_blanks(text, pos, chunks)
+        if pos < 0:
+            return None
+
+
+def _scan_non_blanks(text: str, pos: int, quote: str, chunks: list[str]) -> int:
+    """Read up to a blank, a line break or the closing quote; -1 for a bad escape or
+    the end of the text."""
+    double = quote == '"'
+    while True:
+        if run := _QUOTED_PLAIN.match(text, pos):
+            chunks.append(run[0])
+            pos = run.end()
+        char = text[pos : pos + 1]
+        if not double and text.startswith("''", pos):
+            chunks.append("'")
+            pos += 2
+        elif (double and char == "'") or (not double and char in ('"', "\\")):
+            chunks.append(char)
+            pos += 1
+        elif double and char == "\\":
+            pos = _scan_escape(text, pos + 1, chunks)
+            if pos < 0:
+                return -1
+        elif char in ("", "\0"):
+            return -1
+        else:  # a blank, a line break or the closing quote
+            return pos
+
+
+def _scan_escape(text: str, pos: int, chunks: list[str]) -> int:
+    """Read the escape after a backslash; -1 if YAML has no such escape."""
+    char = text[pos : pos + 1]
+    if char in _ESCAPES:
+        chunks.append(_ESCAPES[char])
+        return pos + 1
+    if char in _HEX_DIGITS:
+        digits = text[pos + 1 : pos + 1 + _HEX_DIGITS[char]]
+        if len(digits) != _HEX_DIGITS[char] or not _HEX.fullmatch(digits):
+            return -1
+        code = int(digits, 16)
+        if code > 0x10FFFF:
+            return -1
+        chunks.append(chr(code))  # a surrogate too: a pair is joined, a lone one replaced, later
+        return pos + 1 + len(digits)
+    if char and char in _BREAK_CHARS:  # an escaped line break: the lines join with no space
+        pos, _ = _scan_break(text, pos)
+        return _scan_breaks(text, pos, chunks)
+    return -1
+
+
+def _scan_blanks(text: str, pos: int, chunks: list[str]) -> int:
+    """Read blanks and line breaks: blanks before a break go, a lone break is one space,
+    a blank line one line break. -1 at the end of the text."""
+    end = _after_blanks(text, pos)
+    char = text[end : end + 1]
+    if char in ("", "\0"):
+        return -1
+    if char not in _BREAK_CHARS:
+        chunks.append(text[pos:end])
+        return end
+    end, line_break = _scan_break(text, end)
+    breaks: list[str] = []
+    end = _scan_breaks(text, end, breaks)
+    if end < 0:
+        return -1
+    if line_break != "\n":
+        chunks.append(line_break)
+    elif not breaks:
+        chunks.append(" ")
+    chunks += breaks
+    return end
+
+
+def _scan_breaks(text: str, pos: int, breaks: list[str]) -> int:
+    """Read the blank lines and the indentation after a line break; -1 at a document
+    marker, which no quoted scalar may hold."""
+    while True:
+        if _DOCUMENT_MARKER.match(text, pos):
+            return -1
+        pos = _after_blanks(text, pos)
+        char = text[pos : pos + 1]
+        if not char or char not in _BREAK_CHARS:
+            return pos
+        pos, line_break = _scan_break(text, pos)
+        breaks.append(line_break)
+
+
+def _scan_break(text: str, pos: int) -> tuple[int, str]:
+    """The line break at ``pos`` (one of _BREAK_CHARS) as YAML reads it, and what follows."""
+    char = text[pos]
+    if text.startswith("\r\n", pos):
+        return pos + 2, "\n"
+    return pos + 1, char if char in "\u2028\u2029" else "\n"
 
 
 # Field normalisation: every value becomes text.
