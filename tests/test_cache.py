@@ -32,6 +32,7 @@ from feeds.read.batch import parse_sources, read_article
 from feeds.read.discover import discover_files
 from feeds.run.locks import hold_lock
 from feeds.state import cache as cache_module
+from feeds.state import keys as keys_module
 from feeds.state import output as output_module
 from feeds.state.cache import ArticleCache
 from tests.helpers import build_json as build
@@ -139,6 +140,19 @@ def test_a_cache_of_before_the_feeds_index_is_kept_and_given_its_table(
     assert is_ours(cache_db(config))
     with contextlib.closing(sqlite3.connect(cache_db(config))) as db:
         assert cache_module._tables(db) == cache_module._expected_tables()
+
+
+def test_a_reader_that_reads_otherwise_reads_every_cached_file_again(
+    runner: CliRunner, built: tuple[Path, dict[str, bytes]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A repair in a reader changes what some file turns into: a cache of before would keep
+    # publishing the old reading of every file until it changed.
+    config, clean = built
+    monkeypatch.setattr(keys_module, "READER_REVISION", keys_module.READER_REVISION + 1)
+    report = build(runner, config)
+    assert (report["parsed"], report["cached"]) == (COUNT, 0)
+    assert outputs(config) == clean
+    assert build(runner, config)["parsed"] == 0
 
 
 def notes(path: Path) -> None:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import hashlib
 
-from feeds import __version__
 from feeds.config import Config
 from feeds.group.index import FeedIndex
-from feeds.state.keys import model_shape, templates_key, without_run_settings
+from feeds.state.keys import reading, templates_key, without_run_settings
 from feeds.state.manifest import Manifest
 
 
@@ -25,5 +24,5 @@ def index_key(config: Config, manifest: Manifest, outputs: str) -> str:
     shape = [(name, str(kind)) for name, kind in FeedIndex.__annotations__.items()]
     config = without_run_settings(config)
     templates = templates_key(config)
-    inputs = repr(("feed index", __version__, model_shape(), shape, config, templates, state))
+    inputs = repr(("feed index", reading(), shape, config, templates, state))
     return hashlib.sha256(inputs.encode()).hexdigest()
