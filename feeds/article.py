@@ -298,7 +298,7 @@ def dated(
     is in: as ``read.future_dates`` says, it is kept with a note, replaced by the fallback,
     or the article skipped.
     """
-    date = parse_date(raw, config.tz)
+    date = parse_date(raw, config.tz, note)
     fell_back = date is None
     if date is None:
         shown = f"{_quote(raw)} is not a date" if raw else "no date"
