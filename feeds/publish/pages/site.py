@@ -444,7 +444,13 @@ def listing_pages(count: int, per_page: int) -> Iterator[tuple[int, int, int, Pa
     pager a new page changed. Every other page shows what it showed, pager and all.
     """
     pages = -(-count // per_page)
-    yield 0, 0, min(count, per_page), (0, None, pages - 1 if pages > 1 else None)
+    # The index shows the newest articles down to the top of the newest page below it that
+    # it does not hold: from per_page to 2 * per_page - 1 of them (all, under 2 full pages),
+    # so "older" never shows again what the index showed. The page of the newest full block
+    # stays (its URL is fixed) but is linked from the page below it only.
+    below = count // per_page - 1  # the newest page wholly older than the index
+    end = count - below * per_page if below > 0 else count
+    yield 0, 0, end, (0, None, below if below > 0 else None)
     for number in range(1, pages):
         end = count - (number - 1) * per_page
         newer = 0 if number == pages - 1 else number + 1
