@@ -605,10 +605,11 @@ def _flow_items(inner: str) -> list[str]:
     pos = 0
     while pos <= len(inner):
         start = _after_blanks(inner, pos)
-        if inner[start : start + 1] in _QUOTES and (scanned := _scan_quoted(inner, start)):
-            after = _after_blanks(inner, scanned[1])
+        end = _quoted_end(inner, start) if inner[start : start + 1] in _QUOTES else -1
+        if end > 0 and _quoted_text(inner[start:end]) is not None:
+            after = _after_blanks(inner, end)
             if after == len(inner) or inner[after] == ",":  # the quoted item is the whole item
-                items.append(inner[start : scanned[1]])
+                items.append(inner[start:end])
                 pos = after + 1
                 continue
         comma = inner.find(",", pos)
@@ -656,34 +657,11 @@ def _fold_as_before(value: str) -> str:
     return " ".join(part for line in value.split("\n") if (part := line.strip()))
 
 
-# YAML's quoted scalars, read as PyYAML's scanner reads them (libyaml agrees, but refuses the
-# escape of a lone surrogate, which is repaired after). Only the line reader uses this.
+# YAML's quoted scalars, read by PyYAML itself: libyaml, or PyYAML's own scanner for a value
+# escaping a surrogate (libyaml refuses the escape; it is repaired after). Only the line
+# reader uses this.
 
 _QUOTES = ("'", '"')
-_ESCAPES = {
-    "0": "\0",
-    "a": "\a",
-    "b": "\b",
-    "t": "\t",
-    "\t": "\t",
-    "n": "\n",
-    "v": "\v",
-    "f": "\f",
-    "r": "\r",
-    "e": "\x1b",
-    " ": " ",
-    '"': '"',
-    "/": "/",
-    "\\": "\\",
-    "N": "\x85",
-    "_": "\xa0",
-    "L": "\u2028",
-    "P": "\u2029",
-}
-_HEX_DIGITS = {"x": 2, "u": 4, "U": 8}
-_HEX = re.compile(r"[0-9A-Fa-f]+")
-_BREAK_CHARS = "\r\n\x85\u2028\u2029"
-_QUOTED_PLAIN = re.compile(r"[^'\"\\\0 \t\r\n\x85\u2028\u2029]+")  # text as it stands, either quote
 # An escape, read left to right (so ``\\`` is one); group 1 is the character after a
 # backslash that starts no escape YAML has.
 _ESCAPE_SEQUENCE = re.compile(
@@ -691,124 +669,35 @@ _ESCAPE_SEQUENCE = re.compile(
     r"|U[0-9a-fA-F]{8}|(.))",
     re.DOTALL,
 )
-_DOCUMENT_MARKER = re.compile(r"(?:---|\.\.\.)(?:[\0 \t\r\n\x85\u2028\u2029]|\Z)")
 
 
 def _quoted_text(value: str) -> str | None:
     """The text of ``value`` read as one YAML quoted scalar with only blanks after it; None
     when it is not one (YAML would refuse it)."""
-    scanned = _scan_quoted(value, 0) if value[:1] in _QUOTES else None
-    if scanned is None or value[scanned[1] :].strip(" \t"):
+    if value[:1] not in _QUOTES or value.rstrip(" \t")[-1:] != value[0]:
+        return None  # not quoted, or something after its quote (a comment is not a title)
+    loader = yaml.SafeLoader if _SURROGATE_HINT.search(value) else _SafeLoader
+    try:
+        text = yaml.load(value, Loader=loader)
+    except yaml.YAMLError:
         return None
-    return scanned[0]
+    return text if isinstance(text, str) else None
 
 
-def _scan_quoted(text: str, start: int) -> tuple[str, int] | None:
-    """The text of the quoted scalar opening at ``start``, and where it ends; None if it
-    does not close or holds an escape YAML has not."""
-    quote = text[start]
-    chunks: list[str] = []
-    pos = start + 1
-    while True:
-        pos = _scan_non_blanks(text, pos, quote, chunks)
-        if pos < 0:
-            return None
-        if text.startswith(quote, pos):
-            return "".join(chunks), pos + 1
-        pos = _scan_blanks(text, pos, chunks)
-        if pos < 0:
-            return None
-
-
-def _scan_non_blanks(text: str, pos: int, quote: str, chunks: list[str]) -> int:
-    """Read up to a blank, a line break or the closing quote; -1 for a bad escape or
-    the end of the text."""
-    double = quote == '"'
-    while True:
-        if run := _QUOTED_PLAIN.match(text, pos):
-            chunks.append(run[0])
-            pos = run.end()
-        char = text[pos : pos + 1]
-        if not double and text.startswith("''", pos):
-            chunks.append("'")
+def _quoted_end(text: str, start: int) -> int:
+    """Where the quoted item opening at ``start`` of a flow list ends (after its closing
+    quote), as YAML finds it: not at an escaped ``\\"`` nor inside a doubled ``''``; -1 if
+    it does not close."""
+    quote, pos = text[start], start + 1
+    while (pos := text.find(quote, pos)) >= 0:
+        if quote == "'" and text.startswith("''", pos):
             pos += 2
-        elif (double and char == "'") or (not double and char in ('"', "\\")):
-            chunks.append(char)
-            pos += 1
-        elif double and char == "\\":
-            pos = _scan_escape(text, pos + 1, chunks)
-            if pos < 0:
-                return -1
-        elif char in ("", "\0"):
-            return -1
-        else:  # a blank, a line break or the closing quote
-            return pos
-
-
-def _scan_escape(text: str, pos: int, chunks: list[str]) -> int:
-    """Read the escape after a backslash; -1 if YAML has no such escape."""
-    char = text[pos : pos + 1]
-    if char in _ESCAPES:
-        chunks.append(_ESCAPES[char])
-        return pos + 1
-    if char in _HEX_DIGITS:
-        digits = text[pos + 1 : pos + 1 + _HEX_DIGITS[char]]
-        if len(digits) != _HEX_DIGITS[char] or not _HEX.fullmatch(digits):
-            return -1
-        code = int(digits, 16)
-        if code > 0x10FFFF:
-            return -1
-        chunks.append(chr(code))  # a surrogate too: a pair is joined, a lone one replaced, later
-        return pos + 1 + len(digits)
-    if char and char in _BREAK_CHARS:  # an escaped line break: the lines join with no space
-        pos, _ = _scan_break(text, pos)
-        return _scan_breaks(text, pos, chunks)
+            continue
+        backslashes = len(text[start + 1 : pos]) - len(text[start + 1 : pos].rstrip("\\"))
+        if quote == "'" or backslashes % 2 == 0:
+            return pos + 1
+        pos += 1
     return -1
-
-
-def _scan_blanks(text: str, pos: int, chunks: list[str]) -> int:
-    """Read blanks and line breaks: blanks before a break go, a lone break is one space,
-    a blank line one line break. -1 at the end of the text."""
-    end = _after_blanks(text, pos)
-    char = text[end : end + 1]
-    if char in ("", "\0"):
-        return -1
-    if char not in _BREAK_CHARS:
-        chunks.append(text[pos:end])
-        return end
-    end, line_break = _scan_break(text, end)
-    breaks: list[str] = []
-    end = _scan_breaks(text, end, breaks)
-    if end < 0:
-        return -1
-    if line_break != "\n":
-        chunks.append(line_break)
-    elif not breaks:
-        chunks.append(" ")
-    chunks += breaks
-    return end
-
-
-def _scan_breaks(text: str, pos: int, breaks: list[str]) -> int:
-    """Read the blank lines and the indentation after a line break; -1 at a document
-    marker, which no quoted scalar may hold."""
-    while True:
-        if _DOCUMENT_MARKER.match(text, pos):
-            return -1
-        pos = _after_blanks(text, pos)
-        char = text[pos : pos + 1]
-        if not char or char not in _BREAK_CHARS:
-            return pos
-        pos, line_break = _scan_break(text, pos)
-        breaks.append(line_break)
-
-
-def _scan_break(text: str, pos: int) -> tuple[int, str]:
-    """The line break at ``pos`` (one of _BREAK_CHARS) as YAML reads it, and what follows."""
-    char = text[pos]
-    if text.startswith("\r\n", pos):
-        return pos + 2, "\n"
-    return pos + 1, char if char in "\u2028\u2029" else "\n"
 
 
 # Field normalisation: every value becomes text.
